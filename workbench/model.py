@@ -1,0 +1,146 @@
+"""Domain records of a project: typed, immutable-ish dataclasses read from the store.
+
+Offsets (`start`, `end`) are code-point indices into the owning source's stored text,
+end exclusive: ``source.text[start:end]`` is exactly the coded words.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Source:
+    """A document with its exact text (stored once)."""
+
+    id: int
+    uid: str
+    name: str
+    kind: str
+    text: str
+    content_hash: str
+    format: str
+    encoding: str | None
+    imported_from: str | None
+    imported_at: str
+    imported_by: str
+    metadata: dict[str, str] = field(default_factory=dict)
+    case_id: int | None = None
+    words: int = 0
+
+    def quote(self, start: int, end: int) -> str:
+        """The exact words at `[start, end)`."""
+        return self.text[start:end]
+
+
+@dataclass
+class SourceSummary:
+    """A source without its text, for listings."""
+
+    id: int
+    uid: str
+    name: str
+    kind: str
+    format: str
+    words: int
+    segments: int
+    codings: int
+    imported_at: str
+    attributes: dict[str, str] = field(default_factory=dict)
+    case: str | None = None
+
+
+@dataclass
+class Segment:
+    """A structural unit of a source (turn, entry, answer, post, paragraph) or a sentence within one."""
+
+    id: int
+    source_id: int
+    kind: str
+    start: int
+    end: int
+    parent_id: int | None = None
+    speaker: str | None = None
+    start_time: float | None = None
+    end_time: float | None = None
+    entry_date: str | None = None
+    case_id: int | None = None
+    label: str | None = None
+    ordinal: int = 0
+
+
+@dataclass
+class Case:
+    """A participant, respondent, site or other unit of analysis, with attributes."""
+
+    id: int
+    uid: str
+    name: str
+    description: str = ""
+    attributes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Code:
+    """A code of the project's codebook."""
+
+    id: int
+    uid: str
+    name: str
+    parent_id: int | None = None
+    definition: str = ""
+    use_when: str = ""
+    dont_use_when: str = ""
+    examples: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    color: str | None = None
+    codable: bool = True
+    sort_order: int = 0
+
+
+@dataclass
+class Coding:
+    """A code applied by a coder to `[start, end)` of a source."""
+
+    id: int
+    uid: str
+    source_id: int
+    start: int
+    end: int
+    code_id: int
+    coder: str
+    created_at: str
+    memo: str = ""
+    origin: str = "manual"  # manual | suggestion | import
+    suggester: str | None = None
+    model: str | None = None
+    score: float | None = None
+    reason: str | None = None
+    accepted_by: str | None = None
+
+
+@dataclass
+class Memo:
+    """A researcher's memo, free-standing or attached to a source, code, coding or case."""
+
+    id: int
+    uid: str
+    title: str
+    text: str
+    author: str
+    created_at: str
+    updated_at: str
+    target_type: str | None = None  # project | source | code | coding | case
+    target_id: int | None = None
+
+
+@dataclass
+class Event:
+    """One entry of the append-only audit log."""
+
+    id: int
+    at: str
+    actor: str
+    action: str
+    target_type: str
+    target_id: int | None
+    payload: dict = field(default_factory=dict)

@@ -1,0 +1,54 @@
+"""The project store: one SQLite file per project. All SQL of the workbench lives in this package."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .codes import CodeStore
+from .codings import CodingStore
+from .db import Database, new_uid, now, schema_version
+from .events import EventStore
+from .search import SearchStore, SegmentHit
+from .sources import NewSegment, NewSource, SourceStore
+
+
+class Store(SourceStore, CodeStore, CodingStore, SearchStore, EventStore):
+    """A project: open it with ``Store.open(path)`` or create it with ``Store.create(path)``."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    @classmethod
+    def open(cls, path: str | Path) -> "Store":
+        """Open an existing project (upgrading its schema after a backup, if it is older)."""
+        return cls(Database(path))
+
+    @classmethod
+    def create(cls, path: str | Path, *, name: str | None = None) -> "Store":
+        """Create a project file (or open it if it already exists)."""
+        store = cls(Database(path, create=True))
+        if name:
+            store.set_setting("name", name)
+        return store
+
+    @property
+    def path(self) -> Path:
+        """Where the project file is."""
+        return self.database.path
+
+    def set_setting(self, key: str, value: str) -> None:
+        """Store a project setting (name, description, ...)."""
+        with self.database.transaction() as conn:
+            conn.execute("INSERT INTO project (key, value) VALUES (?, ?) "
+                         "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+
+    def setting(self, key: str, default: str | None = None) -> str | None:
+        """A project setting."""
+        value = self.database.scalar("SELECT value FROM project WHERE key = ?", (key,))
+        return default if value is None else value
+
+    def close(self) -> None:
+        """Close this thread's connection."""
+        self.database.close()
+
+
+__all__ = ["Store", "NewSource", "NewSegment", "SegmentHit", "new_uid", "now", "schema_version"]

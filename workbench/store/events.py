@@ -1,0 +1,26 @@
+"""Reading the append-only events log."""
+from __future__ import annotations
+
+import json
+
+from ..model import Event
+from .db import Database
+
+
+class EventStore:
+    """The audit trail: who did what, when."""
+
+    database: Database
+
+    def events(self, *, actor: str | None = None, since_id: int = 0, limit: int | None = None) -> list[Event]:
+        """Events in order, optionally of one actor and after an id."""
+        sql, params = "SELECT * FROM events WHERE id > ?", [since_id]
+        if actor is not None:
+            sql += " AND actor = ?"
+            params.append(actor)
+        sql += " ORDER BY id"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        rows = self.database.query(sql, params)
+        return [Event(**{**r, "payload": json.loads(r["payload"])}) for r in rows]

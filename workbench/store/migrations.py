@@ -1,0 +1,193 @@
+"""The project schema as ordered migrations.
+
+Each migration is a small function registered with ``@migration``; the store applies the
+ones newer than the file's ``PRAGMA user_version`` in order, each in its own transaction,
+after taking a backup of a non-empty project. Never edit a released migration: add one.
+"""
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+Migration = Callable[[sqlite3.Connection], None]
+MIGRATIONS: list[tuple[int, str, Migration]] = []
+
+
+def migration(version: int, name: str) -> Callable[[Migration], Migration]:
+    """Register ``fn`` as the migration that brings the schema to ``version``."""
+
+    def register(fn: Migration) -> Migration:
+        if MIGRATIONS and version != MIGRATIONS[-1][0] + 1:
+            raise RuntimeError(f"migration {version} registered out of order")
+        MIGRATIONS.append((version, name, fn))
+        return fn
+
+    return register
+
+
+def _run(conn: sqlite3.Connection, statements: list[str]) -> None:
+    for statement in statements:
+        conn.execute(statement)
+
+
+@migration(1, "initial schema")
+def _initial(conn: sqlite3.Connection) -> None:
+    _run(conn, [
+        """CREATE TABLE project (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        )""",
+        """CREATE TABLE cases (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL UNIQUE,
+            description TEXT NOT NULL DEFAULT ''
+        )""",
+        """CREATE TABLE sources (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            text TEXT NOT NULL,
+            content_hash TEXT NOT NULL UNIQUE,
+            format TEXT NOT NULL,
+            encoding TEXT,
+            imported_from TEXT,
+            imported_at TEXT NOT NULL,
+            imported_by TEXT NOT NULL,
+            metadata TEXT NOT NULL DEFAULT '{}',
+            case_id INTEGER REFERENCES cases(id) ON DELETE SET NULL,
+            words INTEGER NOT NULL DEFAULT 0
+        )""",
+        """CREATE TABLE segments (
+            id INTEGER PRIMARY KEY,
+            source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+            parent_id INTEGER REFERENCES segments(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            speaker TEXT,
+            start_time REAL,
+            end_time REAL,
+            entry_date TEXT,
+            case_id INTEGER REFERENCES cases(id) ON DELETE SET NULL,
+            label TEXT,
+            ordinal INTEGER NOT NULL DEFAULT 0,
+            CHECK (start >= 0 AND "end" >= start)
+        )""",
+        "CREATE INDEX segments_source ON segments(source_id, start)",
+        "CREATE INDEX segments_parent ON segments(parent_id)",
+        "CREATE INDEX segments_case ON segments(case_id)",
+        # Contentless: the text lives once, in sources.text; rowid = segments.id.
+        """CREATE VIRTUAL TABLE segments_fts USING fts5(
+            text, content='', tokenize='porter unicode61 remove_diacritics 2'
+        )""",
+        """CREATE TABLE attributes (
+            owner_type TEXT NOT NULL CHECK (owner_type IN ('source', 'case')),
+            owner_id INTEGER NOT NULL,
+            key TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (owner_type, owner_id, key)
+        )""",
+        "CREATE INDEX attributes_key ON attributes(key, value)",
+        """CREATE TABLE codes (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            parent_id INTEGER REFERENCES codes(id),
+            definition TEXT NOT NULL DEFAULT '',
+            use_when TEXT NOT NULL DEFAULT '',
+            dont_use_when TEXT NOT NULL DEFAULT '',
+            examples TEXT NOT NULL DEFAULT '[]',
+            keywords TEXT NOT NULL DEFAULT '[]',
+            color TEXT,
+            codable INTEGER NOT NULL DEFAULT 1,
+            sort_order INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
+        "CREATE UNIQUE INDEX codes_name_in_parent ON codes(ifnull(parent_id, 0), name COLLATE NOCASE)",
+        """CREATE TABLE codings (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE,
+            source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            code_id INTEGER NOT NULL REFERENCES codes(id),
+            coder TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            memo TEXT NOT NULL DEFAULT '',
+            origin TEXT NOT NULL DEFAULT 'manual' CHECK (origin IN ('manual', 'suggestion', 'import')),
+            suggester TEXT,
+            model TEXT,
+            score REAL,
+            reason TEXT,
+            accepted_by TEXT,
+            CHECK (start >= 0 AND "end" > start),
+            UNIQUE (source_id, start, "end", code_id, coder)
+        )""",
+        "CREATE INDEX codings_code ON codings(code_id)",
+        "CREATE INDEX codings_source ON codings(source_id, start)",
+        "CREATE INDEX codings_coder ON codings(coder)",
+        """CREATE TABLE memos (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE,
+            title TEXT NOT NULL DEFAULT '',
+            text TEXT NOT NULL DEFAULT '',
+            author TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            target_type TEXT,
+            target_id INTEGER
+        )""",
+        "CREATE INDEX memos_target ON memos(target_type, target_id)",
+        """CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            target_type TEXT NOT NULL,
+            target_id INTEGER,
+            payload TEXT NOT NULL DEFAULT '{}'
+        )""",
+        "CREATE INDEX events_actor ON events(actor, id)",
+        """CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+           BEGIN SELECT RAISE(ABORT, 'the events log is append-only'); END""",
+        """CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+           BEGIN SELECT RAISE(ABORT, 'the events log is append-only'); END""",
+    ])
+
+
+@migration(2, "suggestions and embedding cache")
+def _suggestions(conn: sqlite3.Connection) -> None:
+    _run(conn, [
+        """CREATE TABLE suggestions (
+            id INTEGER PRIMARY KEY,
+            source_id INTEGER NOT NULL REFERENCES sources(id) ON DELETE CASCADE,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            code_id INTEGER NOT NULL REFERENCES codes(id) ON DELETE CASCADE,
+            score REAL NOT NULL,
+            reason TEXT NOT NULL,
+            suggester TEXT NOT NULL,
+            model TEXT,
+            status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'accepted', 'rejected')),
+            created_at TEXT NOT NULL,
+            decided_by TEXT,
+            decided_at TEXT,
+            coding_id INTEGER REFERENCES codings(id) ON DELETE SET NULL,
+            UNIQUE (source_id, start, "end", code_id)
+        )""",
+        "CREATE INDEX suggestions_status ON suggestions(status, score)",
+        "CREATE INDEX suggestions_code ON suggestions(code_id, status)",
+        """CREATE TABLE embeddings (
+            model TEXT NOT NULL,
+            text_hash TEXT NOT NULL,
+            vector BLOB NOT NULL,
+            PRIMARY KEY (model, text_hash)
+        ) WITHOUT ROWID""",
+        """CREATE TABLE lemmas (
+            text_hash TEXT PRIMARY KEY,
+            lemmas TEXT NOT NULL
+        ) WITHOUT ROWID""",
+    ])
