@@ -9,9 +9,10 @@ from .db import Database, new_uid, now, schema_version
 from .events import EventStore
 from .search import SearchStore, SegmentHit
 from .sources import NewSegment, NewSource, SourceStore
+from .suggestions import NewSuggestion, Suggestion, SuggestionStore
 
 
-class Store(SourceStore, CodeStore, CodingStore, SearchStore, EventStore):
+class Store(SourceStore, CodeStore, CodingStore, SuggestionStore, SearchStore, EventStore):
     """A project: open it with ``Store.open(path)`` or create it with ``Store.create(path)``."""
 
     def __init__(self, database: Database) -> None:
@@ -51,4 +52,4 @@ class Store(SourceStore, CodeStore, CodingStore, SearchStore, EventStore):
         self.database.close()
 
 
-__all__ = ["Store", "NewSource", "NewSegment", "SegmentHit", "new_uid", "now", "schema_version"]
+__all__ = ["Store", "NewSource", "NewSegment", "NewSuggestion", "Suggestion", "SegmentHit", "new_uid", "now", "schema_version"]
