@@ -7,12 +7,13 @@ from .codes import CodeStore
 from .codings import CodingStore
 from .db import Database, new_uid, now, schema_version
 from .events import EventStore
+from .restore import RestoreStore
 from .search import SearchStore, SegmentHit
 from .sources import NewSegment, NewSource, SourceStore
 from .suggestions import NewSuggestion, Suggestion, SuggestionStore
 
 
-class Store(SourceStore, CodeStore, CodingStore, SuggestionStore, SearchStore, EventStore):
+class Store(SourceStore, CodeStore, CodingStore, SuggestionStore, RestoreStore, SearchStore, EventStore):
     """A project: open it with ``Store.open(path)`` or create it with ``Store.create(path)``."""
 
     def __init__(self, database: Database) -> None:

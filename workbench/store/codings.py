@@ -147,6 +147,24 @@ class CodingStore:
             db.log(actor, "memo.update", "memo", memo_id, {"before": asdict(before), "after": asdict(after)})
             return after
 
+    def delete_memo(self, memo_id: int, actor: str) -> None:
+        """Delete a memo (logged with its full text)."""
+        db = self.database
+        with db.transaction() as conn:
+            memo = self.get_memo(memo_id)
+            conn.execute("DELETE FROM memos WHERE id = ?", (memo_id,))
+            db.log(actor, "memo.delete", "memo", memo_id, {"memo": asdict(memo)})
+
+    def restore_memo(self, memo: dict, actor: str) -> int:
+        """Insert a memo again with its original id."""
+        db = self.database
+        with db.transaction() as conn:
+            columns = list(Memo.__dataclass_fields__)
+            conn.execute(f"INSERT INTO memos ({', '.join(columns)}) VALUES ({','.join('?' * len(columns))})",
+                         [memo[c] for c in columns])
+            db.log(actor, "memo.add", "memo", memo["id"], {"memo": memo})
+            return int(memo["id"])
+
     def memos(self, *, target_type: str | None = None, target_id: int | None = None) -> list[Memo]:
         """Memos, all or those attached to one target."""
         sql, params = "SELECT * FROM memos WHERE 1", []

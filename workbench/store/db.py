@@ -131,9 +131,21 @@ class Database:
         row = self.conn.execute(sql, params).fetchone()
         return row[0] if row else None
 
+    @contextmanager
+    def logging_as(self, via: str) -> Iterator[None]:
+        """Mark the events logged inside this block as done ``via`` an undo or redo (not new actions)."""
+        self._local.via = via
+        try:
+            yield
+        finally:
+            self._local.via = None
+
     def log(self, actor: str, action: str, target_type: str, target_id: int | None,
             payload: dict[str, Any] | None = None) -> int:
         """Append an event; call inside the transaction that makes the change."""
+        via = getattr(self._local, "via", None)
+        if via:
+            payload = {**(payload or {}), "via": via}
         cursor = self.conn.execute(
             "INSERT INTO events (at, actor, action, target_type, target_id, payload) VALUES (?, ?, ?, ?, ?, ?)",
             (now(), actor, action, target_type, target_id, json.dumps(payload or {}, ensure_ascii=False)),
