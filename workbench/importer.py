@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import csv
 import hashlib
-from collections.abc import Callable, Iterable
+import multiprocessing
+import threading
+from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -11,7 +14,7 @@ import ingest
 from ingest import IngestError, LoadedSource
 
 from .errors import Conflict
-from .sentences import split_sentences
+from .sentences import sentencizer, split_sentences
 from .store import NewSegment, NewSource, Store
 
 ProgressCallback = Callable[[int, int, str], None]
@@ -104,10 +107,17 @@ def load_sidecars(sidecars: Iterable[Path]) -> dict[str, dict[str, str]]:
     return merged
 
 
+PARALLEL_MIN_FILES = 8  # below this, starting a reader process costs more than it saves
+
+
 def ingest_paths(store: Store, paths: Iterable[str | Path], *, actor: str, kind: str | None = None,
-                 attributes_csv: str | Path | None = None,
+                 attributes_csv: str | Path | None = None, parallel: bool | None = None,
                  on_progress: ProgressCallback | None = None) -> IngestReport:
-    """Import files and folders into the project; a bad file is reported and skipped, the rest land."""
+    """Import files and folders into the project; a bad file is reported and skipped, the rest land.
+
+    With many files, a second process reads and splits sentences while this one stores the
+    previous file, each source in its own transaction.
+    """
     files, sidecars, unsupported = collect_files(paths)
     if attributes_csv:
         sidecars.append(Path(attributes_csv))
@@ -115,36 +125,61 @@ def ingest_paths(store: Store, paths: Iterable[str | Path], *, actor: str, kind:
                           skipped=[Skipped(str(p), f"no loader reads {p.suffix or 'files without an extension'}")
                                    for p in unsupported])
     attributes = load_sidecars(sidecars)
-    for done, path in enumerate(files):
+    jobs = [(path, kind, attributes.get(path.name, {})) for path in files]
+    if parallel is None:
+        # fork is only safe with no other threads (the CLI, not the app); spawn would cost seconds
+        parallel = len(files) >= PARALLEL_MIN_FILES and threading.active_count() == 1
+    results = _read_in_process(jobs) if parallel else map(_read_job, jobs)
+    for done, (path, (skipped, sources)) in enumerate(zip(files, results)):
         if on_progress:
             on_progress(done, len(files), path.name)
-        _ingest_file(store, path, kind, attributes.get(path.name, {}), actor, report)
+        if skipped:
+            report.skipped.append(Skipped(str(path), skipped))
+        for new in sources:
+            _store(store, path, new, actor, report)
     if on_progress:
         on_progress(len(files), len(files), "")
     return report
 
 
-def _ingest_file(store: Store, path: Path, kind: str | None, attributes: dict[str, str], actor: str,
-                 report: IngestReport) -> None:
+def _read_job(job: tuple[Path, str | None, dict[str, str]]) -> tuple[str | None, list[NewSource]]:
+    """Load one file and split its sentences: (reason it was skipped, or None; sources)."""
+    path, kind, attributes = job
     try:
         loaded_sources = ingest.load_path(path, kind=kind)
     except IngestError as exc:
-        report.skipped.append(Skipped(str(path), exc.reason))
-        return
+        return exc.reason, []
     except (OSError, MemoryError) as exc:
-        report.skipped.append(Skipped(str(path), f"could not be read: {exc}"))
+        return f"could not be read: {exc}", []
+    return None, [to_new_source(loaded, path, attributes) for loaded in loaded_sources]
+
+
+def _read_in_process(jobs: list) -> Iterator[tuple[str | None, list[NewSource]]]:
+    """Results of ``_read_job`` in order, computed a few files ahead by one reader process."""
+    sentencizer()  # load spaCy once here, so the forked reader inherits it
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        pending = [pool.submit(_read_job, job) for job in jobs[:READ_AHEAD]]
+        for i in range(len(jobs)):
+            if i + READ_AHEAD < len(jobs):
+                pending.append(pool.submit(_read_job, jobs[i + READ_AHEAD]))
+            yield pending[i].result()
+            pending[i] = None  # type: ignore[call-overload]  # free the result once stored
+
+
+READ_AHEAD = 6
+
+
+def _store(store: Store, path: Path, new: NewSource, actor: str, report: IngestReport) -> None:
+    existing = store.find_source_by_hash(new.content_hash)
+    if existing:
+        report.unchanged.append(f"{path} (already imported as {store.get_source(existing).name})")
         return
-    for loaded in loaded_sources:
-        new = to_new_source(loaded, path, attributes)
-        existing = store.find_source_by_hash(new.content_hash)
-        if existing:
-            report.unchanged.append(f"{path} (already imported as {store.get_source(existing).name})")
-            continue
-        try:
-            source_id = store.add_source(new, actor)
-        except Conflict as exc:
-            report.unchanged.append(f"{path} ({exc})")
-            continue
-        report.added.append((source_id, new.name))
-        report.segments += len(new.segments)
-        report.sentences += sum(len(s.sentences) for s in new.segments)
+    try:
+        source_id = store.add_source(new, actor)
+    except Conflict as exc:
+        report.unchanged.append(f"{path} ({exc})")
+        return
+    report.added.append((source_id, new.name))
+    report.segments += len(new.segments)
+    report.sentences += sum(len(s.sentences) for s in new.segments)
