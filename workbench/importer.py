@@ -12,6 +12,7 @@ from pathlib import Path
 
 import ingest
 from ingest import IngestError, LoadedSource
+from ingest.records import SOURCE_KINDS
 
 from .errors import Conflict
 from .sentences import sentencizer, split_sentences
@@ -98,6 +99,15 @@ def to_new_source(loaded: LoadedSource, path: Path, attributes: dict[str, str]) 
     )
 
 
+def sidecar_kind(attributes: dict[str, str]) -> str | None:
+    """The source kind a sidecar row names in its ``kind`` or ``method`` column, if it is one we know."""
+    for key in ("kind", "method"):
+        value = attributes.get(key, "").strip().lower()
+        if value in SOURCE_KINDS:
+            return value
+    return None
+
+
 def load_sidecars(sidecars: Iterable[Path]) -> dict[str, dict[str, str]]:
     """File name → attributes from every sidecar (later files win on the same name)."""
     merged: dict[str, dict[str, str]] = {}
@@ -125,7 +135,8 @@ def ingest_paths(store: Store, paths: Iterable[str | Path], *, actor: str, kind:
                           skipped=[Skipped(str(p), f"no loader reads {p.suffix or 'files without an extension'}")
                                    for p in unsupported])
     attributes = load_sidecars(sidecars)
-    jobs = [(path, kind, attributes.get(path.name, {})) for path in files]
+    jobs = [(path, kind or sidecar_kind(attributes.get(path.name, {})), attributes.get(path.name, {}))
+            for path in files]
     if parallel is None:
         # fork is only safe with no other threads (the CLI, not the app); spawn would cost seconds
         parallel = len(files) >= PARALLEL_MIN_FILES and threading.active_count() == 1

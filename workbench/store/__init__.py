@@ -7,13 +7,15 @@ from .codes import CodeStore
 from .codings import CodingStore
 from .db import Database, new_uid, now, schema_version
 from .events import EventStore
+from .facts import CodingFact, FactStore
 from .restore import RestoreStore
 from .search import SearchStore, SegmentHit
 from .sources import NewSegment, NewSource, SourceStore
 from .suggestions import NewSuggestion, Suggestion, SuggestionStore
 
 
-class Store(SourceStore, CodeStore, CodingStore, SuggestionStore, RestoreStore, SearchStore, EventStore):
+class Store(SourceStore, CodeStore, CodingStore, SuggestionStore, RestoreStore, SearchStore, EventStore,
+            FactStore):
     """A project: open it with ``Store.open(path)`` or create it with ``Store.create(path)``."""
 
     def __init__(self, database: Database) -> None:
@@ -53,4 +55,4 @@ class Store(SourceStore, CodeStore, CodingStore, SuggestionStore, RestoreStore, 
         self.database.close()
 
 
-__all__ = ["Store", "NewSource", "NewSegment", "NewSuggestion", "Suggestion", "SegmentHit", "new_uid", "now", "schema_version"]
+__all__ = ["Store", "CodingFact", "NewSource", "NewSegment", "NewSuggestion", "Suggestion", "SegmentHit", "new_uid", "now", "schema_version"]

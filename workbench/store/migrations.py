@@ -191,3 +191,54 @@ def _suggestions(conn: sqlite3.Connection) -> None:
             lemmas TEXT NOT NULL
         ) WITHOUT ROWID""",
     ])
+
+
+@migration(3, "themes, framework matrix, candidate themes, participant roster")
+def _themes(conn: sqlite3.Connection) -> None:
+    _run(conn, [
+        """CREATE TABLE themes (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            description TEXT NOT NULL DEFAULT '',
+            memo TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'candidate' CHECK (status IN ('candidate', 'developing', 'final', 'discarded')),
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE theme_codes (
+            theme_id INTEGER NOT NULL REFERENCES themes(id) ON DELETE CASCADE,
+            code_id INTEGER NOT NULL REFERENCES codes(id) ON DELETE CASCADE,
+            PRIMARY KEY (theme_id, code_id)
+        )""",
+        # Framework method: one row per case (participant) or attribute value (site), one column per theme.
+        """CREATE TABLE framework_cells (
+            id INTEGER PRIMARY KEY,
+            row_type TEXT NOT NULL CHECK (row_type IN ('case', 'attribute')),
+            row_key TEXT NOT NULL,
+            theme_id INTEGER NOT NULL REFERENCES themes(id) ON DELETE CASCADE,
+            summary TEXT NOT NULL DEFAULT '',
+            coding_ids TEXT NOT NULL DEFAULT '[]',
+            updated_by TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (row_type, row_key, theme_id)
+        )""",
+        # Clusters of coded segments proposed as themes, kept so a discard is remembered.
+        """CREATE TABLE candidate_themes (
+            id INTEGER PRIMARY KEY,
+            run_id TEXT NOT NULL,
+            label TEXT NOT NULL,
+            terms TEXT NOT NULL DEFAULT '[]',
+            coding_ids TEXT NOT NULL DEFAULT '[]',
+            code_ids TEXT NOT NULL DEFAULT '[]',
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'promoted', 'discarded')),
+            theme_id INTEGER REFERENCES themes(id) ON DELETE SET NULL,
+            created_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE roster (
+            real_name TEXT PRIMARY KEY COLLATE NOCASE,
+            pseudonym TEXT NOT NULL,
+            case_id INTEGER REFERENCES cases(id) ON DELETE SET NULL
+        )""",
+    ])
