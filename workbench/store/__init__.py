@@ -10,7 +10,7 @@ from .events import EventStore
 from .facts import CodingFact, FactStore
 from .restore import RestoreStore
 from .search import SearchStore, SegmentHit
-from .sources import NewSegment, NewSource, SourceStore
+from .sources import NewSegment, NewSource, SourceEdit, SourceStore
 from .suggestions import NewSuggestion, Suggestion, SuggestionStore
 
 

@@ -47,6 +47,21 @@ class NewSource:
     uid: str | None = None
 
 
+@dataclass
+class SourceEdit:
+    """A new text for a source with every segment, sentence and coding already re-anchored onto it."""
+
+    source_id: int
+    old_text: str
+    new_text: str
+    content_hash: str
+    segment_spans: dict[int, tuple[int, int]]
+    sentences: dict[int, list[tuple[int, int]]]
+    coding_spans: dict[int, tuple[int, int]]
+    lost_coding_ids: list[int]
+    lost_reasons: dict[int, str] = field(default_factory=dict)
+
+
 def _source(row: dict) -> Source:
     row = dict(row)
     row["metadata"] = json.loads(row["metadata"])
@@ -216,6 +231,48 @@ class SourceStore:
             conn.execute("DELETE FROM sources WHERE id = ?", (source_id,))
             db.log(actor, "source.delete", "source", source_id,
                    {"name": source.name, "content_hash": source.content_hash, "codings": n_codings})
+
+    def apply_source_edit(self, edit: SourceEdit, actor: str) -> None:
+        """Store an edited text with its re-anchored segments and codings, in one transaction."""
+        db = self.database
+        with db.transaction() as conn:
+            old_segments = self.segments(edit.source_id, structural_only=True)
+            for seg in old_segments:
+                conn.execute("INSERT INTO segments_fts (segments_fts, rowid, text) VALUES ('delete', ?, ?)",
+                             (seg.id, edit.old_text[seg.start:seg.end]))
+            lost = db.query(f"SELECT * FROM codings WHERE id IN ({','.join('?' * len(edit.lost_coding_ids))})",
+                            edit.lost_coding_ids) if edit.lost_coding_ids else []
+            for row in lost:
+                conn.execute("DELETE FROM codings WHERE id = ?", (row["id"],))
+                db.log(actor, "coding.remove", "coding", row["id"],
+                       {"coding": row, "reason": edit.lost_reasons.get(row["id"],
+                                                                      "its words were deleted by an edit of the source")})
+            # Park the codings out of the way first, so no intermediate state breaks the unique index.
+            conn.execute('UPDATE codings SET start = start + 1000000000, "end" = "end" + 1000000000 '
+                         "WHERE source_id = ?", (edit.source_id,))
+            for coding_id, (start, end) in edit.coding_spans.items():
+                conn.execute('UPDATE codings SET start = ?, "end" = ? WHERE id = ?', (start, end, coding_id))
+            conn.execute("DELETE FROM suggestions WHERE source_id = ? AND status = 'pending'", (edit.source_id,))
+            conn.execute("DELETE FROM segments WHERE source_id = ? AND kind = 'sentence'", (edit.source_id,))
+            next_id = (db.scalar("SELECT max(id) FROM segments") or 0) + 1
+            for seg in old_segments:
+                start, end = edit.segment_spans[seg.id]
+                conn.execute('UPDATE segments SET start = ?, "end" = ? WHERE id = ?', (start, end, seg.id))
+                conn.execute("INSERT INTO segments_fts (rowid, text) VALUES (?, ?)",
+                             (seg.id, edit.new_text[start:end]))
+                for n, (s_start, s_end) in enumerate(edit.sentences.get(seg.id, [])):
+                    conn.execute('INSERT INTO segments (id, source_id, parent_id, kind, start, "end", speaker, '
+                                 "entry_date, case_id, ordinal) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                                 (next_id, edit.source_id, seg.id, "sentence", s_start, s_end, seg.speaker,
+                                  seg.entry_date, seg.case_id, n))
+                    next_id += 1
+            old_hash = db.scalar("SELECT content_hash FROM sources WHERE id = ?", (edit.source_id,))
+            conn.execute("UPDATE sources SET text = ?, content_hash = ?, words = ? WHERE id = ?",
+                         (edit.new_text, edit.content_hash, len(edit.new_text.split()), edit.source_id))
+            db.log(actor, "source.edit", "source", edit.source_id,
+                   {"old_hash": old_hash, "new_hash": edit.content_hash,
+                    "old_text": edit.old_text, "lost_codings": edit.lost_coding_ids,
+                    "moved_codings": list(edit.coding_spans)})
 
     # -- segments ---------------------------------------------------------------
     def segments(self, source_id: int, *, kinds: Sequence[str] | None = None,
