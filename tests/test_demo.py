@@ -1,0 +1,53 @@
+"""The bundled demo project builds completely: every source, attribute and coding lands."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from workbench.demo import CORPUS_DIR, build_demo, demo_codings, locate
+from workbench.store import Store
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    return build_demo(Path(tmp_path_factory.mktemp("demo")) / "demo.wbproj")
+
+
+def test_every_demo_file_and_coding_lands(demo: Store) -> None:
+    files = [p for p in CORPUS_DIR.rglob("*") if p.is_file() and p.parent != CORPUS_DIR]
+    assert len(demo.list_sources()) == len(files) >= 30
+    assert len(demo.codings()) == len(demo_codings()) >= 500
+    assert set(demo.coders()) == {"amira", "tom"}
+
+
+def test_demo_has_three_sites_two_waves_and_every_kind(demo: Store) -> None:
+    sources = demo.list_sources()
+    assert {s.kind for s in sources} >= {"interview", "diary", "journal", "fieldnote", "survey", "social"}
+    sites = {s.attributes.get("site") for s in sources} - {None}
+    assert sites == {"Northgate", "Ashby Vale", "Seacombe"}
+    assert {s.attributes.get("wave") for s in sources} >= {"1", "2"}
+    roles = {c.attributes.get("role") for c in demo.cases()}
+    assert {"resident", "volunteer", "professional"} <= roles
+
+
+def test_demo_codings_sit_on_their_quotes(demo: Store) -> None:
+    texts = {s.id: demo.get_source(s.id).text for s in demo.list_sources()}
+    by_name = {s.name: s.id for s in demo.list_sources()}
+    stored = {(c.source_id, c.start, c.end, c.coder) for c in demo.codings()}
+    for item in demo_codings()[:200]:
+        source_id = by_name[item.source]
+        span = locate(texts[source_id], item.quote)
+        assert span is not None and (source_id, span[0], span[1], item.coder) in stored
+
+
+def test_every_codable_code_is_used_somewhere(demo: Store) -> None:
+    used = set(demo.coding_counts())
+    codable = {c.id for c in demo.codes() if c.codable}
+    assert codable <= used
+
+
+def test_building_again_keeps_the_existing_project(demo: Store) -> None:
+    before = demo.counts()
+    again = build_demo(demo.path)
+    assert again.counts() == before
