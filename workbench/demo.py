@@ -13,6 +13,7 @@ from coding.codebook import load_codebook
 
 from . import importer
 from .errors import WorkbenchError
+from .pseudonyms import propose_roster
 from .store import Store
 
 DEMO_DIR = Path(__file__).parent / "demo"
@@ -78,6 +79,18 @@ def apply_codings(store: Store, codings: list[DemoCoding]) -> list[str]:
     return problems
 
 
+def demo_roster(store: Store) -> dict[str, str]:
+    """The demo's roster: speakers and authors as proposed, plus each diarist's first name from the file name
+    (``NG-V03_fatima_diary.md`` → Fatima = NG-V03)."""
+    roster = propose_roster(store)
+    for source in store.list_sources():
+        participant, _, rest = source.name.partition("_")
+        if source.case == participant and rest:
+            first = rest.split("_")[0].split(".")[0].capitalize()
+            roster.setdefault(first, participant)
+    return roster
+
+
 def build_demo(path: str | Path, *, rebuild: bool = False,
                on_progress: Callable[[int, int, str], None] | None = None) -> Store:
     """Create the demo project at ``path`` (kept as it is if it exists, unless ``rebuild``)."""
@@ -98,6 +111,7 @@ def build_demo(path: str | Path, *, rebuild: bool = False,
     if report.skipped:
         raise WorkbenchError("the demo corpus did not import cleanly: "
                              + "; ".join(f"{s.path}: {s.reason}" for s in report.skipped))
+    store.set_roster(demo_roster(store), DEMO_USER)
     problems = apply_codings(store, demo_codings())
     if problems:
         raise WorkbenchError("demo codings could not be placed: " + "; ".join(problems[:10]))

@@ -9,13 +9,14 @@ from .db import Database, new_uid, now, schema_version
 from .events import EventStore
 from .facts import CodingFact, FactStore
 from .restore import RestoreStore
+from .roster import RosterStore
 from .search import SearchStore, SegmentHit
 from .sources import NewSegment, NewSource, SourceEdit, SourceStore
 from .suggestions import NewSuggestion, Suggestion, SuggestionStore
 
 
 class Store(SourceStore, CodeStore, CodingStore, SuggestionStore, RestoreStore, SearchStore, EventStore,
-            FactStore):
+            FactStore, RosterStore):
     """A project: open it with ``Store.open(path)`` or create it with ``Store.create(path)``."""
 
     def __init__(self, database: Database) -> None:
