@@ -98,4 +98,4 @@ def main() -> None:
 
 
 # Commands live in their own modules and register themselves on `cli`.
-from . import cli_codebook, cli_commands, cli_history  # noqa: E402,F401
+from . import cli_codebook, cli_commands, cli_history, cli_safety  # noqa: E402,F401

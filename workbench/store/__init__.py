@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .check import CheckStore, Problem
 from .codes import CodeStore
 from .codings import CodingStore
 from .db import Database, new_uid, now, schema_version
@@ -16,7 +17,7 @@ from .suggestions import NewSuggestion, Suggestion, SuggestionStore
 
 
 class Store(SourceStore, CodeStore, CodingStore, SuggestionStore, RestoreStore, SearchStore, EventStore,
-            FactStore, RosterStore):
+            FactStore, RosterStore, CheckStore):
     """A project: open it with ``Store.open(path)`` or create it with ``Store.create(path)``."""
 
     def __init__(self, database: Database) -> None:
@@ -56,4 +57,4 @@ class Store(SourceStore, CodeStore, CodingStore, SuggestionStore, RestoreStore, 
         self.database.close()
 
 
-__all__ = ["Store", "CodingFact", "NewSource", "NewSegment", "NewSuggestion", "Suggestion", "SegmentHit", "new_uid", "now", "schema_version"]
+__all__ = ["Store", "Problem", "CodingFact", "NewSource", "NewSegment", "NewSuggestion", "Suggestion", "SegmentHit", "new_uid", "now", "schema_version"]

@@ -1,0 +1,104 @@
+"""Several processes coding one project at once, and processes killed mid-work (SIGKILL)."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from workbench.store import Store
+
+from helpers import interview_source
+
+WORKER = textwrap.dedent("""
+    import sys
+    from workbench.store import Store
+    path, coder, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    store = Store.open(path)
+    code = store.find_code("Wellbeing").id
+    ids = []
+    for i in range(n):
+        ids.append(store.add_coding(1, i, i + 5, code, coder))
+        if i % 5 == 0:
+            store.update_coding(ids[-1], coder, memo=f"memo {i}")
+        if i % 10 == 9:
+            store.remove_coding(ids[-2], coder)
+""")
+
+
+@pytest.mark.parametrize("workers,codings", [(4, 60)])
+def test_concurrent_coders_lose_nothing(tmp_path: Path, workers: int, codings: int) -> None:
+    store = Store.create(tmp_path / "p.wbproj")
+    store.add_source(interview_source(), "lead")
+    store.add_code("Wellbeing", "lead")
+    script = tmp_path / "worker.py"
+    script.write_text(WORKER)
+    procs = [subprocess.Popen([sys.executable, str(script), str(store.path), f"coder{w}", str(codings)])
+             for w in range(workers)]
+    assert [p.wait(timeout=120) for p in procs] == [0] * workers
+    removed_per_coder = codings // 10
+    rows = Counter((c.coder, c.start) for c in store.codings())
+    assert all(n == 1 for n in rows.values())  # every coding exactly once
+    for w in range(workers):
+        mine = sorted(start for coder, start in rows if coder == f"coder{w}")
+        expected = sorted(set(range(codings)) - {i - 1 for i in range(codings) if i % 10 == 9})
+        assert mine == expected
+        actions = Counter(e.action for e in store.events(actor=f"coder{w}"))
+        assert actions["coding.add"] == codings
+        assert actions["coding.remove"] == removed_per_coder
+        assert actions["coding.update"] == len(range(0, codings, 5))
+    assert store.check() == []
+
+
+def _kill_when(proc: subprocess.Popen, ready, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if ready():
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+            return
+        if proc.poll() is not None:
+            pytest.fail(f"the process ended before it could be killed (exit {proc.returncode})")
+        time.sleep(0.02)
+    proc.kill()
+    pytest.fail("the process never reached the point where it should be killed")
+
+
+def _sources_done(path: Path) -> int:
+    try:
+        return Store.open(path).counts()["sources"]
+    except Exception:  # the file may not exist yet or be mid-migration while we poll
+        return 0
+
+
+def test_killing_an_ingest_leaves_only_complete_sources(tmp_path: Path) -> None:
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    for i in range(60):
+        turns = "\n\n".join(f"{'Interviewer' if t % 2 == 0 else 'Jean'}: " + f"Sentence {i} {t}. " * 40
+                            for t in range(40))
+        (folder / f"interview-{i:03d}.txt").write_text(turns)
+    path = tmp_path / "p.wbproj"
+    Store.create(path).close()
+    proc = subprocess.Popen([sys.executable, "-m", "workbench", "ingest", str(folder), "--project", str(path)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _kill_when(proc, lambda: _sources_done(path) >= 5)
+    store = Store.open(path)
+    assert store.check() == []
+    sources = store.list_sources()
+    assert 5 <= len(sources) < 60
+    for source in sources:  # each stored source is whole: all its turns, sentences and index entries
+        assert source.segments == 40
+        assert len(store.segments(source.id, kinds=["sentence"])) == 40 * 40
+    assert len([e for e in store.events() if e.action == "source.add"]) == len(sources)
+    # and the rest can be imported afterwards
+    proc = subprocess.run([sys.executable, "-m", "workbench", "ingest", str(folder), "--project", str(path)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert Store.open(path).counts()["sources"] == 60

@@ -1,0 +1,4 @@
+"""`python -m workbench` runs the command line."""
+from workbench.cli import main
+
+main()
