@@ -37,6 +37,8 @@ def kwic(text: str, hit: SegmentHit, pattern: re.Pattern[str] | None, width: int
     segment = text[hit.start:hit.end]
     found = pattern.search(segment) if pattern else None
     m_start, m_end = (found.start(), found.end()) if found else (0, min(len(segment), width))
+    while found and (found := pattern.search(segment, m_end)) and found.start() - m_end <= 2:
+        m_end = found.end()  # a phrase: highlight its words together
     start, end = hit.start + m_start, hit.start + m_end
     before = text[max(hit.start, start - width):start].replace("\n", " ")
     after = text[end:min(hit.end, end + width)].replace("\n", " ")
