@@ -92,10 +92,20 @@ def cli() -> None:
     """Resilience Workbench: code, compare and report qualitative evidence, locally."""
 
 
+@cli.group("export")
+def export() -> None:
+    """Write the project to files that other tools read."""
+
+
+@cli.group("import")
+def import_() -> None:
+    """Bring in work done in other tools."""
+
+
 def main() -> None:
     """Entry point of the `workbench` console script."""
     cli()
 
 
 # Commands live in their own modules and register themselves on `cli`.
-from . import cli_codebook, cli_commands, cli_history, cli_safety  # noqa: E402,F401
+from . import cli_analysis, cli_app, cli_codebook, cli_commands, cli_exchange, cli_history, cli_report, cli_safety  # noqa: E402,F401,I001

@@ -7,8 +7,7 @@ from typing import Any
 
 import click
 
-from .cli import handle_errors, project_option
-from .cli_exchange import export
+from .cli import export, handle_errors, project_option
 from .report import DEFAULT_MAX_QUOTES, ReportOptions, build_report
 from .report_data import ALL_ORIGINS, HUMAN_ORIGINS
 from .spreadsheets import write_matrix, write_quotes

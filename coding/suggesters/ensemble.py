@@ -1,0 +1,175 @@
+"""ensemble.v1 (the default): lexical + semantic (+ learned when a code has enough codings).
+
+One logistic combiner turns the parts' evidence into a calibrated probability that a person
+would code the unit with the code:
+
+    zero_shot = intercept + sim * (semantic.v1 similarity, contrasted) + lexical * (lexical.v1 weight)
+    logit     = zero_shot                                              for codes without a model
+    logit     = learned_zero_shot * zero_shot + learned * margin + learned_bias   for codes with one
+    margin    = logit(p_learned) - logit(learned.v1's cross-validated threshold)
+
+A unit's score depends only on the unit and the codebook (not on which other units are scored),
+so suggesting one document or the whole project gives the same scores.
+
+The default weights were fitted by ``coding.evaluation.calibrate_ensemble`` on the TRAINING
+texts of the development set only (the LLMCode "games as art" answers, 60/40 split by text,
+seed 0): the zero-shot weights on all training sentences x codes; the learned weights by
+2-fold cross-fitting within the training texts (learned models fitted on k codings per code
+from one half, the combiner on the sentences of the other half, k in 5, 10, 20). The threshold
+maximises micro F1 on those same training predictions. ``bench/devset_eval.py`` refits and
+prints them; refit them for another embedding model.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from coding.codebook import Codebook
+from coding.embedding import Embedder
+from coding.lemmas import LemmaCache, lemmatise, text_hash
+from coding.suggesters.base import ScoreTable, Suggester, UnitBatch, codable_codes, register
+from coding.suggesters.learned import LearnedSuggester
+from coding.suggesters.lexical import LexicalSuggester
+from coding.suggesters.semantic import SemanticSuggester
+from coding.units import Example, Unit
+
+
+@dataclass(frozen=True)
+class EnsembleWeights:
+    """Coefficients of the logistic combiner and the decision threshold on its probability."""
+
+    intercept: float
+    sim: float
+    lexical: float
+    learned_zero_shot: float
+    learned: float
+    learned_bias: float
+    threshold: float
+
+
+DEFAULT_WEIGHTS = EnsembleWeights(  # calibrate_ensemble(load_devset(), train texts, seed 0), all-MiniLM-L6-v2
+    intercept=-3.241,
+    sim=13.853,
+    lexical=1.771,
+    learned_zero_shot=0.759,
+    learned=0.642,
+    learned_bias=0.272,
+    threshold=0.179,
+)
+
+
+@dataclass
+class EnsembleFeatures:
+    """Units x codes evidence of the parts, as the combiner sees it."""
+
+    sim: np.ndarray
+    lexical: np.ndarray
+    learned: np.ndarray  # margin; 0 where no learned model
+    has_learned: np.ndarray  # bool, per code (broadcast over units)
+
+
+def zero_shot_logit(f: EnsembleFeatures, w: EnsembleWeights) -> np.ndarray:
+    """The combiner's logit from the codebook alone (semantic + lexical)."""
+    return w.intercept + w.sim * f.sim + w.lexical * f.lexical
+
+
+def combine(f: EnsembleFeatures, w: EnsembleWeights) -> np.ndarray:
+    """Calibrated probabilities from features and weights."""
+    zero_shot = zero_shot_logit(f, w)
+    with_model = w.learned_zero_shot * zero_shot + w.learned * f.learned + w.learned_bias
+    logit = np.where(f.has_learned[np.newaxis, :], with_model, zero_shot)
+    return (1.0 / (1.0 + np.exp(-logit))).astype(np.float32)
+
+
+@register("ensemble.v1")
+class EnsembleSuggester(Suggester):
+    """Calibrated combination of lexical.v1, semantic.v1 and (per code, when fitted) learned.v1."""
+
+    needs_embeddings = True
+    needs_lemmas = True
+
+    def __init__(
+        self,
+        embedder: Embedder | None = None,
+        lemma_cache: LemmaCache | None = None,
+        weights: EnsembleWeights = DEFAULT_WEIGHTS,
+        min_examples: int = 5,
+        merge_adjacent: bool = True,
+    ) -> None:
+        self.embedder = embedder
+        self.lemma_cache = lemma_cache
+        self.weights = weights
+        self.min_examples = min_examples
+        self.merge_adjacent = merge_adjacent
+
+    @property
+    def model_name(self) -> str | None:
+        """The embedding model's name."""
+        return (self.embedder or Embedder()).model_name
+
+    def fit(self, codebook: Codebook, examples: Iterable[Example] = (), codes: Sequence[str] | None = None):
+        """Fit the three parts (with ``codes``: refit only those codes' state)."""
+        defs = codable_codes(codebook)
+        examples = list(examples)
+        self.embedder_ = self.embedder or Embedder()
+        if codes is None or not hasattr(self, "parts_"):
+            self.parts_ = {
+                "lexical": LexicalSuggester(lemma_cache=self.lemma_cache),
+                "semantic": SemanticSuggester(embedder=self.embedder_),
+                "learned": LearnedSuggester(embedder=self.embedder_, min_examples=self.min_examples),
+            }
+            codes = None
+        for part in self.parts_.values():
+            part.fit(codebook, examples, codes)
+        lexical, semantic = self.parts_["lexical"], self.parts_["semantic"]
+        self.codebook_uids_ = [c.uid for c in defs]
+        usable = set(semantic.code_uids_) | set(lexical.code_uids_)
+        self.code_uids_ = [uid for uid in self.codebook_uids_ if uid in usable]
+        self.skipped_codes_ = {
+            uid: semantic.skipped_codes_.get(uid, "") or lexical.skipped_codes_.get(uid, "")
+            for uid in self.codebook_uids_
+            if uid not in usable
+        }
+        return self
+
+    def prepare(self, units: Sequence[Unit]) -> UnitBatch:
+        """Embeddings and lemmas of the units, each computed once for all parts."""
+        texts = [u.text for u in units]
+        hashes = [text_hash(t) for t in texts]
+        return UnitBatch(
+            units, self.embedder_.encode(texts, hashes), lemmatise(texts, cache=self.lemma_cache, hashes=hashes)
+        )
+
+    def features(self, batch: UnitBatch, codes: Sequence[str]) -> EnsembleFeatures:
+        """Evidence of every part for the codes (zeros where a part has nothing for a code)."""
+        n, k = len(batch.units), len(codes)
+        out = EnsembleFeatures(*(np.zeros((n, k), np.float32) for _ in range(3)), np.zeros(k, bool))
+        for part, key, target in (("semantic", "sim", out.sim), ("lexical", "weight", out.lexical),
+                                  ("learned", "margin", out.learned)):
+            fitted = set(self.parts_[part].code_uids_)
+            cols = [j for j, c in enumerate(codes) if c in fitted]
+            if cols:
+                target[:, cols] = self.parts_[part].score(batch, [codes[j] for j in cols]).features[key]
+                if part == "learned":
+                    out.has_learned[cols] = True
+        return out
+
+    def score(self, batch: UnitBatch, codes: Sequence[str]) -> ScoreTable:
+        """Calibrated probabilities; one threshold for all codes."""
+        probs = combine(self.features(batch, codes), self.weights)
+        thresholds = np.full(len(codes), self.weights.threshold, dtype=np.float32)
+        return ScoreTable(list(codes), probs, thresholds)
+
+    def reason(self, batch: UnitBatch, unit_index: int, code_uid: str) -> str:
+        """The contributing parts' reasons, joined with "; "."""
+        reasons = []
+        for name in ("semantic", "lexical", "learned"):
+            part = self.parts_[name]
+            if code_uid not in part.column_of_:
+                continue
+            if name == "lexical" and not part.matches(batch.lemmas[unit_index], code_uid):
+                continue
+            reasons.append(part.reason(batch, unit_index, code_uid))
+        return "; ".join(reasons)

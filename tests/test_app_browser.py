@@ -1,0 +1,212 @@
+"""The Code page in a real browser: select words with the mouse, apply a code, reload, accept a suggestion.
+
+Runs `streamlit run app.py` on a free localhost port against a small project and drives Debian's Chromium
+with Playwright. Skips when /usr/bin/chromium or Playwright is missing.
+"""
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from coding.codebook import load_codebook
+from workbench.importer import ingest_paths
+from workbench.store import NewSuggestion, Store
+
+CHROMIUM = Path("/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parents[1]
+ARTEFACTS = ROOT / "artefacts"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update"]
+TRANSCRIPT = ("Interviewer: How did you get involved with the garden?\n\n"
+              "Maureen: My neighbour 👩🏽‍🌾 dragged me along 😀 one Saturday. <script>alert('x')</script> "
+              "Now I go every week. It keeps me sane.\n\n"
+              "Interviewer: And the food pantry?\n\n"
+              "Maureen: The pantry is a lifeline when money is tight.\n")
+
+pytestmark = pytest.mark.timeout(240)
+
+# The character positions (code points) of a text's characters, found in the page independently of the
+# component: the run whose data-s is at or before the offset, then UTF-16 units counted by hand.
+CHAR_RECT_JS = """([offset]) => {
+  const runs = Array.from(document.querySelectorAll('.wb-doc .wb-tx > span[data-s]'));
+  const run = runs.filter(r => Number(r.dataset.s) <= offset).pop();
+  const text = run.firstChild.data;
+  let unit = 0;
+  for (let cp = 0; cp < offset - Number(run.dataset.s); cp++) unit += text.codePointAt(unit) > 0xffff ? 2 : 1;
+  const width = text.codePointAt(unit) > 0xffff ? 2 : 1;
+  run.scrollIntoView({block: 'center'});
+  const range = document.createRange();
+  range.setStart(run.firstChild, unit);
+  range.setEnd(run.firstChild, unit + width);
+  const r = range.getClientRects()[0];
+  return {left: r.left, right: r.right, top: r.top, bottom: r.bottom};
+}"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(check, timeout: float = 20.0, every: float = 0.2):
+    """Poll ``check`` until it returns something truthy (and return it), or fail after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"timed out after {timeout}s waiting for {check.__doc__ or check}")
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    path = tmp_path / "browser.wbproj"
+    store = Store.create(path, name="Browser test")
+    store.import_codebook(load_codebook(ROOT / "codebooks" / "resilience.yaml"), "tester")
+    files = tmp_path / "files"
+    files.mkdir()
+    (files / "NG-R01_maureen.txt").write_text(TRANSCRIPT, encoding="utf-8")
+    assert ingest_paths(store, [files], actor="tester").added
+    source = store.source_by_name("NG-R01_maureen.txt")
+    start = source.text.index("The pantry is a lifeline")
+    poverty = store.find_code("Poverty and cost of living").id
+    store.replace_suggestions([NewSuggestion(source.id, start, start + 24, poverty, 0.87, "mentions money",
+                                             "lexical")], "engine")
+    store.close()
+    return path
+
+
+@pytest.fixture
+def server(project: Path, tmp_path: Path):
+    """`streamlit run app.py` on a free port, bound to localhost; killed at the end."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium")
+    pytest.importorskip("playwright.sync_api")
+    port = free_port()
+    env = {**os.environ, "WORKBENCH_PROJECT": str(project), "WORKBENCH_USER": "zoe",
+           "WORKBENCH_RECENT_FILE": str(tmp_path / "recent.json")}
+    log = (tmp_path / "server.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+
+    def healthy() -> bool:
+        """the server to answer"""
+        if process.poll() is not None:
+            raise AssertionError("streamlit exited: " + (tmp_path / "server.log").read_text())
+        try:
+            return urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).status == 200
+        except OSError:
+            return False
+
+    try:
+        wait_until(healthy, timeout=60)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def drag_select(page, first: int, last: int) -> None:
+    """Press the mouse on the left half of character ``first``, drag, release on the right half of ``last``."""
+    a = page.evaluate(CHAR_RECT_JS, [first])
+    b = page.evaluate(CHAR_RECT_JS, [last])
+    page.mouse.move(a["left"] + 1, (a["top"] + a["bottom"]) / 2)
+    page.mouse.down()
+    page.mouse.move((a["right"] + b["left"]) / 2, (b["top"] + b["bottom"]) / 2, steps=8)
+    page.mouse.move(b["right"] - 1, (b["top"] + b["bottom"]) / 2, steps=4)
+    page.mouse.up()
+
+
+def test_select_with_the_mouse_apply_reload_and_accept(server: str, project: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    store = Store.open(project)
+    source = store.source_by_name("NG-R01_maureen.txt")
+    text = source.text
+    # From the middle of "neighbour" across an emoji (2 code points, 4 UTF-16 units here: 👩🏽 plus a ZWJ
+    # sequence) to the middle of "dragged": the offsets the page reports must be code points.
+    first = text.index("bour 👩🏽")
+    last = text.index("dragged") + 4  # ...the "g" of "dragg"
+    outside: list[str] = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 1000})
+            page.on("request", lambda r: urlparse(r.url).hostname not in ("127.0.0.1", None)
+                    and not r.url.startswith("data:") and outside.append(r.url))
+            page.goto(f"{server}/code")
+            page.wait_for_selector(".wb-doc .wb-tx > span[data-s]", timeout=30_000)
+            assert page.locator(".wb-doc script, .wb-doc img").count() == 0  # the hostile line is inert text
+            assert "<script>alert('x')</script>" in page.locator(".wb-doc").inner_text()
+
+            drag_select(page, first, last)
+            assert page.evaluate("window.getSelection().toString()") == text[first:last + 1]
+            reported = page.locator(".wb-doc").get_attribute("data-selection")
+            assert reported == f"{first},{last + 1}", "the component must report code points, not UTF-16 units"
+
+            panel = page.get_by_text("Code the selected words")
+            panel.wait_for(timeout=15_000)
+            snapped_start, snapped_end = text.index("neighbour"), text.index("dragged") + len("dragged")
+            page.get_by_text(text[snapped_start:snapped_end]).first.wait_for(timeout=10_000)
+
+            chooser = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Codes to apply")
+            chooser.locator("input").click()
+            page.keyboard.type("Bonding")
+            page.get_by_role("option", name=re.compile(r"^Bonding ties")).click()
+            # Straight to Apply with the list still open, as a person would: the first click must count.
+            page.locator("button").filter(has_text=re.compile(r"^Apply$")).click()
+
+            def coded():
+                """the coding to be stored"""
+                return Store.open(project).codings(coders=["zoe"])
+
+            [coding] = wait_until(coded)
+            assert (coding.start, coding.end) == (snapped_start, snapped_end)
+            assert text[coding.start:coding.end] == "neighbour 👩🏽‍🌾 dragged"
+            assert coding.code_id == store.find_code("Bonding ties").id
+
+            page.reload()
+            highlight = page.locator(f'.wb-doc span[data-s="{snapped_start}"][data-c="{coding.id}"]')
+            highlight.wait_for(timeout=30_000)
+            assert page.locator(f'.wb-doc .wb-chip[data-k="c"][data-id="{coding.id}"]').count() == 1
+            highlight.click()  # a click on coded words shows their codings beside the text
+            page.get_by_text("At this place").wait_for(timeout=15_000)
+            page.locator('[data-testid="stTextArea"]').filter(has_text="Memo").wait_for(timeout=15_000)
+            assert page.get_by_role("button", name="Remove").count() == 1
+
+            [pending] = store.suggestions(source_id=source.id)
+            page.locator(f'.wb-doc .wb-chip[data-k="g"][data-id="{pending.id}"] button[data-act="accept"]').click()
+
+            def accepted():
+                """the suggestion to become a coding"""
+                return [c for c in Store.open(project).codings(coders=["zoe"]) if c.origin == "suggestion"]
+
+            [from_suggestion] = wait_until(accepted)
+            assert (from_suggestion.start, from_suggestion.end) == (pending.start, pending.end)
+            page.wait_for_selector(f'.wb-doc .wb-chip[data-k="c"][data-id="{from_suggestion.id}"]', timeout=15_000)
+            assert page.locator('.wb-doc .wb-chip[data-k="g"]').count() == 0
+
+            ARTEFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTEFACTS / "code_page.png"))
+        finally:
+            browser.close()
+    assert outside == [], f"the app fetched from outside this computer: {outside}"

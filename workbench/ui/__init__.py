@@ -1,0 +1,1 @@
+"""Shared pieces of the Streamlit app: the open project, the coder, navigation, the document component."""

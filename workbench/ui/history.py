@@ -1,0 +1,22 @@
+"""Undo and redo of the coder's own actions, for the pages (a thin wrapper the lead can swap)."""
+from __future__ import annotations
+
+from workbench import history
+from workbench.store import Store
+
+
+def next_steps(store: Store, coder: str) -> tuple[str | None, str | None]:
+    """What Undo and Redo would reverse or repeat for this coder (None when nothing)."""
+    stacks = history.history(store, coder)
+    return (history.describe(stacks.done[-1]) if stacks.done else None,
+            history.describe(stacks.undone[-1]) if stacks.undone else None)
+
+
+def undo(store: Store, coder: str) -> str:
+    """Reverse the coder's last action; returns what was undone."""
+    return history.undo(store, coder)
+
+
+def redo(store: Store, coder: str) -> str:
+    """Repeat the coder's last undone action; returns what was redone."""
+    return history.redo(store, coder)

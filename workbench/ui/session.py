@@ -1,0 +1,125 @@
+"""The open project and the coder's name: UI state in ``st.session_state``, the Store behind ``st.cache_resource``."""
+from __future__ import annotations
+
+import getpass
+import json
+import os
+from pathlib import Path
+
+import streamlit as st
+
+from workbench.errors import WorkbenchError
+from workbench.store import Store
+
+PROJECT_KEY = "project_path"
+CODER_KEY = "coder"
+MAX_RECENT = 8
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def open_store(path: str) -> Store:
+    """The project at ``path``, opened once per server process and shared by every session."""
+    return Store.open(path)
+
+
+def forget_stores() -> None:
+    """Drop every cached project (after a project file was replaced, e.g. the demo rebuilt)."""
+    open_store.clear()
+
+
+def init_session() -> None:
+    """Fill the session's defaults: the project given to ``workbench app`` and the coder's name."""
+    if PROJECT_KEY not in st.session_state:
+        given = os.environ.get("WORKBENCH_PROJECT")
+        st.session_state[PROJECT_KEY] = str(Path(given).resolve()) if given and Path(given).exists() else None
+    if CODER_KEY not in st.session_state:
+        st.session_state[CODER_KEY] = (os.environ.get("WORKBENCH_USER") or _login_name()).strip()
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return ""
+
+
+def project() -> Store | None:
+    """The open project, or None (with the error shown) when there is none or it cannot be opened."""
+    path = st.session_state.get(PROJECT_KEY)
+    if not path:
+        return None
+    try:
+        return open_store(path)
+    except WorkbenchError as exc:
+        st.error(str(exc))
+        return None
+
+
+def use_project(path: str | Path) -> Store:
+    """Open a project for this session and remember it in the recent list."""
+    resolved = str(Path(path).expanduser().resolve())
+    store = open_store(resolved)
+    st.session_state[PROJECT_KEY] = resolved
+    remember(resolved)
+    return store
+
+
+def require_project() -> Store:
+    """The open project; otherwise a pointer to the Start page, and the page stops here."""
+    store = project()
+    if store is None:
+        st.info("No project is open yet: choose or create one on the Start page.")
+        st.page_link(_start_page(), label="Go to Start", icon=":material/home:")
+        st.stop()
+    return store
+
+
+def coder() -> str:
+    """Who is coding in this session ('' when nobody said)."""
+    return st.session_state.get(CODER_KEY, "")
+
+
+def require_coder() -> str:
+    """The coder's name; otherwise a pointer to the Start page, and the page stops here."""
+    name = coder()
+    if not name:
+        st.warning("Say who is coding on the Start page first: your name goes on every coding.")
+        st.page_link(_start_page(), label="Go to Start", icon=":material/home:")
+        st.stop()
+    return name
+
+
+def _start_page() -> str:
+    from .nav import page_file
+
+    return str(page_file("start"))
+
+
+# -- recent projects (a small JSON file in the user's config folder; nothing leaves the machine) ---------
+def recent_file() -> Path:
+    """Where the recent-projects list is kept ($WORKBENCH_RECENT_FILE overrides)."""
+    override = os.environ.get("WORKBENCH_RECENT_FILE")
+    if override:
+        return Path(override)
+    base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return base / "resilience-workbench" / "recent.json"
+
+
+def recent_projects() -> list[str]:
+    """Recently opened project files that still exist, newest first."""
+    try:
+        paths = json.loads(recent_file().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [p for p in paths if isinstance(p, str) and Path(p).exists()][:MAX_RECENT]
+
+
+def remember(path: str) -> None:
+    """Put a project at the top of the recent list."""
+    paths = [path] + [p for p in recent_projects() if p != path]
+    target = recent_file()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(paths[:MAX_RECENT], indent=1), encoding="utf-8")
+    except OSError:
+        pass  # a read-only home folder only costs the recent list

@@ -1,0 +1,39 @@
+"""Showing untrusted text (sources, imports, codebooks) safely: escaped HTML via ``st.html`` (no Markdown)."""
+from __future__ import annotations
+
+import html
+import re
+
+import streamlit as st
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+
+
+def md(text: str) -> str:
+    """Text made literal for Markdown (labels, captions): no links, images, HTML or formatting."""
+    return _MD_SPECIAL.sub(r"\\\1", text.replace("\n", " "))
+
+
+def esc(text: str) -> str:
+    """Text escaped for HTML."""
+    return html.escape(text, quote=True)
+
+
+def quote(text: str, *, limit: int = 400, note: str = "") -> None:
+    """A passage from a source as a block quote (escaped), shortened to ``limit`` characters."""
+    shown = text if len(text) <= limit else text[:limit].rstrip() + " …"
+    extra = f'<div style="font-size:0.8rem;opacity:0.7">{esc(note)}</div>' if note else ""
+    st.html(f'<blockquote style="margin:0.1rem 0;padding-left:0.7rem;border-left:3px solid #ccc;'
+            f'white-space:pre-wrap">{esc(shown)}{extra}</blockquote>')
+
+
+def kwic(before: str, match: str, after: str) -> None:
+    """A keyword-in-context line, the match in bold (all escaped)."""
+    st.html(f'<div style="font-size:0.95rem">…{esc(before)}<b style="background:#fff3b0">{esc(match)}</b>'
+            f'{esc(after)}…</div>')
+
+
+def swatch(color: str, label: str) -> str:
+    """HTML for a colour dot and a label (colour must already be checked, label is escaped here)."""
+    return (f'<span style="display:inline-block;width:0.7rem;height:0.7rem;border-radius:50%;'
+            f'background:{color};margin-right:0.35rem;vertical-align:middle"></span>{esc(label)}')
