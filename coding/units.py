@@ -18,6 +18,7 @@ class Unit:
     end: int
     text: str
     kind: str = "sentence"
+    group: int | None = None  # the turn, entry or answer holding the unit: adjacent units merge only within one
 
 
 @dataclass(frozen=True)

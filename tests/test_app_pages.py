@@ -339,6 +339,30 @@ def test_suggestions_accept_reject_and_filter(project: Path) -> None:
     assert store.get_suggestion(other.id).status == "rejected"
 
 
+def test_suggestions_run_the_engine_from_the_page(project: Path) -> None:
+    store = store_of(project)
+    before = {(s.source_id, s.start, s.end, s.code_id, s.suggester) for s in store.suggestions()}
+    at = open_page(project, "suggestions")
+    at.button(key="suggestions.run").click().run(timeout=180)
+    assert not at.exception and not at.error
+    shown = [m.value.replace("\\", "") for m in at.success]  # the message is escaped for Markdown
+    assert any("ensemble.v1:" in m and "suggestions stored" in m for m in shown), shown
+    after = store.suggestions()
+    assert after and {(s.source_id, s.start, s.end, s.code_id, s.suggester) for s in after}.isdisjoint(before)
+    assert all(s.suggester == "ensemble.v1" and s.reason for s in after)
+    assert [e.action for e in store.events()][-1] == "suggestions.run"
+
+
+def test_suggestions_queue_can_be_ordered_to_learn_fastest(project: Path) -> None:
+    store = store_of(project)
+    at = open_page(project, "suggestions")
+    at.radio(key="suggestions.order").set_value("score").run()
+    by_score = [k for k in (b.key for b in at.button) if k and k.startswith("suggestions.accept.")]
+    assert by_score == [f"suggestions.accept.{s.id}" for s in store.suggestions()]  # best first
+    at.radio(key="suggestions.order").set_value("learn").run()
+    assert not at.exception
+
+
 def test_suggestions_bulk_accept_shows_a_preview_then_accepts_it(project: Path) -> None:
     store = store_of(project)
     at = open_page(project, "suggestions")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -102,3 +103,73 @@ def test_killing_an_ingest_leaves_only_complete_sources(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert Store.open(path).counts()["sources"] == 60
+
+
+def _scalar(path: Path, sql: str) -> int:
+    try:
+        return Store.open(path).database.scalar(sql) or 0
+    except Exception:  # mid-write while we poll
+        return 0
+
+
+def _writing(path: Path) -> bool:
+    """True while another process holds the project's write lock (is inside a write transaction)."""
+    probe = sqlite3.connect(path, timeout=0)
+    try:
+        probe.execute("BEGIN IMMEDIATE")
+        probe.rollback()
+        return False
+    except sqlite3.OperationalError:
+        return True
+    finally:
+        probe.close()
+
+
+def test_killing_a_suggestion_run_keeps_the_previous_suggestions(tmp_path: Path) -> None:
+    from workbench.demo import build_demo
+    from workbench.suggest import run_suggestions
+
+    store = build_demo(tmp_path / "demo.wbproj")
+    source = store.source_by_name("NG-R01_maureen.vtt").id
+    run_suggestions(store, "engine", source_ids=[source])  # earlier suggestions, for one source
+    before = sorted((s.id, s.code_id, s.start, s.end) for s in store.suggestions())
+    assert before
+    store.close()
+    proc = subprocess.Popen([sys.executable, "-m", "workbench", "suggest", "--project", str(store.path)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # the run caches embeddings chunk by chunk as it goes: kill it once some are in and before it ends
+    cached = _scalar(store.path, "SELECT count(*) FROM embeddings")
+    _kill_when(proc, lambda: _scalar(store.path, "SELECT count(*) FROM embeddings") > cached)
+    store = Store.open(store.path)
+    assert store.check() == []
+    assert sorted((s.id, s.code_id, s.start, s.end) for s in store.suggestions()) == before
+    dim = store.database.scalar("SELECT min(length(vector)) FROM embeddings")
+    assert dim == store.database.scalar("SELECT max(length(vector)) FROM embeddings") == 384 * 4
+    # and the next run completes, reusing what the killed one cached
+    run = run_suggestions(store, "engine")
+    assert run.stored > len(before)
+
+
+def test_killing_a_qdpx_import_imports_nothing(tmp_path: Path) -> None:
+    from workbench.demo import build_demo
+    from workbench.refi import export_qdpx
+
+    demo = build_demo(tmp_path / "demo.wbproj")
+    archive = tmp_path / "demo.qdpx"
+    export_qdpx(demo, archive)
+    path = tmp_path / "target.wbproj"
+    target = Store.create(path)
+    target.add_source(interview_source(), "amira")  # work already in the project
+    target.close()
+    proc = subprocess.Popen([sys.executable, "-m", "workbench", "import", "qdpx", str(archive), "--project",
+                             str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # the import writes in one transaction: kill it while it holds the write lock
+    _kill_when(proc, lambda: _writing(path))
+    store = Store.open(path)
+    assert store.check() == []
+    assert [s.name for s in store.list_sources()] == ["maureen.txt"]
+    assert store.counts()["codings"] == 0 and store.codes() == []
+    proc = subprocess.run([sys.executable, "-m", "workbench", "import", "qdpx", str(archive), "--project",
+                           str(path)], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert Store.open(path).counts()["codings"] == 592

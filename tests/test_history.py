@@ -86,6 +86,19 @@ def test_undo_accept_and_reject_of_suggestions(project) -> None:
     assert store.get_suggestion(first.id).status == "accepted" and len(store.codings()) == 1
     undo(store, "amira")  # undo the redone accept: the new coding goes
     assert store.codings() == []
+    with pytest.raises(NothingToUndo):  # the accept's coding was part of the accept, not an action of its own
+        undo(store, "amira")
+
+
+def test_codings_brought_in_by_an_import_are_not_on_the_undo_stack(project) -> None:
+    store, source, wellbeing, coping = project
+    store.add_coding(source, 10, 20, wellbeing, "amira", origin="import")
+    mine = store.add_coding(source, 30, 40, coping, "amira")
+    assert [e.target_id for e in history(store, "amira").done] == [mine]
+    undo(store, "amira")
+    with pytest.raises(NothingToUndo):
+        undo(store, "amira")
+    assert [c.origin for c in store.codings()] == ["import"]
 
 
 def test_undo_codebook_actions(project) -> None:
@@ -112,3 +125,16 @@ def test_undo_and_redo_are_logged_without_becoming_new_actions(project) -> None:
     actions = [(e.action, e.payload.get("via")) for e in store.events(actor="amira")]
     assert actions[-2:] == [("coding.remove", actions[-2][1]), ("undo", None)]
     assert actions[-2][1].startswith("undo:")
+
+
+def test_theme_links_follow_a_merge_and_come_back_with_undo(project) -> None:
+    store, source, wellbeing, coping = project
+    theme = store.add_theme("Getting by", "lead", code_ids=[coping])
+    store.merge_codes(coping, wellbeing, "lead")
+    assert store.get_theme(theme).code_ids == [wellbeing]
+    undo(store, "lead")
+    assert store.get_theme(theme).code_ids == [coping]
+    store.delete_code(coping, "lead")
+    assert store.get_theme(theme).code_ids == []
+    undo(store, "lead")
+    assert store.get_theme(theme).code_ids == [coping]

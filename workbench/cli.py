@@ -108,4 +108,4 @@ def main() -> None:
 
 
 # Commands live in their own modules and register themselves on `cli`.
-from . import cli_analysis, cli_app, cli_codebook, cli_commands, cli_exchange, cli_history, cli_report, cli_safety  # noqa: E402,F401,I001
+from . import cli_analysis, cli_app, cli_codebook, cli_commands, cli_exchange, cli_history, cli_report, cli_safety, cli_suggest  # noqa: E402,F401,I001

@@ -9,12 +9,14 @@ from __future__ import annotations
 import hashlib
 import html
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
 from .errors import WorkbenchError
 from .model import Code, Coding, Segment
+from .review import learning_order
 from .store import Store, Suggestion
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
@@ -356,12 +358,19 @@ class QueueRow:
 
 def review_queue(store: Store, *, code_ids: Sequence[int] | None = None, source_id: int | None = None,
                  attributes: dict[str, str] | None = None, min_score: float | None = None,
-                 limit: int | None = None) -> list[QueueRow]:
-    """Pending suggestions across the project, best first, with their source, code path and words."""
+                 limit: int | None = None, order: str = "score") -> list[QueueRow]:
+    """Pending suggestions across the project with their source, code path and words.
+
+    ``order``: "score" (best first) or "learn" (uncovered codes and uncertain suggestions first, codes taking
+    turns: the order in which decisions teach the engine fastest).
+    """
     rows = store.suggestions(source_id=source_id, status="pending", code_ids=code_ids, min_score=min_score,
-                             attributes=attributes or None, limit=limit)
+                             attributes=attributes or None, limit=None if order == "learn" else limit)
     if not rows:
         return []
+    if order == "learn":
+        coded = Counter(row[1] for row in store.coding_rows())
+        rows = learning_order(rows, coded)[:limit]
     paths = code_lookup(store.codes())
     names = {s.id: s.name for s in store.list_sources()}
     texts: dict[int, str] = {}

@@ -36,7 +36,7 @@ def history(store: Store, actor: str) -> History:
     done: list[Event] = []
     undone: list[Event] = []
     for event in store.events(actor=actor):
-        if event.payload.get("via"):
+        if event.payload.get("via") or _imported(event):
             continue
         if event.action == "undo" and done and done[-1].id == event.payload.get("event_id"):
             undone.append(done.pop())
@@ -46,6 +46,11 @@ def history(store: Store, actor: str) -> History:
             done.append(event)
             undone.clear()
     return History(done, undone)
+
+
+def _imported(event: Event) -> bool:
+    """Codings brought in by an import (REFI-QDA, the demo, a development set) are not undone one by one."""
+    return event.action == "coding.add" and (event.payload.get("coding") or {}).get("origin") == "import"
 
 
 def describe(event: Event) -> str:
@@ -124,6 +129,7 @@ def _undo_code_delete(store: Store, event: Event, actor: str) -> None:
         store.restore_code(code, actor)
     for coding in event.payload["codings"]:
         store.restore_coding(coding, actor)
+    store.restore_theme_links(event.payload.get("theme_links", []))
 
 
 Inverse = Callable[[Store, Event, str], None]

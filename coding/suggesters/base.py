@@ -169,8 +169,11 @@ class Suggester(ABC):
 def _runs(units: Sequence[Unit], rows: np.ndarray, cols: np.ndarray) -> list[tuple[int, int]]:
     """Split sorted (code, unit) hits into runs of consecutive units of one source and one code."""
     sources = np.fromiter((units[i].source_id for i in rows), dtype=np.int64, count=rows.size)
+    groups = np.fromiter((-1 if units[i].group is None else units[i].group for i in rows), dtype=np.int64,
+                         count=rows.size)
     breaks = np.ones(rows.size, dtype=bool)
-    breaks[1:] = (cols[1:] != cols[:-1]) | (rows[1:] != rows[:-1] + 1) | (sources[1:] != sources[:-1])
+    breaks[1:] = ((cols[1:] != cols[:-1]) | (rows[1:] != rows[:-1] + 1) | (sources[1:] != sources[:-1])
+                  | (groups[1:] != groups[:-1]))
     starts = np.flatnonzero(breaks)
     ends = np.append(starts[1:] - 1, rows.size - 1)
     return list(zip(starts.tolist(), ends.tolist()))

@@ -4,6 +4,7 @@ import streamlit as st
 
 from workbench import document_view as dv
 from workbench.errors import WorkbenchError
+from workbench.suggest import DEFAULT_MIN_SCORE, SUGGESTERS, run_suggestions
 from workbench.ui import session
 from workbench.ui.nav import open_in_code_page
 from workbench.ui.text import esc, md, quote
@@ -54,12 +55,41 @@ site_filter = site_col.selectbox("Site", [None, *sites], key="suggestions.site",
                                  format_func=lambda v: "every site" if v is None else v)
 min_score = score_col.slider("Lowest score", 0.0, 1.0, 0.0, 0.05, key="suggestions.min_score")
 
+with st.expander("Run suggestions", expanded=not store.suggestion_counts()["pending"]):
+    st.caption("The engine reads the codebook, learns from everyone's codings and rejected suggestions, and "
+               "proposes codes for every sentence of the chosen sources (the codes and source picked above, or all). "
+               "Everything runs on this computer.")
+    run_col, score_run_col = st.columns([2, 1])
+    suggester = run_col.selectbox("Suggester", SUGGESTERS, key="suggestions.suggester",
+                                  help="ensemble.v1 combines keyword matching, closeness in meaning to the "
+                                       "codebook, and models learned from this project's codings.")
+    run_min = score_run_col.number_input("Keep scores from", 0.0, 1.0, DEFAULT_MIN_SCORE, 0.05,
+                                         key="suggestions.run_min")
+    if st.button("Run suggestions", type="primary", key="suggestions.run"):
+        bar = st.progress(0.0, text="Learning from the codings…")
+
+        def progress(done: int, total: int, what: str) -> None:
+            bar.progress(min(1.0, done / max(total, 1)), text=f"{what.capitalize()}… {done:,} of {total:,} sentences")
+
+        try:
+            result = run_suggestions(store, actor, suggester=suggester, code_ids=code_filter or None,
+                                     source_ids=[source_filter] if source_filter else None, min_score=run_min,
+                                     on_progress=progress)
+            st.session_state[MESSAGE] = ("success", " ".join(result.summary()))
+        except WorkbenchError as exc:
+            st.session_state[MESSAGE] = ("error", str(exc))
+        bar.empty()
+
 if MESSAGE in st.session_state:
     kind, text = st.session_state.pop(MESSAGE)
     getattr(st, kind)(md(text))
 
+order = st.radio("Order", ["learn", "score"], horizontal=True, key="suggestions.order",
+                 format_func={"learn": "Learn fastest (uncovered codes, uncertain first)",
+                              "score": "Highest score first"}.get)
 queue = dv.review_queue(store, code_ids=code_filter or None, source_id=source_filter,
-                        attributes={"site": site_filter} if site_filter else None, min_score=min_score or None)
+                        attributes={"site": site_filter} if site_filter else None, min_score=min_score or None,
+                        order=order)
 counts = store.suggestion_counts()
 st.markdown(f"**{len(queue)} pending here** · {counts['pending']} pending in the project · "
             f"{counts['accepted']} accepted · {counts['rejected']} rejected")

@@ -181,11 +181,18 @@ class CodeStore:
                          (target_code_id, source_code_id))
             conn.execute("DELETE FROM suggestions WHERE code_id = ?", (source_code_id,))
             children = [c.id for c in self.children(source_code_id)]
+            themes = _theme_links(conn, [source_code_id])
+            had = {theme_id for theme_id, _code in _theme_links(conn, [target_code_id])}
+            added_themes = sorted({theme_id for theme_id, _code in themes} - had)
+            # the themes the merged code served now draw on the code it became part of
+            conn.executemany("INSERT INTO theme_codes (theme_id, code_id) VALUES (?, ?)",
+                             [(theme_id, target_code_id) for theme_id in added_themes])
             conn.execute("UPDATE codes SET parent_id = ? WHERE parent_id = ?", (target_code_id, source_code_id))
             conn.execute("DELETE FROM codes WHERE id = ?", (source_code_id,))
             db.log(actor, "code.merge", "code", target_code_id,
                    {"merged": asdict(source), "into": target_code_id, "moved_codings": codings,
-                    "dropped_duplicates": dropped_rows, "children": children})
+                    "dropped_duplicates": dropped_rows, "children": children, "theme_links": themes,
+                    "themes_added_to_target": added_themes})
             return len(codings) - len(dropped)
 
     def delete_code(self, code_id: int, actor: str) -> int:
@@ -199,11 +206,12 @@ class CodeStore:
             marks = ",".join("?" * len(ids))
             codes = [asdict(self.get_code(i)) for i in ids]
             codings = db.query(f"SELECT * FROM codings WHERE code_id IN ({marks})", ids)
+            themes = _theme_links(conn, ids)
             conn.execute(f"DELETE FROM codings WHERE code_id IN ({marks})", ids)
             conn.execute(f"DELETE FROM suggestions WHERE code_id IN ({marks})", ids)
             for i in reversed(ids):
                 conn.execute("DELETE FROM codes WHERE id = ?", (i,))
-            db.log(actor, "code.delete", "code", code_id, {"codes": codes, "codings": codings})
+            db.log(actor, "code.delete", "code", code_id, {"codes": codes, "codings": codings, "theme_links": themes})
             return len(codings)
 
     # -- whole codebooks ---------------------------------------------------------
@@ -244,3 +252,10 @@ class CodeStore:
                         examples=list(c.examples), keywords=list(c.keywords), color=c.color, codable=c.codable)
                 for c in codes]
         return Codebook(name=name, codes=defs)
+
+
+def _theme_links(conn, code_ids: list[int]) -> list[tuple[int, int]]:
+    """(theme id, code id) of the themes drawing on these codes."""
+    marks = ",".join("?" * len(code_ids))
+    return [tuple(r) for r in conn.execute(f"SELECT theme_id, code_id FROM theme_codes WHERE code_id IN ({marks})",
+                                           code_ids)]

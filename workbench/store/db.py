@@ -134,11 +134,12 @@ class Database:
     @contextmanager
     def logging_as(self, via: str) -> Iterator[None]:
         """Mark the events logged inside this block as done ``via`` an undo or redo (not new actions)."""
-        self._local.via = via
+        outer = getattr(self._local, "via", None)
+        self._local.via = outer or via  # inside an undo or redo, everything stays marked as that
         try:
             yield
         finally:
-            self._local.via = None
+            self._local.via = outer
 
     def log(self, actor: str, action: str, target_type: str, target_id: int | None,
             payload: dict[str, Any] | None = None) -> int:

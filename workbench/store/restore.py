@@ -47,6 +47,13 @@ class RestoreStore:
             db.log(actor, "code.add", "code", code["id"], {"code": code})
             return int(code["id"])
 
+    def restore_theme_links(self, links: list) -> None:
+        """Link codes to themes again (after an undo), for the themes that still exist."""
+        with self.database.transaction() as conn:
+            conn.executemany("INSERT OR IGNORE INTO theme_codes (theme_id, code_id) SELECT ?, ? "
+                             "WHERE EXISTS (SELECT 1 FROM themes WHERE id = ?)",
+                             [(theme_id, code_id, theme_id) for theme_id, code_id in links])
+
     def unmerge_codes(self, payload: dict[str, Any], actor: str) -> None:
         """Undo a merge: the merged code comes back with its codings, children and dropped duplicates."""
         db = self.database
@@ -61,4 +68,9 @@ class RestoreStore:
                 conn.execute("UPDATE codes SET parent_id = ? WHERE id = ?", (merged["id"], child))
             for coding in payload["dropped_duplicates"]:
                 self.restore_coding(coding, actor)
+            self.restore_theme_links(payload.get("theme_links", []))
+            added = payload.get("themes_added_to_target", [])
+            if added:
+                conn.execute(f"DELETE FROM theme_codes WHERE code_id = ? AND theme_id IN ({','.join('?' * len(added))})",
+                             [payload["into"], *added])
             db.log(actor, "code.unmerge", "code", merged["id"], {"into": payload["into"]})

@@ -1,6 +1,7 @@
 """Machine suggestions awaiting a person's decision, and the caches the suggestion engine uses."""
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
@@ -126,10 +127,11 @@ class SuggestionStore:
             s = self.get_suggestion(suggestion_id)
             if s.status != "pending":
                 raise Conflict(f"suggestion {suggestion_id} was already {s.status} by {s.decided_by}")
-            coding_id = self.add_coding(  # type: ignore[attr-defined]
-                s.source_id, s.start if start is None else start, s.end if end is None else end,
-                s.code_id if code_id is None else code_id, actor, origin="suggestion", suggester=s.suggester,
-                model=s.model, score=s.score, reason=s.reason, accepted_by=actor)
+            with db.logging_as(f"suggestion.accept:{suggestion_id}"):  # one action: undone with the accept
+                coding_id = self.add_coding(  # type: ignore[attr-defined]
+                    s.source_id, s.start if start is None else start, s.end if end is None else end,
+                    s.code_id if code_id is None else code_id, actor, origin="suggestion", suggester=s.suggester,
+                    model=s.model, score=s.score, reason=s.reason, accepted_by=actor)
             conn.execute("UPDATE suggestions SET status = 'accepted', decided_by = ?, decided_at = ?, coding_id = ? "
                          "WHERE id = ?", (actor, now(), coding_id, suggestion_id))
             adjusted = {k: v for k, v in {"start": start, "end": end, "code_id": code_id}.items() if v is not None}
@@ -180,3 +182,20 @@ class SuggestionStore:
         with self.database.transaction() as conn:
             conn.executemany("INSERT OR REPLACE INTO embeddings (model, text_hash, vector) VALUES (?, ?, ?)",
                              [(model, h, np.asarray(v, dtype=np.float32).tobytes()) for h, v in vectors.items()])
+
+    def get_lemmas(self, hashes: list[str]) -> dict[str, list[str]]:
+        """Cached lemma lists of texts by hash."""
+        found: dict[str, list[str]] = {}
+        conn = self.database.conn
+        for i in range(0, len(hashes), 900):
+            chunk = hashes[i:i + 900]
+            rows = conn.execute(f"SELECT text_hash, lemmas FROM lemmas WHERE text_hash IN ({','.join('?' * len(chunk))})",
+                                chunk)
+            found.update((h, json.loads(value)) for h, value in rows)
+        return found
+
+    def put_lemmas(self, lemmas: dict[str, list[str]]) -> None:
+        """Cache lemma lists by text hash."""
+        with self.database.transaction() as conn:
+            conn.executemany("INSERT OR REPLACE INTO lemmas (text_hash, lemmas) VALUES (?, ?)",
+                             [(h, json.dumps(v)) for h, v in lemmas.items()])

@@ -1,0 +1,172 @@
+"""Suggestions on a real project (the demo, the real model): provenance, learning from decisions, caches, CLI."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import fixtures_dir
+from helpers import interview_source
+from workbench.cli import cli
+from workbench.demo import build_demo
+from workbench.evaluate import EvaluationError, evaluate_project, import_devset
+from workbench.store import Store
+from workbench.suggest import SuggestError, project_units, run_suggestions
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory) -> Path:
+    """The demo project with one suggestion run done (embeddings and lemmas cached)."""
+    store = build_demo(Path(tmp_path_factory.mktemp("demo")) / "demo.wbproj")
+    run_suggestions(store, "engine")
+    store.close()
+    return store.path
+
+
+@pytest.fixture
+def demo(demo_file: Path, tmp_path: Path) -> Store:
+    """A private copy of the suggested demo project."""
+    return Store.open(Store.open(demo_file).database.backup(tmp_path / "demo.wbproj"))
+
+
+def _embeddings(store: Store) -> int:
+    return store.database.scalar("SELECT count(*) FROM embeddings")
+
+
+def test_suggestions_carry_provenance_and_reasons(demo: Store) -> None:
+    pending = demo.suggestions()
+    assert len(pending) > 100
+    for s in pending:
+        assert s.suggester == "ensemble.v1" and s.model == "all-MiniLM-L6-v2"
+        assert 0.5 <= s.score <= 1.0
+        assert s.reason.strip()
+        assert demo.get_code(s.code_id).codable
+    housing = demo.find_code("Housing").id
+    reasons = " ".join(s.reason for s in pending if s.code_id == housing)
+    assert "close to" in reasons and "matched" in reasons  # semantic and lexical evidence are both named
+
+
+def test_no_suggestion_repeats_a_persons_coding_or_crosses_a_turn(demo: Store) -> None:
+    codings = demo.coding_rows()
+    for s in demo.suggestions():
+        assert not any(c[1] == s.code_id and c[2] == s.source_id and c[3] < s.end and c[4] > s.start
+                       for c in codings)
+    turns = {}
+    for row in demo.segment_rows():
+        turns.setdefault(row[1], []).append((row[3], row[4]))
+    for s in demo.suggestions():  # a merged span stays inside one turn, entry or answer
+        assert any(a <= s.start and s.end <= b for a, b in turns[s.source_id]), s
+
+
+def test_rejecting_is_remembered_and_teaches_the_engine(demo: Store) -> None:
+    rejected = demo.suggestions(limit=1)[0]
+    demo.reject_suggestion(rejected.id, "amira")
+    run = run_suggestions(demo, "engine")
+    assert run.negatives == 1
+    assert not [s for s in demo.suggestions(code_ids=[rejected.code_id], source_id=rejected.source_id)
+                if s.start < rejected.end and s.end > rejected.start]
+
+
+def test_accepting_becomes_a_coding_with_provenance_and_an_example(demo: Store) -> None:
+    before = run_suggestions(demo, "engine").examples
+    chosen = demo.suggestions(limit=1)[0]
+    coding = demo.get_coding(demo.accept_suggestion(chosen.id, "tom"))
+    assert (coding.origin, coding.suggester, coding.accepted_by) == ("suggestion", "ensemble.v1", "tom")
+    assert coding.score == pytest.approx(chosen.score) and coding.reason == chosen.reason
+    run = run_suggestions(demo, "engine")
+    assert run.examples == before + 1
+    assert not [s for s in demo.suggestions(code_ids=[chosen.code_id], source_id=chosen.source_id)
+                if s.start < chosen.end and s.end > chosen.start]
+
+
+def test_rerun_uses_the_cache_and_an_edited_definition_embeds_only_that_code(demo: Store) -> None:
+    cached = _embeddings(demo)
+    run_suggestions(demo, "engine")
+    assert _embeddings(demo) == cached  # nothing new to encode
+    housing = demo.find_code("Housing")
+    demo.update_code(housing.id, "amira", definition=housing.definition + " Includes sofa-surfing and hostels.")
+    run = run_suggestions(demo, "engine", code_ids=[housing.id])
+    assert run.codes == 1
+    assert 1 <= _embeddings(demo) - cached <= 3  # the new definition (and its prototypes), not the 3,000 sentences
+    assert {s.code_id for s in demo.suggestions()} > {housing.id}  # other codes' suggestions are kept
+
+
+def test_scoped_run_replaces_only_its_scope(demo: Store) -> None:
+    source = demo.source_by_name("NG-R01_maureen.vtt")
+    elsewhere = [s.id for s in demo.suggestions() if s.source_id != source.id]
+    run = run_suggestions(demo, "engine", source_ids=[source.id])
+    assert run.sources == 1
+    assert sorted(s.id for s in demo.suggestions() if s.source_id != source.id) == sorted(elsewhere)
+
+
+def test_other_languages_and_one_word_answers_do_not_break_it(demo: Store) -> None:
+    welsh = demo.add_source(interview_source("Cyfwelydd: Sut mae'r gymuned?\n\nMair: Mae pawb yn helpu ei gilydd "
+                                             "yn y pentref, yn enwedig ar ôl y llifogydd.\n\nCyfwelydd: Ie.\n\n"
+                                             "Mair: Ie.\n", name="mair.txt"), "amira")
+    run = run_suggestions(demo, "engine", source_ids=[welsh])
+    assert run.units == len(project_units(demo, [welsh])) >= 4
+    assert all(0 <= s.score <= 1 for s in demo.suggestions(source_id=welsh))
+
+
+def test_clear_messages_for_projects_with_nothing_to_suggest(store: Store) -> None:
+    with pytest.raises(SuggestError, match="no codebook"):
+        run_suggestions(store, "engine")
+    store.add_code("Only a category", "amira", codable=False)
+    with pytest.raises(SuggestError, match="categories only"):
+        run_suggestions(store, "engine")
+    store.add_code("Wellbeing", "amira")
+    with pytest.raises(SuggestError, match="import sources first"):
+        run_suggestions(store, "engine")
+    store.add_source(interview_source(), "amira")
+    run = run_suggestions(store, "engine", suggester="semantic.v1")  # a code with no words to compare with
+    assert run.stored == 0 and "Wellbeing" in run.skipped_codes
+    assert any("no suggestions for 'Wellbeing'" in line for line in run.summary())
+
+
+def test_cli_suggest_and_evaluate(demo: Store) -> None:
+    runner = CliRunner()
+    result = runner.invoke(cli, ["suggest", "--project", str(demo.path), "--as", "amira", "--code", "Housing",
+                                 "--show", "2"])
+    assert result.exit_code == 0, result.output
+    assert "ensemble.v1:" in result.output and "for 1 codes" in result.output and "because" in result.output
+    result = runner.invoke(cli, ["evaluate", "--project", str(demo.path), "--reference", "amira",
+                                 "--candidate", "tom"])
+    assert result.exit_code == 0, result.output
+    assert "lexical.v1 (keyword baseline)" in result.output and "Housing" in result.output
+    result = runner.invoke(cli, ["evaluate", "--project", str(demo.path), "--reference", "nobody"])
+    assert result.exit_code == 1 and "has coded nothing" in result.output and "Traceback" not in result.output
+    result = runner.invoke(cli, ["suggest", "--project", str(demo.path), "--suggester", "magic.v9"])
+    assert result.exit_code == 2 and "magic.v9" in result.output
+
+
+def test_evaluation_between_two_coders_matches_their_overlap(demo: Store) -> None:
+    report = evaluate_project(demo, "amira", "tom")
+    assert report.sources == 13  # the sources both coded
+    assert 0.4 < report.report.micro.f1 < 0.9
+    assert report.report.micro.f1 > report.baseline.micro.f1 + 0.3
+    with pytest.raises(EvaluationError, match="neither a coder"):
+        evaluate_project(demo, "amira", "nobody")
+
+
+def test_development_set_import_and_the_ensemble_beats_the_keyword_baseline(store: Store) -> None:
+    folder = fixtures_dir("coded", "bopp-games-as-art")
+    assert import_devset(store, "bopp", folder) == (90, 693)
+    assert import_devset(store, "bopp", folder) == (0, 0)  # nothing twice
+    result = evaluate_project(store, "bopp", "ensemble.v1", sizes=(10,))
+    rows = {(r.suggester, r.k): r.report.micro for r in result.curve.rows}
+    assert result.test_sources == 36
+    assert rows[("ensemble.v1", 0)].f1 > rows[("lexical.v1", 0)].f1 + 0.1
+    assert rows[("ensemble.v1", 10)].f1 > rows[("lexical.v1", 0)].f1 + 0.1
+    assert "keyword baseline" in result.text()
+
+
+def test_learning_order_puts_uncovered_codes_and_uncertain_scores_first() -> None:
+    from collections import namedtuple
+
+    from workbench.review import learning_order
+
+    S = namedtuple("S", "code_id score")
+    items = [S(1, 0.95), S(1, 0.55), S(2, 0.9), S(2, 0.6), S(3, 0.99)]
+    order = learning_order(items, {1: 10, 2: 0, 3: 3})
+    assert [(s.code_id, s.score) for s in order] == [(2, 0.6), (3, 0.99), (1, 0.55), (2, 0.9), (1, 0.95)]
