@@ -10,6 +10,7 @@ only encodes what changed (a new source, an edited definition).
 from __future__ import annotations
 
 import inspect
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -64,30 +65,83 @@ class SuggestRun:
         return lines
 
 
+class _Memo:
+    """Values by (model, text hash) kept in this process in front of the project's cache tables.
+
+    A text's hash fixes its vector and lemmas, so entries never go stale; a running app re-suggests
+    without reading 100,000 vectors from the file again. Bounded: emptied when it grows past ``limit``.
+    """
+
+    def __init__(self, limit: int = 400_000) -> None:
+        self.limit = limit
+        self.values: dict[tuple[str, str], object] = {}
+        self.lock = threading.Lock()
+
+    def get_many(self, model: str, hashes: list[str], backing: Callable[[list[str]], dict]) -> dict:
+        with self.lock:
+            found = {h: v for h in hashes if (v := self.values.get((model, h))) is not None}
+        missing = [h for h in hashes if h not in found]
+        if missing:
+            loaded = backing(missing)
+            self.remember(model, loaded)
+            found.update(loaded)
+        return found
+
+    def remember(self, model: str, values: dict) -> None:
+        with self.lock:
+            if len(self.values) + len(values) > self.limit:
+                self.values.clear()
+            self.values.update(((model, h), v) for h, v in values.items())
+
+
+_VECTORS, _LEMMAS = _Memo(), _Memo()
+
+
+class StoreEmbeddingCache:
+    """The project's embedding cache (with the in-process memo) in the shape the embedder asks for."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def get_many(self, model: str, hashes: list[str]) -> dict[str, np.ndarray]:
+        return _VECTORS.get_many(model, hashes, lambda missing: self.store.get_many(model, missing))
+
+    def put_many(self, model: str, vectors: dict[str, np.ndarray]) -> None:
+        self.store.put_many(model, vectors)
+        _VECTORS.remember(model, vectors)
+
+
 class StoreLemmaCache:
-    """The project's lemma cache in the shape the lemmatiser asks for."""
+    """The project's lemma cache (with the in-process memo) in the shape the lemmatiser asks for."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
 
     def get_many(self, model: str, hashes: list[str]) -> dict[str, list[str]]:
-        return self.store.get_lemmas(hashes) if model == LEMMA_MODEL else {}
+        if model != LEMMA_MODEL:
+            return {}
+        return _LEMMAS.get_many(model, hashes, self.store.get_lemmas)
 
     def put_many(self, model: str, vectors: dict[str, list[str]]) -> None:
         if model == LEMMA_MODEL:
             self.store.put_lemmas(vectors)
+            _LEMMAS.remember(model, vectors)
+
+
+def forget_cached_values() -> None:
+    """Empty the in-process memo (the project's cache tables stay): the next run reads them from the file."""
+    for memo in (_VECTORS, _LEMMAS):
+        with memo.lock:
+            memo.values.clear()
 
 
 def project_units(store: Store, source_ids: Sequence[int] | None = None) -> list[Unit]:
     """Every sentence of the sources in scope as a unit, grouped by the turn/entry/answer holding it."""
-    rows = store.segment_rows(sentences=True, source_ids=source_ids)
+    rows = store.sentence_units(source_ids, with_parent=True)
     texts = store.texts(sorted({r[1] for r in rows}))
-    units = []
-    for _id, source_id, _kind, start, end, *_rest, parent_id in rows:
-        text = texts[source_id][start:end]
-        if text.strip():
-            units.append(Unit(source_id, start, end, text, "sentence", parent_id))
-    return units
+    units = [Unit(source_id, start, end, texts[source_id][start:end], "sentence", parent_id)
+             for _id, source_id, start, end, parent_id in rows]
+    return [u for u in units if not u.text.isspace()]
 
 
 def training_examples(store: Store, code_uid: dict[int, str]) -> tuple[list[Example], int]:
@@ -131,7 +185,7 @@ def make_project_suggester(store: Store, name: str = DEFAULT_SUGGESTER,
     accepts = inspect.signature(registered()[name].__init__).parameters
     params: dict = {}
     if "embedder" in accepts:
-        params["embedder"] = Embedder(cache=store, on_progress=progress)
+        params["embedder"] = Embedder(cache=StoreEmbeddingCache(store), on_progress=progress)
     if "lemma_cache" in accepts:
         params["lemma_cache"] = StoreLemmaCache(store)
     return make_suggester(name, **params)

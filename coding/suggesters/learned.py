@@ -7,6 +7,8 @@ that maximises F1 on out-of-fold probabilities of a stratified cross-validation.
 """
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -91,11 +93,12 @@ class LearnedSuggester(Suggester):
                 )
                 continue
             fingerprint = self._fingerprint([hashes[i] for i in pos], [hashes[i] for i in neg])
-            same = previous.get(uid)
+            same = previous.get(uid) or _FITTED.get(fingerprint)
             if same is not None and same.fingerprint == fingerprint:  # e.g. only the definition was edited
                 self.models_[uid] = same
             else:
                 self.models_[uid] = self._fit_code(vectors[pos], vectors[neg], fingerprint)
+                _remember(self.models_[uid])
         self.code_uids_ = [uid for uid in self.codebook_uids_ if uid in self.models_]
         self._stack()
         return self
@@ -157,6 +160,21 @@ class LearnedSuggester(Suggester):
     def reason(self, batch: UnitBatch, unit_index: int, code_uid: str) -> str:
         """``learned from N codings``."""
         return f"learned from {self.models_[code_uid].n_positive} codings"
+
+
+# Models fitted in this process by fingerprint (training texts + parameters): a new suggester for the same
+# project (the next run in a running app) reuses them instead of refitting codes whose examples did not change.
+_FITTED: OrderedDict[str, CodeModel] = OrderedDict()
+_FITTED_MAX = 4096
+_FITTED_LOCK = threading.Lock()
+
+
+def _remember(model: CodeModel) -> None:
+    with _FITTED_LOCK:
+        _FITTED[model.fingerprint] = model
+        _FITTED.move_to_end(model.fingerprint)
+        while len(_FITTED) > _FITTED_MAX:
+            _FITTED.popitem(last=False)
 
 
 def _logit(p: np.ndarray) -> np.ndarray:

@@ -287,9 +287,10 @@ class SourceStore:
             params += list(kinds)
         return [_segment(r) for r in self.database.query(sql + " ORDER BY start, kind != 'sentence' DESC", params)]
 
-    def sentence_units(self, source_ids: Sequence[int] | None = None) -> list[tuple[int, int, int, int]]:
-        """(segment id, source id, start, end) of every sentence, in text order."""
-        sql = "SELECT id, source_id, start, \"end\" FROM segments WHERE kind = 'sentence'"
+    def sentence_units(self, source_ids: Sequence[int] | None = None, *, with_parent: bool = False) -> list[tuple]:
+        """(segment id, source id, start, end[, parent segment id]) of every sentence, in text order."""
+        sql = ("SELECT id, source_id, start, \"end\"" + (", parent_id" if with_parent else "")
+               + " FROM segments WHERE kind = 'sentence'")
         params: list = []
         if source_ids is not None:
             sql += f" AND source_id IN ({','.join('?' * len(source_ids))})"

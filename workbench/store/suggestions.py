@@ -46,6 +46,17 @@ class NewSuggestion:
 
 
 _COLUMNS = tuple(Suggestion.__dataclass_fields__)
+_SCAN_ABOVE = 5000  # cache lookups of more keys than this read the whole table once
+
+
+def _lemma_text(lemmas: list[str]) -> str:
+    """Lemmas as stored: space-separated when none holds a space (fast to read back), else JSON."""
+    return json.dumps(lemmas) if any(" " in x or not x for x in lemmas) or (lemmas and lemmas[0].startswith("[")) \
+        else " ".join(lemmas)
+
+
+def _lemma_list(value: str) -> list[str]:
+    return json.loads(value) if value.startswith("[") else value.split(" ") if value else []
 
 
 class SuggestionStore:
@@ -169,6 +180,10 @@ class SuggestionStore:
         """Cached embeddings of texts by hash (the engine's cache protocol)."""
         found: dict[str, np.ndarray] = {}
         conn = self.database.conn
+        if len(hashes) > _SCAN_ABOVE:  # many keys: one pass over the table beats thousands of index probes
+            wanted = set(hashes)
+            rows = conn.execute("SELECT text_hash, vector FROM embeddings WHERE model = ?", (model,))
+            return {h: np.frombuffer(blob, dtype=np.float32) for h, blob in rows if h in wanted}
         for i in range(0, len(hashes), 900):
             chunk = hashes[i:i + 900]
             rows = conn.execute(f"SELECT text_hash, vector FROM embeddings WHERE model = ? AND text_hash IN "
@@ -185,17 +200,21 @@ class SuggestionStore:
 
     def get_lemmas(self, hashes: list[str]) -> dict[str, list[str]]:
         """Cached lemma lists of texts by hash."""
-        found: dict[str, list[str]] = {}
         conn = self.database.conn
+        if len(hashes) > _SCAN_ABOVE:
+            wanted = set(hashes)
+            return {h: _lemma_list(value) for h, value in conn.execute("SELECT text_hash, lemmas FROM lemmas")
+                    if h in wanted}
+        found: dict[str, list[str]] = {}
         for i in range(0, len(hashes), 900):
             chunk = hashes[i:i + 900]
             rows = conn.execute(f"SELECT text_hash, lemmas FROM lemmas WHERE text_hash IN ({','.join('?' * len(chunk))})",
                                 chunk)
-            found.update((h, json.loads(value)) for h, value in rows)
+            found.update((h, _lemma_list(value)) for h, value in rows)
         return found
 
     def put_lemmas(self, lemmas: dict[str, list[str]]) -> None:
         """Cache lemma lists by text hash."""
         with self.database.transaction() as conn:
             conn.executemany("INSERT OR REPLACE INTO lemmas (text_hash, lemmas) VALUES (?, ?)",
-                             [(h, json.dumps(v)) for h, v in lemmas.items()])
+                             [(h, _lemma_text(v)) for h, v in lemmas.items()])
