@@ -19,6 +19,7 @@ setup: $(STAMP)
 
 demo: setup
 	$(VENV)/bin/workbench demo $(DEMO)
+	$(VENV)/bin/workbench suggest --project $(DEMO) --as demo --show 0
 	$(VENV)/bin/workbench app --project $(DEMO)
 
 # Chromium (browser tests) and LibreOffice (report rendering) from Debian when we may install them;
@@ -32,4 +33,7 @@ test: setup system-deps
 bench: setup
 	$(PY) bench/ingest.py --quick
 	$(PY) bench/suggest.py --quick
+	$(PY) bench/suggest_project.py --sentences 20000
 	$(PY) bench/reliability.py
+	$(PY) bench/compare.py --quick
+	$(PY) bench/code_page.py

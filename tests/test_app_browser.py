@@ -90,6 +90,11 @@ def project(tmp_path: Path) -> Path:
 @pytest.fixture
 def server(project: Path, tmp_path: Path):
     """`streamlit run app.py` on a free port, bound to localhost; killed at the end."""
+    yield from serve(project, tmp_path)
+
+
+def serve(project: Path, tmp_path: Path):
+    """Run the app on ``project`` until the generator is closed; yields its URL."""
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed at /usr/bin/chromium")
     pytest.importorskip("playwright.sync_api")
@@ -160,7 +165,7 @@ def test_select_with_the_mouse_apply_reload_and_accept(server: str, project: Pat
 
             drag_select(page, first, last)
             assert page.evaluate("window.getSelection().toString()") == text[first:last + 1]
-            reported = page.locator(".wb-doc").get_attribute("data-selection")
+            reported = wait_until(lambda: page.locator(".wb-doc").get_attribute("data-selection"), timeout=10)
             assert reported == f"{first},{last + 1}", "the component must report code points, not UTF-16 units"
 
             panel = page.get_by_text("Code the selected words")
@@ -210,3 +215,81 @@ def test_select_with_the_mouse_apply_reload_and_accept(server: str, project: Pat
         finally:
             browser.close()
     assert outside == [], f"the app fetched from outside this computer: {outside}"
+
+
+@pytest.fixture
+def demo_server(tmp_path: Path):
+    """The demo project, with the suggestion engine's real suggestions for one interview, served."""
+    from workbench.demo import build_demo
+    from workbench.suggest import run_suggestions
+
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium")
+    store = build_demo(tmp_path / "demo.wbproj")
+    run_suggestions(store, "engine", source_ids=[store.source_by_name("SC-R01_lisa.vtt").id])
+    store.close()
+    yield from serve(store.path, tmp_path)
+
+
+def pick_source(page, name: str) -> None:
+    """Choose a source in the Code page's Source box, typing part of its name as a person would."""
+    page.locator('[data-testid="stSelectbox"]').filter(has_text="Source").click()
+    page.keyboard.type(name.split(".")[0])
+    page.get_by_role("option", name=re.compile("^" + re.escape(name))).click()
+
+
+def test_the_demo_project_in_the_browser(demo_server: str, tmp_path: Path) -> None:
+    """Open the demo, pick an interview, code words with the mouse, reload, accept an engine suggestion."""
+    from playwright.sync_api import sync_playwright
+
+    store = Store.open(tmp_path / "demo.wbproj")
+    source = store.source_by_name("SC-R01_lisa.vtt")
+    pending = store.suggestions(source_id=source.id)
+    assert pending and all(p.suggester == "ensemble.v1" for p in pending)
+    coded = {(c.start, c.end) for c in store.codings(source_id=source.id)}
+    # two whole words no one has coded yet, early in the interview
+    words = [m for m in re.finditer(r"\w{4,} \w{4,}", source.text)
+             if not any(a < m.end() and m.start() < b for a, b in coded | {(p.start, p.end) for p in pending})]
+    first, last = words[2].start(), words[2].end() - 1
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 1000})
+            page.goto(f"{demo_server}/code")
+            page.wait_for_selector(".wb-doc .wb-tx > span[data-s]", timeout=30_000)
+            pick_source(page, source.name)
+            page.get_by_text(source.text[first:last + 1]).first.wait_for(timeout=30_000)
+
+            drag_select(page, first, last)
+            page.get_by_text("Code the selected words").wait_for(timeout=15_000)
+            chooser = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Codes to apply")
+            chooser.locator("input").click()
+            page.keyboard.type("Voice and")
+            page.get_by_role("option", name=re.compile(r"^Voice and influence")).click()
+            page.locator("button").filter(has_text=re.compile(r"^Apply$")).click()
+
+            def mine():
+                """the coding to be stored"""
+                return Store.open(tmp_path / "demo.wbproj").codings(coders=["zoe"])
+
+            [coding] = wait_until(mine)
+            assert (coding.start, coding.end) == (first, last + 1)
+            page.reload()  # a new session: pick the interview again
+            page.wait_for_selector(".wb-doc .wb-tx > span[data-s]", timeout=30_000)
+            pick_source(page, source.name)
+            page.wait_for_selector(f'.wb-doc span[data-c="{coding.id}"]', timeout=30_000)
+
+            best = pending[0]
+            page.locator(f'.wb-doc .wb-chip[data-k="g"][data-id="{best.id}"] button[data-act="accept"]').click()
+
+            def accepted():
+                """the engine's suggestion to become zoe's coding"""
+                return [c for c in mine() if c.origin == "suggestion"]
+
+            [taken] = wait_until(accepted)
+            assert (taken.start, taken.end, taken.code_id, taken.reason) == (best.start, best.end, best.code_id,
+                                                                             best.reason)
+            ARTEFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTEFACTS / "demo_code_page.png"))
+        finally:
+            browser.close()

@@ -213,11 +213,12 @@ def test_sources_can_be_filtered(project: Path) -> None:
 
 
 # -- Code -----------------------------------------------------------------------------------------------
-def open_source(project: Path, name: str, extra: dict | None = None) -> tuple[AppTest, Store, int]:
+def open_source(project: Path, name: str, extra: dict | None = None, *,
+                coder: str = "zoe") -> tuple[AppTest, Store, int]:
     store = store_of(project)
     source_id = store.source_by_name(name).id
     state = {"code.open": {"source_id": source_id, "offset": None, "end": None, "nonce": "t"}, **(extra or {})}
-    return open_page(project, "code", state=state), store, source_id
+    return open_page(project, "code", state=state, coder=coder), store, source_id
 
 
 def test_code_page_applies_codes_to_the_selected_words(project: Path) -> None:
@@ -244,6 +245,28 @@ def test_code_page_applies_codes_to_the_selected_words(project: Path) -> None:
     assert html_text.count(f'data-s="{start}"') >= 1 and 'data-c="' in html_text
     # The code is now one click away for the next selection.
     assert at.session_state["code.recent_codes"][:2] == [bonding, wellbeing]
+
+
+def test_two_tabs_coding_one_document_keep_both_codings(project: Path) -> None:
+    """Two browser sessions (tabs) open the same transcript; each codes words the other has not seen."""
+    store = store_of(project)
+    source = store.source_by_name("NG-R01_maureen.txt")
+    first, second = source.text.index("It keeps me sane"), source.text.index("neighbour 👋 dragged")
+    wellbeing, bonding = store.find_code("Wellbeing").id, store.find_code("Bonding ties").id
+    tab_a, _, _ = open_source(project, source.name,
+                              {"code.selection": {"source_id": source.id, "start": first, "end": first + 16}})
+    tab_b, _, _ = open_source(project, source.name,
+                              {"code.selection": {"source_id": source.id, "start": second, "end": second + 9}},
+                              coder="tom")
+    tab_a.multiselect(key="code.apply_codes").set_value([wellbeing])
+    tab_a.button(key="code.apply").click().run()
+    tab_b.multiselect(key="code.apply_codes").set_value([bonding])  # tab B still shows the page without A's coding
+    tab_b.button(key="code.apply").click().run()
+    assert not tab_a.exception and not tab_b.exception
+    assert sorted((c.coder, c.code_id, c.start) for c in store.codings(source_id=source.id)) == [
+        ("tom", bonding, second), ("zoe", wellbeing, first)]
+    tab_a.run()  # and each tab shows the other's coding once it refreshes
+    assert f'data-s="{second}"' in component_html(tab_a) and f'data-s="{first}"' in component_html(tab_b)
 
 
 def test_code_page_quick_button_applies_a_recent_code(project: Path) -> None:
