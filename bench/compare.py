@@ -49,7 +49,7 @@ def _text(rng: np.random.Generator, n_turns: int) -> tuple[str, list[NewSegment]
     """An interview-like text: turns of three sentences of 12-20 words, one segment per turn."""
     parts, segments, pos = [], [], 0
     for t in range(n_turns):
-        sentences, spans = [], []
+        spans = []
         for _ in range(3):
             words = rng.choice(WORDS, rng.integers(12, 21))
             sentence = " ".join(words).capitalize() + "."

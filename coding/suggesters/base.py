@@ -9,6 +9,7 @@ from typing import ClassVar, TypeVar
 import numpy as np
 
 from coding.codebook import Codebook, CodeDef
+from coding.embedding import Embedder
 from coding.lemmas import lemmatise
 from coding.units import Example, Suggestion, Unit
 
@@ -164,6 +165,17 @@ class Suggester(ABC):
             )
         out.sort(key=lambda s: (s.source_id, s.start, s.code_uid))
         return out
+
+
+class EmbeddingSuggester(Suggester, ABC):
+    """A suggester whose scores depend on an embedding model (``self.embedder``, or the default one)."""
+
+    embedder: Embedder | None = None
+
+    @property
+    def model_name(self) -> str | None:
+        """The embedding model's name."""
+        return (self.embedder or Embedder()).model_name
 
 
 def _runs(units: Sequence[Unit], rows: np.ndarray, cols: np.ndarray) -> list[tuple[int, int]]:

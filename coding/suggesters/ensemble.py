@@ -29,7 +29,7 @@ import numpy as np
 from coding.codebook import Codebook
 from coding.embedding import Embedder
 from coding.lemmas import LemmaCache, lemmatise, text_hash
-from coding.suggesters.base import ScoreTable, Suggester, UnitBatch, codable_codes, register
+from coding.suggesters.base import EmbeddingSuggester, ScoreTable, UnitBatch, codable_codes, register
 from coding.suggesters.learned import LearnedSuggester
 from coding.suggesters.lexical import LexicalSuggester
 from coding.suggesters.semantic import SemanticSuggester
@@ -84,7 +84,7 @@ def combine(f: EnsembleFeatures, w: EnsembleWeights) -> np.ndarray:
 
 
 @register("ensemble.v1")
-class EnsembleSuggester(Suggester):
+class EnsembleSuggester(EmbeddingSuggester):
     """Calibrated combination of lexical.v1, semantic.v1 and (per code, when fitted) learned.v1."""
 
     needs_embeddings = True
@@ -103,11 +103,6 @@ class EnsembleSuggester(Suggester):
         self.weights = weights
         self.min_examples = min_examples
         self.merge_adjacent = merge_adjacent
-
-    @property
-    def model_name(self) -> str | None:
-        """The embedding model's name."""
-        return (self.embedder or Embedder()).model_name
 
     def fit(self, codebook: Codebook, examples: Iterable[Example] = (), codes: Sequence[str] | None = None):
         """Fit the three parts (with ``codes``: refit only those codes' state)."""

@@ -17,7 +17,7 @@ import numpy as np
 from coding.codebook import Codebook
 from coding.embedding import Embedder
 from coding.lemmas import text_hash
-from coding.suggesters.base import ScoreTable, Suggester, UnitBatch, codable_codes, register
+from coding.suggesters.base import EmbeddingSuggester, ScoreTable, UnitBatch, codable_codes, register
 from coding.units import Example
 
 
@@ -45,7 +45,7 @@ def best_f1_threshold(labels: np.ndarray, probs: np.ndarray) -> float:
 
 
 @register("learned.v1")
-class LearnedSuggester(Suggester):
+class LearnedSuggester(EmbeddingSuggester):
     """Per-code logistic regression (class_weight="balanced") on the embeddings of examples."""
 
     needs_embeddings = True
@@ -65,11 +65,6 @@ class LearnedSuggester(Suggester):
         self.cv_folds = cv_folds
         self.random_state = random_state
         self.merge_adjacent = merge_adjacent
-
-    @property
-    def model_name(self) -> str | None:
-        """The embedding model's name."""
-        return (self.embedder or Embedder()).model_name
 
     def fit(self, codebook: Codebook, examples: Iterable[Example] = (), codes: Sequence[str] | None = None):
         """Fit a model per code with enough positives; ``codes``: refit only those whose texts changed."""

@@ -30,7 +30,7 @@ import numpy as np
 
 from coding.codebook import Codebook, CodeDef
 from coding.embedding import Embedder
-from coding.suggesters.base import ScoreTable, Suggester, UnitBatch, codable_codes, register, truncate
+from coding.suggesters.base import EmbeddingSuggester, ScoreTable, UnitBatch, codable_codes, register, truncate
 from coding.units import Example
 
 KIND_LABELS = {"definition": "definition", "use_when": "use when", "example": "example"}
@@ -63,7 +63,7 @@ def code_prototypes(code: CodeDef) -> tuple[list[Prototype], list[Prototype]]:
 
 
 @register("semantic.v1")
-class SemanticSuggester(Suggester):
+class SemanticSuggester(EmbeddingSuggester):
     """Nearest-prototype similarity of sentence embeddings with label-free per-code thresholds."""
 
     needs_embeddings = True
@@ -89,11 +89,6 @@ class SemanticSuggester(Suggester):
         self.prior_std = prior_std
         self.prior_strength = prior_strength
         self.merge_adjacent = merge_adjacent
-
-    @property
-    def model_name(self) -> str | None:
-        """The embedding model's name."""
-        return (self.embedder or Embedder()).model_name
 
     def fit(self, codebook: Codebook, examples: Iterable[Example] = (), codes: Sequence[str] | None = None):
         """Embed the prototypes of every codable code (with ``codes``: only of those codes)."""

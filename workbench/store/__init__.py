@@ -58,5 +58,5 @@ class Store(SourceStore, CodeStore, CodingStore, SuggestionStore, RestoreStore, 
         self.database.close()
 
 
-__all__ = ["Store", "Problem", "CodingFact", "NewSource", "NewSegment", "NewSuggestion", "Suggestion", "SegmentHit", "new_uid", "now", "schema_version",
+__all__ = ["Store", "Problem", "SourceEdit", "NewSegment", "CodingFact", "NewSource", "NewSegment", "NewSuggestion", "Suggestion", "SegmentHit", "new_uid", "now", "schema_version",
            "Theme", "ThemeStore", "CandidateTheme", "NewCandidate", "FrameworkCellRecord", "InvalidTheme"]
