@@ -78,6 +78,19 @@ def _sources_done(path: Path) -> int:
         return 0
 
 
+def _processes_mentioning(path: Path) -> list[int]:
+    """Live processes whose command line names ``path``."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and str(path).encode() in (proc / "cmdline").read_bytes() \
+                    and (proc / "stat").read_text().split()[2] != "Z":
+                found.append(int(proc.name))
+        except OSError:
+            continue
+    return found
+
+
 def test_killing_an_ingest_leaves_only_complete_sources(tmp_path: Path) -> None:
     folder = tmp_path / "corpus"
     folder.mkdir()
@@ -90,6 +103,11 @@ def test_killing_an_ingest_leaves_only_complete_sources(tmp_path: Path) -> None:
     proc = subprocess.Popen([sys.executable, "-m", "workbench", "ingest", str(folder), "--project", str(path)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _kill_when(proc, lambda: _sources_done(path) >= 5)
+    # the reader process it had forked ends with it, rather than waiting for work forever
+    deadline = time.monotonic() + 10
+    while _processes_mentioning(path) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _processes_mentioning(path) == []
     store = Store.open(path)
     assert store.check() == []
     sources = store.list_sources()

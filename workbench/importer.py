@@ -4,7 +4,9 @@ from __future__ import annotations
 import csv
 import hashlib
 import multiprocessing
+import os
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -169,7 +171,8 @@ def _read_in_process(jobs: list) -> Iterator[tuple[str | None, list[NewSource]]]
     """Results of ``_read_job`` in order, computed a few files ahead by one reader process."""
     sentencizer()  # load spaCy once here, so the forked reader inherits it
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=1, mp_context=context, initializer=_exit_with_parent,
+                             initargs=(os.getpid(),)) as pool:
         pending = [pool.submit(_read_job, job) for job in jobs[:READ_AHEAD]]
         for i in range(len(jobs)):
             if i + READ_AHEAD < len(jobs):
@@ -179,6 +182,17 @@ def _read_in_process(jobs: list) -> Iterator[tuple[str | None, list[NewSource]]]
 
 
 READ_AHEAD = 6
+
+
+def _exit_with_parent(parent: int) -> None:
+    """In the reader process: end when the importing process is gone (killed), instead of waiting forever."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def _store(store: Store, path: Path, new: NewSource, actor: str, report: IngestReport) -> None:
