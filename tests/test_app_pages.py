@@ -386,6 +386,27 @@ def test_suggestions_queue_can_be_ordered_to_learn_fastest(project: Path) -> Non
     assert not at.exception
 
 
+def test_suggestions_adjust_words_and_code_then_accept(project: Path) -> None:
+    store = store_of(project)
+    best = store.suggestions()[0]
+    text = store.get_source(best.source_id).text
+    assert text[best.start:best.end] == "The pantry is a lifeline"
+    at = open_page(project, "suggestions")
+    assets = store.find_code("Community assets").id
+    at.text_area(key=f"suggestions.words.{best.id}").set_value("pantry is a lifeline when money is tight")
+    at.selectbox(key=f"suggestions.code.{best.id}").set_value(assets)
+    at.button(key=f"suggestions.adjust.{best.id}").click().run()
+    assert not at.exception and not at.error
+    [coding] = store.codings(coders=["zoe"])
+    assert text[coding.start:coding.end] == "pantry is a lifeline when money is tight"
+    assert (coding.code_id, coding.origin, coding.suggester) == (assets, "suggestion", best.suggester)
+    other = store.suggestions()[0]
+    at.text_area(key=f"suggestions.words.{other.id}").set_value("words that are nowhere")
+    at.button(key=f"suggestions.adjust.{other.id}").click().run()
+    assert any("not in the text near the suggestion" in e.value.replace("\\", "") for e in at.error)
+    assert store.get_suggestion(other.id).status == "pending"
+
+
 def test_suggestions_bulk_accept_shows_a_preview_then_accepts_it(project: Path) -> None:
     store = store_of(project)
     at = open_page(project, "suggestions")

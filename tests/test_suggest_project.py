@@ -170,3 +170,17 @@ def test_learning_order_puts_uncovered_codes_and_uncertain_scores_first() -> Non
     items = [S(1, 0.95), S(1, 0.55), S(2, 0.9), S(2, 0.6), S(3, 0.99)]
     order = learning_order(items, {1: 10, 2: 0, 3: 3})
     assert [(s.code_id, s.score) for s in order] == [(2, 0.6), (3, 0.99), (1, 0.55), (2, 0.9), (1, 0.95)]
+
+
+def test_an_adjusted_span_is_the_nearest_occurrence_of_the_words() -> None:
+    from workbench.errors import WorkbenchError
+    from workbench.review import adjusted_span
+
+    text = "the bus. We need the bus back. The bus was our lifeline. " + "x" * 1000 + " the bus"
+    start = text.index("The bus was")
+    assert adjusted_span(text, start, start + 20, " bus was our lifeline ") == (start + 4, start + 4 + 20)
+    assert adjusted_span(text, start, start + 20, "the bus") == (text.index("the bus back"), text.index(" back"))
+    with pytest.raises(WorkbenchError, match="not in the text"):
+        adjusted_span(text, start, start + 20, "tram")
+    with pytest.raises(WorkbenchError, match="type the words"):
+        adjusted_span(text, start, start + 20, "  ")

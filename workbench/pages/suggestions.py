@@ -4,6 +4,7 @@ import streamlit as st
 
 from workbench import document_view as dv
 from workbench.errors import WorkbenchError
+from workbench.review import adjusted_span
 from workbench.suggest import DEFAULT_MIN_SCORE, SUGGESTERS, run_suggestions
 from workbench.ui import session
 from workbench.ui.nav import open_in_code_page
@@ -27,6 +28,19 @@ def decide(action: str, suggestion_id: int) -> None:
         st.session_state[MESSAGE] = ("error", str(exc))
 
 
+def accept_adjusted(row) -> None:
+    """Accept a suggestion with the words and code the person set in its Adjust box."""
+    store = session.project()
+    try:
+        start, end = adjusted_span(store.get_source(row.source_id).text, row.start, row.end,
+                                   st.session_state[f"suggestions.words.{row.id}"])
+        store.accept_suggestion(row.id, session.coder(), start=start, end=end,
+                                code_id=st.session_state[f"suggestions.code.{row.id}"])
+        st.session_state[MESSAGE] = ("success", f"Suggestion {row.id} accepted as adjusted.")
+    except WorkbenchError as exc:
+        st.session_state[MESSAGE] = ("error", str(exc))
+
+
 def accept_all(ids: list[int]) -> None:
     """Accept every suggestion of the preview."""
     accepted, problems = dv.accept_suggestions(session.project(), ids, session.coder())
@@ -43,6 +57,7 @@ st.caption("Codings the machine proposes, best first. Accepting one makes it you
 
 codes = {c.id: c for c in store.codes()}
 paths = dv.code_lookup(list(codes.values()))
+codable = [c for c in codes if codes[c].codable]
 sources = {s.id: s for s in store.list_sources()}
 sites = sorted({s.attributes["site"] for s in sources.values() if "site" in s.attributes})
 
@@ -114,10 +129,17 @@ for row in queue[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]:
         st.html(f'<b>{esc(row.code)}</b> <span style="opacity:0.7">· score {row.score:.2f} · '
                 f'{esc(row.source)} · {esc(row.suggester)}</span>')
         quote(row.quote, limit=500, note=row.reason)
-        accept_col, reject_col, open_col, _ = st.columns([1, 1, 1, 3])
+        accept_col, reject_col, adjust_col, open_col, _ = st.columns([1, 1, 1.2, 1, 2])
         accept_col.button("Accept", key=f"suggestions.accept.{row.id}", type="primary", on_click=decide,
                           args=("accept", row.id))
         reject_col.button("Reject", key=f"suggestions.reject.{row.id}", on_click=decide, args=("reject", row.id))
+        with adjust_col.popover("Adjust…", help="Accept with other words or another code"):
+            st.text_area("Words to code", row.quote, key=f"suggestions.words.{row.id}",
+                         help="Trim or extend the words; they must stand in the text near the suggestion.")
+            st.selectbox("Code", codable, index=codable.index(row.code_id) if row.code_id in codable else 0,
+                         key=f"suggestions.code.{row.id}", format_func=lambda i: paths[i][1])
+            st.button("Accept as adjusted", key=f"suggestions.adjust.{row.id}", type="primary",
+                      on_click=accept_adjusted, args=(row,))
         if open_col.button("Open", key=f"suggestions.open.{row.id}", help="Show it in the Code page"):
             open_in_code_page(row.source_id, row.start, row.end)
 if pages > 1:
