@@ -12,7 +12,7 @@ from workbench.cli import cli
 from workbench.demo import build_demo
 from workbench.evaluate import EvaluationError, evaluate_project, import_devset
 from workbench.store import Store
-from workbench.suggest import SuggestError, project_units, run_suggestions
+from workbench.suggest import SuggestError, project_units, run_suggestions, set_skipped_speakers
 
 
 @pytest.fixture(scope="module")
@@ -57,6 +57,30 @@ def test_no_suggestion_repeats_a_persons_coding_or_crosses_a_turn(demo: Store) -
         turns.setdefault(row[1], []).append((row[3], row[4]))
     for s in demo.suggestions():  # a merged span stays inside one turn, entry or answer
         assert any(a <= s.start and s.end <= b for a, b in turns[s.source_id]), s
+
+
+def _interviewer_turns(store: Store) -> list[tuple[int, int, int]]:
+    return [(r[1], r[3], r[4]) for r in store.segment_rows() if r[5] == "Interviewer"]
+
+
+def test_interviewers_questions_get_no_suggestions_unless_asked(demo: Store) -> None:
+    turns = _interviewer_turns(demo)
+    assert len(turns) > 100
+
+    def on_questions() -> int:
+        return sum(1 for s in demo.suggestions() for sid, a, b in turns if sid == s.source_id and a <= s.start < b)
+
+    assert on_questions() == 0  # the default: interviewers ask, participants tell
+    set_skipped_speakers(demo, [])
+    run = run_suggestions(demo, "engine")
+    assert on_questions() > 0 and run.skipped_speakers == []
+    result = CliRunner().invoke(cli, ["suggest", "--project", str(demo.path), "--as", "amira", "--show", "0",
+                                      "--skip-speaker", "interviewer", "--skip-speaker", "Lisa"])
+    assert result.exit_code == 0 and "Turns by interviewer, Lisa get no suggestions." in result.output
+    assert on_questions() == 0
+    lisa = demo.source_by_name("SC-R01_lisa.vtt").id
+    lisa_turns = [(r[3], r[4]) for r in demo.segment_rows(source_ids=[lisa]) if r[5] == "Lisa"]
+    assert not [s for s in demo.suggestions(source_id=lisa) if any(a <= s.start < b for a, b in lisa_turns)]
 
 
 def test_rejecting_is_remembered_and_teaches_the_engine(demo: Store) -> None:

@@ -10,7 +10,7 @@ from coding.suggesters import DEFAULT_SUGGESTER, available_suggesters
 from .cli import cli, handle_errors, import_, progress_bar, project_option, user_option
 from .evaluate import DEFAULT_SIZES, evaluate_project, import_devset
 from .store import Store
-from .suggest import DEFAULT_MIN_SCORE, run_suggestions
+from .suggest import DEFAULT_MIN_SCORE, run_suggestions, set_skipped_speakers
 
 
 def _sources(store: Store, refs: tuple[str, ...]) -> list[int] | None:
@@ -28,18 +28,24 @@ def _sources(store: Store, refs: tuple[str, ...]) -> list[int] | None:
               show_default=True, help="Which suggester proposes the codes.")
 @click.option("--min-score", type=click.FloatRange(0, 1), default=DEFAULT_MIN_SCORE, show_default=True,
               help="Keep proposals scoring at least this (the ensemble's score is a calibrated probability).")
+@click.option("--skip-speaker", "skip", multiple=True, metavar="NAME",
+              help="Make no suggestions for this speaker's turns (repeatable; saved in the project). Default: "
+                   "interviewers and facilitators (Interviewer, Facilitator, Moderator, Researcher, Int, Q).")
+@click.option("--all-speakers", is_flag=True, help="Suggest codes for every speaker's turns (saved in the project).")
 @click.option("--show", type=int, default=5, show_default=True, help="Print this many of the best new suggestions.")
 @project_option
 @user_option
 @handle_errors
 def suggest_command(store: Store, codes: tuple[str, ...], sources: tuple[str, ...], suggester: str,
-                    min_score: float, show: int, user: str) -> None:
+                    min_score: float, skip: tuple[str, ...], all_speakers: bool, show: int, user: str) -> None:
     """Propose codes for the project's sentences, with reasons; they wait for a person to accept or reject.
 
     The engine learns from everyone's codings and from rejected suggestions; a rejected span is never
     proposed again for that code. Pending suggestions in scope are replaced by the new ones.
     """
     code_ids = [store.find_code(c).id for c in codes] or None
+    if skip or all_speakers:
+        set_skipped_speakers(store, [] if all_speakers else skip)
     callback, close = progress_bar("Suggesting")
     try:
         run = run_suggestions(store, user, suggester=suggester, code_ids=code_ids,

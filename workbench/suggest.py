@@ -31,6 +31,7 @@ from .store import NewSuggestion, Store
 ProgressCallback = Callable[[int, int, str], None]  # (done, total, what)
 HUMAN_ORIGINS = ("manual", "suggestion", "import")  # every coding a person made or accepted
 SUGGESTERS = [DEFAULT_SUGGESTER, *(n for n in available_suggesters() if n != DEFAULT_SUGGESTER)]
+DEFAULT_SKIP_SPEAKERS = ("Interviewer", "Facilitator", "Moderator", "Researcher", "Int", "Q")
 DEFAULT_MIN_SCORE = 0.5  # store proposals a person would more likely than not code (the score is calibrated)
 
 
@@ -54,6 +55,7 @@ class SuggestRun:
     learned_codes: int  # codes with a model learned from this project's codings
     skipped_codes: dict[str, str] = field(default_factory=dict)  # code name -> why it gets no suggestions
     seconds: float = 0.0
+    skipped_speakers: list[str] = field(default_factory=list)  # whose turns were left out
 
     def summary(self) -> list[str]:
         """Lines for a person."""
@@ -61,6 +63,8 @@ class SuggestRun:
                  f"{self.codes} codes over {self.units:,} sentences of {self.sources} sources in {self.seconds:.1f} s.",
                  f"Learned from {self.examples:,} codings and {self.negatives:,} rejected suggestions"
                  + (f"; {self.learned_codes} codes have a model of their own." if self.learned_codes else ".")]
+        if self.skipped_speakers:
+            lines.append(f"Turns by {', '.join(self.skipped_speakers)} get no suggestions.")
         lines += [f"  no suggestions for {name!r}: {why}" for name, why in sorted(self.skipped_codes.items())]
         return lines
 
@@ -135,12 +139,30 @@ def forget_cached_values() -> None:
             memo.values.clear()
 
 
-def project_units(store: Store, source_ids: Sequence[int] | None = None) -> list[Unit]:
-    """Every sentence of the sources in scope as a unit, grouped by the turn/entry/answer holding it."""
+def skipped_speakers(store: Store) -> list[str]:
+    """Speakers whose turns get no suggestions: the project's list (setting ``suggest.skip_speakers``,
+    comma-separated) or, by default, interviewers and facilitators, who ask rather than tell."""
+    value = store.setting("suggest.skip_speakers")
+    names = DEFAULT_SKIP_SPEAKERS if value is None else [n for n in value.split(",") if n.strip()]
+    return [n.strip() for n in names]
+
+
+def set_skipped_speakers(store: Store, names: Sequence[str]) -> None:
+    """Set the speakers whose turns get no suggestions (an empty list: suggest for everyone)."""
+    store.set_setting("suggest.skip_speakers", ",".join(n.strip() for n in names if n.strip()))
+
+
+def project_units(store: Store, source_ids: Sequence[int] | None = None, *,
+                  skip_speakers: Sequence[str] = ()) -> list[Unit]:
+    """Every sentence of the sources in scope as a unit, grouped by the turn/entry/answer holding it;
+    sentences of turns by ``skip_speakers`` (case-insensitive) are left out."""
     rows = store.sentence_units(source_ids, with_parent=True)
     texts = store.texts(sorted({r[1] for r in rows}))
+    skip = {n.casefold() for n in skip_speakers}
+    quiet = {r[0] for r in store.segment_rows(source_ids=source_ids) if r[5] and r[5].casefold() in skip} \
+        if skip else set()
     units = [Unit(source_id, start, end, texts[source_id][start:end], "sentence", parent_id)
-             for _id, source_id, start, end, parent_id in rows]
+             for _id, source_id, start, end, parent_id in rows if parent_id not in quiet]
     return [u for u in units if not u.text.isspace()]
 
 
@@ -193,13 +215,14 @@ def make_project_suggester(store: Store, name: str = DEFAULT_SUGGESTER,
 
 def run_suggestions(store: Store, actor: str, *, suggester: str = DEFAULT_SUGGESTER,
                     code_ids: Sequence[int] | None = None, source_ids: Sequence[int] | None = None,
-                    min_score: float = DEFAULT_MIN_SCORE,
+                    min_score: float = DEFAULT_MIN_SCORE, skip_speakers: Sequence[str] | None = None,
                     on_progress: ProgressCallback | None = None) -> SuggestRun:
     """Propose codes for the sentences of the sources in scope and store them as pending suggestions.
 
     A unit is proposed for a code when its score reaches the suggester's own threshold (tuned for F1 on
     the development set) and ``min_score``; the ensemble's score is a calibrated probability, so the
     default 0.5 keeps what a person would more likely than not code. Lower it to see more.
+    Turns by ``skip_speakers`` (default: the project's list, see ``skipped_speakers``) get no suggestions.
     """
     began = time.perf_counter()
     codes = store.codes()
@@ -211,7 +234,8 @@ def run_suggestions(store: Store, actor: str, *, suggester: str = DEFAULT_SUGGES
     wanted_codes = [c.id for c in codes if c.codable and (code_ids is None or c.id in set(code_ids))]
     if not wanted_codes:
         raise SuggestError("none of the chosen codes can be coded (categories only)")
-    units = project_units(store, source_ids)
+    skip = skipped_speakers(store) if skip_speakers is None else list(skip_speakers)
+    units = project_units(store, source_ids, skip_speakers=skip)
     if not units:
         raise SuggestError("there is no text to suggest codes for: import sources first (workbench ingest PATH)")
     total = len(units)
@@ -248,5 +272,5 @@ def run_suggestions(store: Store, actor: str, *, suggester: str = DEFAULT_SUGGES
     return SuggestRun(suggester, model.model_name, len(units), len({u.source_id for u in units}), len(active),
                       len(new), stored, len(examples) - negatives, negatives,
                       len(learned.code_uids_) if learned is not None else 0, skipped,
-                      time.perf_counter() - began)
+                      time.perf_counter() - began, skip)
 

@@ -5,7 +5,8 @@ import streamlit as st
 from workbench import document_view as dv
 from workbench.errors import WorkbenchError
 from workbench.review import adjusted_span
-from workbench.suggest import DEFAULT_MIN_SCORE, SUGGESTERS, run_suggestions
+from workbench.suggest import (DEFAULT_MIN_SCORE, SUGGESTERS, run_suggestions, set_skipped_speakers,
+                               skipped_speakers)
 from workbench.ui import session
 from workbench.ui.nav import open_in_code_page
 from workbench.ui.text import esc, md, quote
@@ -80,7 +81,11 @@ with st.expander("Run suggestions", expanded=not store.suggestion_counts()["pend
                                        "codebook, and models learned from this project's codings.")
     run_min = score_run_col.number_input("Keep scores from", 0.0, 1.0, DEFAULT_MIN_SCORE, 0.05,
                                          key="suggestions.run_min")
+    skip_text = st.text_input("No suggestions for turns by", ", ".join(skipped_speakers(store)),
+                              key="suggestions.skip_speakers",
+                              help="Speakers who ask rather than tell, separated by commas; empty: every speaker.")
     if st.button("Run suggestions", type="primary", key="suggestions.run"):
+        set_skipped_speakers(store, skip_text.split(","))
         bar = st.progress(0.0, text="Learning from the codings…")
 
         def progress(done: int, total: int, what: str) -> None:
