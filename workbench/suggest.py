@@ -78,24 +78,24 @@ class _Memo:
 
     def __init__(self, limit: int = 400_000) -> None:
         self.limit = limit
-        self.values: dict[tuple[str, str], object] = {}
+        self.values: dict[str, dict[str, object]] = {}  # model -> text hash -> value
         self.lock = threading.Lock()
 
     def get_many(self, model: str, hashes: list[str], backing: Callable[[list[str]], dict]) -> dict:
         with self.lock:
-            found = {h: v for h in hashes if (v := self.values.get((model, h))) is not None}
-        missing = [h for h in hashes if h not in found]
-        if missing:
-            loaded = backing(missing)
+            known = self.values.get(model, {})
+            found = {h: known[h] for h in hashes if h in known}
+        if len(found) < len(hashes):
+            loaded = backing([h for h in hashes if h not in found])
             self.remember(model, loaded)
             found.update(loaded)
         return found
 
     def remember(self, model: str, values: dict) -> None:
         with self.lock:
-            if len(self.values) + len(values) > self.limit:
+            if sum(map(len, self.values.values())) + len(values) > self.limit:
                 self.values.clear()
-            self.values.update(((model, h), v) for h, v in values.items())
+            self.values.setdefault(model, {}).update(values)
 
 
 _VECTORS, _LEMMAS = _Memo(), _Memo()
@@ -158,9 +158,7 @@ def project_units(store: Store, source_ids: Sequence[int] | None = None, *,
     sentences of turns by ``skip_speakers`` (case-insensitive) are left out."""
     rows = store.sentence_units(source_ids, with_parent=True)
     texts = store.texts(sorted({r[1] for r in rows}))
-    skip = {n.casefold() for n in skip_speakers}
-    quiet = {r[0] for r in store.segment_rows(source_ids=source_ids) if r[5] and r[5].casefold() in skip} \
-        if skip else set()
+    quiet = store.turns_by_speakers(skip_speakers, source_ids)
     units = [Unit(source_id, start, end, texts[source_id][start:end], "sentence", parent_id)
              for _id, source_id, start, end, parent_id in rows if parent_id not in quiet]
     return [u for u in units if not u.text.isspace()]

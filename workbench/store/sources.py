@@ -297,6 +297,19 @@ class SourceStore:
             params = list(source_ids)
         return self.database.conn.execute(sql + " ORDER BY source_id, start", params).fetchall()
 
+    def turns_by_speakers(self, speakers: Sequence[str], source_ids: Sequence[int] | None = None) -> set[int]:
+        """Ids of the segments spoken by any of ``speakers`` (compared case-insensitively)."""
+        if not speakers:
+            return set()
+        names = sorted({s.casefold() for s in speakers})
+        sql = (f"SELECT id FROM segments WHERE kind != 'sentence' AND speaker IS NOT NULL "
+               f"AND lower(speaker) IN ({','.join('?' * len(names))})")
+        params: list = list(names)
+        if source_ids is not None:
+            sql += f" AND source_id IN ({','.join('?' * len(source_ids))})"
+            params += list(source_ids)
+        return {r[0] for r in self.database.conn.execute(sql, params)}
+
     def counts(self) -> dict[str, int]:
         """How many sources, segments, sentences, cases, codes, codings, memos and events the project holds."""
         q = self.database.scalar

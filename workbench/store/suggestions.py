@@ -182,8 +182,15 @@ class SuggestionStore:
         conn = self.database.conn
         if len(hashes) > _SCAN_ABOVE:  # many keys: one pass over the table beats thousands of index probes
             wanted = set(hashes)
-            rows = conn.execute("SELECT text_hash, vector FROM embeddings WHERE model = ?", (model,))
-            return {h: np.frombuffer(blob, dtype=np.float32) for h, blob in rows if h in wanted}
+            rows = [(h, blob) for h, blob in conn.execute(
+                "SELECT text_hash, vector FROM embeddings WHERE model = ?", (model,)) if h in wanted]
+            if not rows or len({len(blob) for _h, blob in rows[:1000]}) != 1:  # empty, or mixed sizes
+                return {h: np.frombuffer(blob, dtype=np.float32) for h, blob in rows}
+            blobs = b"".join(blob for _h, blob in rows)
+            if len(blobs) != len(rows[0][1]) * len(rows):
+                return {h: np.frombuffer(blob, dtype=np.float32) for h, blob in rows}
+            matrix = np.frombuffer(blobs, dtype=np.float32).reshape(len(rows), -1)  # one array, rows as views
+            return dict(zip((h for h, _blob in rows), matrix))
         for i in range(0, len(hashes), 900):
             chunk = hashes[i:i + 900]
             rows = conn.execute(f"SELECT text_hash, vector FROM embeddings WHERE model = ? AND text_hash IN "
