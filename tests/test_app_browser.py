@@ -141,6 +141,16 @@ def drag_select(page, first: int, last: int) -> None:
     page.mouse.up()
 
 
+def apply_code(page, name: str) -> None:
+    """Type part of a code's name in "Codes to apply", pick it, and press Apply."""
+    chooser = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Codes to apply")
+    chooser.locator("input").click()
+    page.keyboard.type(name[:9])
+    page.get_by_role("option", name=re.compile("^" + re.escape(name))).click()
+    # Straight to Apply with the list still open, as a person would: the first click must count.
+    page.locator("button").filter(has_text=re.compile(r"^Apply$")).click()
+
+
 def test_select_with_the_mouse_apply_reload_and_accept(server: str, project: Path) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -173,12 +183,7 @@ def test_select_with_the_mouse_apply_reload_and_accept(server: str, project: Pat
             snapped_start, snapped_end = text.index("neighbour"), text.index("dragged") + len("dragged")
             page.get_by_text(text[snapped_start:snapped_end]).first.wait_for(timeout=10_000)
 
-            chooser = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Codes to apply")
-            chooser.locator("input").click()
-            page.keyboard.type("Bonding")
-            page.get_by_role("option", name=re.compile(r"^Bonding ties")).click()
-            # Straight to Apply with the list still open, as a person would: the first click must count.
-            page.locator("button").filter(has_text=re.compile(r"^Apply$")).click()
+            apply_code(page, "Bonding ties")
 
             def coded():
                 """the coding to be stored"""
@@ -262,11 +267,7 @@ def test_the_demo_project_in_the_browser(demo_server: str, tmp_path: Path) -> No
 
             drag_select(page, first, last)
             page.get_by_text("Code the selected words").wait_for(timeout=15_000)
-            chooser = page.locator('[data-testid="stMultiSelect"]').filter(has_text="Codes to apply")
-            chooser.locator("input").click()
-            page.keyboard.type("Voice and")
-            page.get_by_role("option", name=re.compile(r"^Voice and influence")).click()
-            page.locator("button").filter(has_text=re.compile(r"^Apply$")).click()
+            apply_code(page, "Voice and influence")
 
             def mine():
                 """the coding to be stored"""
