@@ -53,8 +53,8 @@ def accept_all(ids: list[int]) -> None:
 store = session.require_project()
 actor = session.require_coder()
 st.title("Suggestions")
-st.caption("Codings the machine proposes, best first. Accepting one makes it your coding (its score, reason and "
-           "suggester are kept); a rejected suggestion is never proposed again and teaches the engine.")
+st.caption("Codings the machine proposes, waiting for a person to decide. Accepting one makes it your coding "
+           "(its score, reason and suggester are kept); a rejected suggestion is never proposed again and teaches the engine.")
 
 codes = {c.id: c for c in store.codes()}
 paths = dv.code_lookup(list(codes.values()))
