@@ -142,6 +142,10 @@ def test_clear_messages_for_projects_with_nothing_to_suggest(store: Store) -> No
     store.add_code("Wellbeing", "amira")
     with pytest.raises(SuggestError, match="import sources first"):
         run_suggestions(store, "engine")
+    only_questions = store.add_source(interview_source("Interviewer: How are you?\n\nInterviewer: And the garden?",
+                                                       name="questions.txt"), "amira")
+    with pytest.raises(SuggestError, match="no sentences to suggest codes for outside turns by Interviewer"):
+        run_suggestions(store, "engine", source_ids=[only_questions])
     store.add_source(interview_source(), "amira")
     run = run_suggestions(store, "engine", suggester="semantic.v1")  # a code with no words to compare with
     assert run.stored == 0 and "Wellbeing" in run.skipped_codes

@@ -178,21 +178,27 @@ def training_examples(store: Store, code_uid: dict[int, str]) -> tuple[list[Exam
 
 
 def _blocked(store: Store, units: Sequence[Unit], code_col: dict[int, int]) -> np.ndarray:
-    """Units x codes: True where a person already coded the unit with the code or rejected the code there."""
+    """Units x codes: True where a person already coded (or rejected) the code on at least half of the unit."""
     out = np.zeros((len(units), len(code_col)), dtype=bool)
     by_source: dict[int, list[int]] = defaultdict(list)
     for i, u in enumerate(units):
         by_source[u.source_id].append(i)
-    spans = [(r[2], r[3], r[4], r[1]) for r in store.coding_rows(source_ids=list(by_source))]
-    spans += [(s.source_id, s.start, s.end, s.code_id) for s in store.suggestions(status="rejected")]
-    index = {sid: (np.array([units[i].start for i in idx]), np.array([units[i].end for i in idx]), np.array(idx))
-             for sid, idx in by_source.items()}
-    for source_id, start, end, code_id in spans:
-        if source_id in index and code_id in code_col:
-            starts, ends, idx = index[source_id]
-            inside = idx[(starts < end) & (ends > start) & (np.minimum(ends, end) - np.maximum(starts, start)
-                                                               >= (ends - starts) / 2)]
-            out[inside, code_col[code_id]] = True
+    spans: dict[int, list[tuple[int, int, int]]] = defaultdict(list)
+    for _id, code_id, source_id, start, end, _coder, _origin in store.coding_rows(
+            code_ids=list(code_col), source_ids=list(by_source)):
+        spans[source_id].append((start, end, code_col[code_id]))
+    for s in store.suggestions(status="rejected", code_ids=list(code_col)):
+        if s.source_id in by_source:
+            spans[s.source_id].append((s.start, s.end, code_col[s.code_id]))
+    for source_id, found in spans.items():
+        idx = np.array(by_source[source_id])
+        starts = np.array([units[i].start for i in idx])[np.newaxis, :]
+        ends = np.array([units[i].end for i in idx])[np.newaxis, :]
+        for first in range(0, len(found), 256):  # spans x units at a time, bounded in memory
+            marks = np.array(found[first:first + 256])
+            overlap = np.minimum(ends, marks[:, 1:2]) - np.maximum(starts, marks[:, 0:1])
+            rows, cols = np.nonzero((overlap > 0) & (2 * overlap >= ends - starts))
+            out[idx[cols], marks[rows, 2]] = True
     return out
 
 
@@ -235,7 +241,10 @@ def run_suggestions(store: Store, actor: str, *, suggester: str = DEFAULT_SUGGES
     skip = skipped_speakers(store) if skip_speakers is None else list(skip_speakers)
     units = project_units(store, source_ids, skip_speakers=skip)
     if not units:
-        raise SuggestError("there is no text to suggest codes for: import sources first (workbench ingest PATH)")
+        if not store.source_ids():
+            raise SuggestError("there is no text to suggest codes for: import sources first (workbench ingest PATH)")
+        raise SuggestError("the chosen sources have no sentences to suggest codes for"
+                           + (f" outside turns by {', '.join(skip)}" if skip else ""))
     total = len(units)
     report = on_progress or (lambda done, total, what: None)
     report(0, total, "learning")
