@@ -77,3 +77,31 @@ def test_embedding_cache_round_trips_float32(store: Store) -> None:
     got = store.get_many("m", ["a", "b", "c"])
     assert set(got) == {"a", "b"} and np.array_equal(got["a"], vectors["a"])
     assert store.get_many("other-model", ["a"]) == {}
+
+
+@pytest.mark.parametrize("n", [50, 6_000])  # an index probe per key, and one scan of the table
+def test_cached_vectors_come_back_as_one_matrix_in_the_asked_order(store: Store, n: int) -> None:
+    rng = np.random.default_rng(0)
+    vectors = {f"h{i}": rng.standard_normal(384).astype(np.float32) for i in range(n)}
+    store.put_many("m", vectors)
+    store.put_many("other-model", {"h0": np.ones(384, dtype=np.float32)})
+    asked = ["missing", *reversed(list(vectors)), "also-missing"]
+    matrix, found = store.get_matrix("m", asked)
+    assert matrix.shape == (n + 2, 384) and matrix.dtype == np.float32
+    assert found.tolist() == [False, *([True] * n), False]
+    assert not matrix[0].any() and not matrix[-1].any()
+    assert all(np.array_equal(matrix[k + 1], vectors[h]) for k, h in enumerate(reversed(list(vectors))))
+
+
+def test_the_embedder_reads_the_project_cache_as_a_matrix(store: Store) -> None:
+    from coding.embedding import Embedder
+    from workbench.suggest import StoreEmbeddingCache, forget_cached_values
+
+    texts = ["The pantry is a lifeline.", "We sat in the garden.", "The pantry is a lifeline."]
+    first = Embedder(cache=StoreEmbeddingCache(store)).encode(texts)
+    assert store.database.scalar("SELECT count(*) FROM embeddings") == 2  # the repeated text once
+    forget_cached_values()
+    again = Embedder(cache=StoreEmbeddingCache(store)).encode(texts)  # from the file, in the asked order
+    assert np.allclose(first, again) and np.array_equal(again[0], again[2])
+    more = Embedder(cache=StoreEmbeddingCache(store)).encode(["A new sentence.", *texts])
+    assert np.allclose(more[1:], first) and store.database.scalar("SELECT count(*) FROM embeddings") == 3

@@ -110,6 +110,17 @@ class StoreEmbeddingCache:
     def get_many(self, model: str, hashes: list[str]) -> dict[str, np.ndarray]:
         return _VECTORS.get_many(model, hashes, lambda missing: self.store.get_many(model, missing))
 
+    def get_matrix(self, model: str, hashes: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """One matrix of the cached vectors (from memory when this process has them all, else from the file)."""
+        with _VECTORS.lock:
+            known = _VECTORS.values.get(model, {})
+            complete = all(h in known for h in hashes)
+            if complete:
+                return np.stack([known[h] for h in hashes]), np.ones(len(hashes), dtype=bool)
+        matrix, found = self.store.get_matrix(model, hashes)
+        _VECTORS.remember(model, {h: matrix[i] for i, h in enumerate(hashes) if found[i]})
+        return matrix, found
+
     def put_many(self, model: str, vectors: dict[str, np.ndarray]) -> None:
         self.store.put_many(model, vectors)
         _VECTORS.remember(model, vectors)

@@ -182,15 +182,8 @@ class SuggestionStore:
         conn = self.database.conn
         if len(hashes) > _SCAN_ABOVE:  # many keys: one pass over the table beats thousands of index probes
             wanted = set(hashes)
-            rows = [(h, blob) for h, blob in conn.execute(
-                "SELECT text_hash, vector FROM embeddings WHERE model = ?", (model,)) if h in wanted]
-            if not rows or len({len(blob) for _h, blob in rows[:1000]}) != 1:  # empty, or mixed sizes
-                return {h: np.frombuffer(blob, dtype=np.float32) for h, blob in rows}
-            blobs = b"".join(blob for _h, blob in rows)
-            if len(blobs) != len(rows[0][1]) * len(rows):
-                return {h: np.frombuffer(blob, dtype=np.float32) for h, blob in rows}
-            matrix = np.frombuffer(blobs, dtype=np.float32).reshape(len(rows), -1)  # one array, rows as views
-            return dict(zip((h for h, _blob in rows), matrix))
+            rows = conn.execute("SELECT text_hash, vector FROM embeddings WHERE model = ?", (model,))
+            return {h: np.frombuffer(blob, dtype=np.float32) for h, blob in rows if h in wanted}
         for i in range(0, len(hashes), 900):
             chunk = hashes[i:i + 900]
             rows = conn.execute(f"SELECT text_hash, vector FROM embeddings WHERE model = ? AND text_hash IN "
@@ -198,6 +191,34 @@ class SuggestionStore:
             for text_hash, blob in rows:
                 found[text_hash] = np.frombuffer(blob, dtype=np.float32)
         return found
+
+    def get_matrix(self, model: str, hashes: list[str], dim: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Cached embeddings of ``hashes`` as one float32 matrix in their order (zero rows where not cached)
+        and a mask of the rows found. Reads many vectors much faster than ``get_many``."""
+        if len(hashes) <= _SCAN_ABOVE:
+            found = self.get_many(model, hashes)
+            width = dim or next((v.size for v in found.values()), 0) or self._vector_width(model)
+            out = np.zeros((len(hashes), width), dtype=np.float32)
+            mask = np.zeros(len(hashes), dtype=bool)
+            for i, h in enumerate(hashes):
+                if h in found:
+                    out[i], mask[i] = found[h], True
+            return out, mask
+        position = {h: i for i, h in enumerate(hashes)}
+        rows = [(position[h], blob) for h, blob in self.database.conn.execute(
+            "SELECT text_hash, vector FROM embeddings WHERE model = ?", (model,)) if h in position]
+        width = dim or (len(rows[0][1]) // 4 if rows else self._vector_width(model))
+        out = np.zeros((len(hashes), width), dtype=np.float32)
+        mask = np.zeros(len(hashes), dtype=bool)
+        if rows:
+            order = np.fromiter((i for i, _blob in rows), dtype=np.int64, count=len(rows))
+            out[order] = np.frombuffer(b"".join(blob for _i, blob in rows), dtype=np.float32).reshape(len(rows), width)
+            mask[order] = True
+        return out, mask
+
+    def _vector_width(self, model: str) -> int:
+        size = self.database.scalar("SELECT length(vector) FROM embeddings WHERE model = ? LIMIT 1", (model,))
+        return (size or 384 * 4) // 4
 
     def put_many(self, model: str, vectors: dict[str, np.ndarray]) -> None:
         """Cache embeddings by text hash."""
