@@ -105,3 +105,14 @@ def test_the_embedder_reads_the_project_cache_as_a_matrix(store: Store) -> None:
     assert np.allclose(first, again) and np.array_equal(again[0], again[2])
     more = Embedder(cache=StoreEmbeddingCache(store)).encode(["A new sentence.", *texts])
     assert np.allclose(more[1:], first) and store.database.scalar("SELECT count(*) FROM embeddings") == 3
+
+
+def test_vectors_known_from_one_project_are_still_written_to_another(tmp_path) -> None:
+    from coding.embedding import Embedder
+    from workbench.suggest import StoreEmbeddingCache
+
+    first, second = Store.create(tmp_path / "a.wbproj"), Store.create(tmp_path / "b.wbproj")
+    texts = ["The pantry is a lifeline.", "We sat in the garden."]
+    Embedder(cache=StoreEmbeddingCache(first)).encode(texts)
+    Embedder(cache=StoreEmbeddingCache(second)).encode(texts)  # same process, same texts, another project
+    assert second.database.scalar("SELECT count(*) FROM embeddings") == 2

@@ -70,15 +70,16 @@ class SuggestRun:
 
 
 class _Memo:
-    """Values by (model, text hash) kept in this process in front of the project's cache tables.
+    """Values by (project file, model, text hash) kept in this process in front of the project's cache tables.
 
     A text's hash fixes its vector and lemmas, so entries never go stale; a running app re-suggests
-    without reading 100,000 vectors from the file again. Bounded: emptied when it grows past ``limit``.
+    without reading 100,000 vectors from the file again. Entries are per project file: what is in the
+    memo for a project is in that project's tables too. Bounded: emptied when it grows past ``limit``.
     """
 
     def __init__(self, limit: int = 400_000) -> None:
         self.limit = limit
-        self.values: dict[str, dict[str, object]] = {}  # model -> text hash -> value
+        self.values: dict[str, dict[str, object]] = {}  # project file + model -> text hash -> value
         self.lock = threading.Lock()
 
     def get_many(self, model: str, hashes: list[str], backing: Callable[[list[str]], dict]) -> dict:
@@ -101,29 +102,40 @@ class _Memo:
 _VECTORS, _LEMMAS = _Memo(), _Memo()
 
 
+def _project_key(store: Store) -> str:
+    """The project file (path and inode, so a file rebuilt at the same path is another project)."""
+    path = store.path.resolve()
+    try:
+        return f"{path}:{path.stat().st_ino}"
+    except OSError:
+        return str(path)
+
+
 class StoreEmbeddingCache:
     """The project's embedding cache (with the in-process memo) in the shape the embedder asks for."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.project = _project_key(store)
 
     def get_many(self, model: str, hashes: list[str]) -> dict[str, np.ndarray]:
-        return _VECTORS.get_many(model, hashes, lambda missing: self.store.get_many(model, missing))
+        return _VECTORS.get_many(f"{self.project}|{model}", hashes,
+                                 lambda missing: self.store.get_many(model, missing))
 
     def get_matrix(self, model: str, hashes: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """One matrix of the cached vectors (from memory when this process has them all, else from the file)."""
+        key = f"{self.project}|{model}"
         with _VECTORS.lock:
-            known = _VECTORS.values.get(model, {})
-            complete = all(h in known for h in hashes)
-            if complete:
+            known = _VECTORS.values.get(key, {})
+            if all(h in known for h in hashes):
                 return np.stack([known[h] for h in hashes]), np.ones(len(hashes), dtype=bool)
         matrix, found = self.store.get_matrix(model, hashes)
-        _VECTORS.remember(model, {h: matrix[i] for i, h in enumerate(hashes) if found[i]})
+        _VECTORS.remember(key, {h: matrix[i] for i, h in enumerate(hashes) if found[i]})
         return matrix, found
 
     def put_many(self, model: str, vectors: dict[str, np.ndarray]) -> None:
         self.store.put_many(model, vectors)
-        _VECTORS.remember(model, vectors)
+        _VECTORS.remember(f"{self.project}|{model}", vectors)
 
 
 class StoreLemmaCache:
@@ -131,16 +143,17 @@ class StoreLemmaCache:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.key = f"{_project_key(store)}|{LEMMA_MODEL}"
 
     def get_many(self, model: str, hashes: list[str]) -> dict[str, list[str]]:
         if model != LEMMA_MODEL:
             return {}
-        return _LEMMAS.get_many(model, hashes, self.store.get_lemmas)
+        return _LEMMAS.get_many(self.key, hashes, self.store.get_lemmas)
 
     def put_many(self, model: str, vectors: dict[str, list[str]]) -> None:
         if model == LEMMA_MODEL:
             self.store.put_lemmas(vectors)
-            _LEMMAS.remember(model, vectors)
+            _LEMMAS.remember(self.key, vectors)
 
 
 def forget_cached_values() -> None:
