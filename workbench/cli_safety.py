@@ -108,7 +108,7 @@ def pseudonymise(store: Store, yes: bool, user: str) -> None:
 @handle_errors
 def edit(store: Store, source: str, text_file: Path, user: str) -> None:
     """Replace SOURCE's text with TEXT_FILE's (a corrected transcript); codings follow their words."""
-    target = store.source_by_name(source) if not source.isdigit() else store.get_source(int(source))
+    target = store.find_source(source)
     report = edit_source_text(store, target.id, text_file.read_text(encoding="utf-8"), user)
     click.echo(f"{target.name}: {report.kept} codings unchanged, {len(report.moved)} adjusted, "
                f"{len(report.lost)} lost, {len(report.merged)} merged into duplicates.")

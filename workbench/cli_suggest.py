@@ -16,7 +16,7 @@ from .suggest import DEFAULT_MIN_SCORE, run_suggestions, set_skipped_speakers
 def _sources(store: Store, refs: tuple[str, ...]) -> list[int] | None:
     if not refs:
         return None
-    return [store.get_source(int(r)).id if r.isdigit() else store.source_by_name(r).id for r in refs]
+    return [store.find_source(r).id for r in refs]
 
 
 @cli.command("suggest")

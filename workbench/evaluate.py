@@ -22,12 +22,12 @@ from coding.embedding import Embedder
 from coding.evaluation import EvaluationReport, LearningCurve, evaluate, learning_curve, text_units
 from coding.suggesters import available_suggesters, make_suggester
 from coding.units import Unit
+from ingest import LoadedSegment, LoadedSource
 
 from .codebooks import project_codebook
 from .errors import NotFound, WorkbenchError
-from .importer import content_hash
-from .sentences import split_sentences
-from .store import NewSegment, NewSource, Store
+from .importer import content_hash, to_new_source
+from .store import NewSource, Store
 
 BASELINE = "lexical.v1"
 DEFAULT_SIZES = (5, 10, 20, 40)
@@ -187,11 +187,10 @@ def import_devset(store: Store, coder: str, folder: str | Path | None = None) ->
 
 
 def _answer_source(index: int, text: str) -> NewSource:
-    sentences = split_sentences(text, [(0, len(text))])[0]
-    return NewSource(name=f"games-as-art-{index + 1:03d}", kind="survey", text=text,
-                     content_hash=content_hash(text), format="csv", imported_from="bopp_test_coded_texts.csv",
-                     metadata={"dataset": "Bopp et al., games as art (LLMCode development set)"},
-                     segments=[NewSegment(start=0, end=len(text), kind="answer", sentences=sentences)])
+    loaded = LoadedSource(name=f"games-as-art-{index + 1:03d}", kind="survey", text=text, format="csv",
+                          segments=[LoadedSegment(0, len(text), "answer")],
+                          metadata={"dataset": "Bopp et al., games as art (LLMCode development set)"})
+    return to_new_source(loaded, Path("bopp_test_coded_texts.csv"), {})
 
 
 __all__ = ["CoderEvaluation", "SuggesterEvaluation", "EvaluationError", "evaluate_project", "evaluate_coder",

@@ -29,7 +29,6 @@ from .errors import WorkbenchError
 from .store import NewSuggestion, Store
 
 ProgressCallback = Callable[[int, int, str], None]  # (done, total, what)
-HUMAN_ORIGINS = ("manual", "suggestion", "import")  # every coding a person made or accepted
 SUGGESTERS = [DEFAULT_SUGGESTER, *(n for n in available_suggesters() if n != DEFAULT_SUGGESTER)]
 DEFAULT_SKIP_SPEAKERS = ("Interviewer", "Facilitator", "Moderator", "Researcher", "Int", "Q")
 DEFAULT_MIN_SCORE = 0.5  # store proposals a person would more likely than not code (the score is calibrated)
@@ -190,7 +189,7 @@ def project_units(store: Store, source_ids: Sequence[int] | None = None, *,
 
 def training_examples(store: Store, code_uid: dict[int, str]) -> tuple[list[Example], int]:
     """People's codings as positives and rejected suggestions as negatives; returns (examples, negatives)."""
-    rows = store.coding_rows(origins=HUMAN_ORIGINS)
+    rows = store.coding_rows()  # every coding is a person's: made by hand, imported, or a suggestion accepted
     rejected = store.suggestions(status="rejected")
     texts = store.texts(sorted({r[2] for r in rows} | {s.source_id for s in rejected}))
     examples = [Example(texts[source_id][start:end], code_uid[code_id], True, source_id)

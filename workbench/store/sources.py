@@ -194,6 +194,14 @@ class SourceStore:
             raise NotFound(f"no source called {name!r}")
         return _source(rows[0])
 
+    def find_source(self, ref: str) -> Source:
+        """A source by id (digits) or by name."""
+        if ref.isdigit():
+            rows = self.database.query("SELECT * FROM sources WHERE id = ?", (int(ref),))
+            if rows:
+                return _source(rows[0])
+        return self.source_by_name(ref)
+
     def source_ids(self) -> list[int]:
         """Ids of every source, in import order."""
         return [r[0] for r in self.database.conn.execute("SELECT id FROM sources ORDER BY id")]

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -176,38 +177,32 @@ class SuggestionStore:
         return {"pending": 0, "accepted": 0, "rejected": 0, **dict(rows)}
 
     # -- caches for the suggestion engine ----------------------------------------------
-    def get_many(self, model: str, hashes: list[str]) -> dict[str, np.ndarray]:
-        """Cached embeddings of texts by hash (the engine's cache protocol)."""
-        found: dict[str, np.ndarray] = {}
+    def _by_hash(self, table: str, column: str, hashes: list[str], where: str = "",
+                 params: tuple = ()) -> Iterator[tuple[str, Any]]:
+        """(text hash, value) of the cached rows among ``hashes``: index probes for a few keys, one pass over the
+        table for many (which beats thousands of probes)."""
         conn = self.database.conn
-        if len(hashes) > _SCAN_ABOVE:  # many keys: one pass over the table beats thousands of index probes
+        sql = f"SELECT text_hash, {column} FROM {table} WHERE 1{where}"
+        if len(hashes) > _SCAN_ABOVE:
             wanted = set(hashes)
-            rows = conn.execute("SELECT text_hash, vector FROM embeddings WHERE model = ?", (model,))
-            return {h: np.frombuffer(blob, dtype=np.float32) for h, blob in rows if h in wanted}
+            yield from ((h, value) for h, value in conn.execute(sql, params) if h in wanted)
+            return
         for i in range(0, len(hashes), 900):
             chunk = hashes[i:i + 900]
-            rows = conn.execute(f"SELECT text_hash, vector FROM embeddings WHERE model = ? AND text_hash IN "
-                                f"({','.join('?' * len(chunk))})", [model, *chunk])
-            for text_hash, blob in rows:
-                found[text_hash] = np.frombuffer(blob, dtype=np.float32)
-        return found
+            yield from conn.execute(f"{sql} AND text_hash IN ({','.join('?' * len(chunk))})", [*params, *chunk])
 
-    def get_matrix(self, model: str, hashes: list[str], dim: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def get_many(self, model: str, hashes: list[str]) -> dict[str, np.ndarray]:
+        """Cached embeddings of texts by hash (the engine's cache protocol)."""
+        return {h: np.frombuffer(blob, dtype=np.float32)
+                for h, blob in self._by_hash("embeddings", "vector", hashes, " AND model = ?", (model,))}
+
+    def get_matrix(self, model: str, hashes: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Cached embeddings of ``hashes`` as one float32 matrix in their order (zero rows where not cached)
         and a mask of the rows found. Reads many vectors much faster than ``get_many``."""
-        if len(hashes) <= _SCAN_ABOVE:
-            found = self.get_many(model, hashes)
-            width = dim or next((v.size for v in found.values()), 0) or self._vector_width(model)
-            out = np.zeros((len(hashes), width), dtype=np.float32)
-            mask = np.zeros(len(hashes), dtype=bool)
-            for i, h in enumerate(hashes):
-                if h in found:
-                    out[i], mask[i] = found[h], True
-            return out, mask
         position = {h: i for i, h in enumerate(hashes)}
-        rows = [(position[h], blob) for h, blob in self.database.conn.execute(
-            "SELECT text_hash, vector FROM embeddings WHERE model = ?", (model,)) if h in position]
-        width = dim or (len(rows[0][1]) // 4 if rows else self._vector_width(model))
+        rows = [(position[h], blob) for h, blob in self._by_hash("embeddings", "vector", hashes, " AND model = ?",
+                                                                 (model,))]
+        width = len(rows[0][1]) // 4 if rows else self._vector_width(model)
         out = np.zeros((len(hashes), width), dtype=np.float32)
         mask = np.zeros(len(hashes), dtype=bool)
         if rows:
@@ -228,18 +223,7 @@ class SuggestionStore:
 
     def get_lemmas(self, hashes: list[str]) -> dict[str, list[str]]:
         """Cached lemma lists of texts by hash."""
-        conn = self.database.conn
-        if len(hashes) > _SCAN_ABOVE:
-            wanted = set(hashes)
-            return {h: _lemma_list(value) for h, value in conn.execute("SELECT text_hash, lemmas FROM lemmas")
-                    if h in wanted}
-        found: dict[str, list[str]] = {}
-        for i in range(0, len(hashes), 900):
-            chunk = hashes[i:i + 900]
-            rows = conn.execute(f"SELECT text_hash, lemmas FROM lemmas WHERE text_hash IN ({','.join('?' * len(chunk))})",
-                                chunk)
-            found.update((h, _lemma_list(value)) for h, value in rows)
-        return found
+        return {h: _lemma_list(value) for h, value in self._by_hash("lemmas", "lemmas", hashes)}
 
     def put_lemmas(self, lemmas: dict[str, list[str]]) -> None:
         """Cache lemma lists by text hash."""
