@@ -29,8 +29,8 @@ sys.path.insert(0, str(ROOT))
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from coding.codebook import load_codebook  # noqa: E402
-from workbench import document_view as dv  # noqa: E402
-from workbench.importer import ingest_paths  # noqa: E402
+from workbench.ui import document_view as dv  # noqa: E402
+from workbench.sources.importer import ingest_paths  # noqa: E402
 from workbench.store import NewSuggestion, Store  # noqa: E402
 
 WORDS = ("the garden pantry bus council neighbour volunteer hub queue money lonely proud week Saturday "
@@ -114,7 +114,7 @@ def code_page(path: Path, source_id: int) -> AppTest:
     at.session_state["project_path"] = str(path)
     at.session_state["coder"] = "bench"
     at.run()
-    at.switch_page("workbench/pages/code.py")
+    at.switch_page("workbench/ui/pages/code.py")
     at.session_state["code.open"] = {"source_id": source_id, "offset": None, "end": None, "nonce": "b"}
     return at
 

@@ -11,7 +11,7 @@ Times, best of three:
   ``pandas.pivot_table`` of codings × site over a DataFrame already in memory (no store reads, no
   attribute precedence, no rollup);
 - ``coder_reliability`` over the two coders at segment, sentence and character level (target < 5 s),
-  against ``workbench.reliability.reliability`` on the same spans already in memory;
+  against ``workbench.analysis.reliability.reliability`` on the same spans already in memory;
 - ``cooccurrence`` (both modes) and ``run_query`` for information.
 """
 from __future__ import annotations
@@ -29,11 +29,11 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from workbench.compare import MEASURES, compare  # noqa: E402
-from workbench.cooccurrence import cooccurrence  # noqa: E402
-from workbench.icr import coder_reliability  # noqa: E402
-from workbench.query import run_query  # noqa: E402
-from workbench.reliability import CodedSpan, Unit, reliability  # noqa: E402
+from workbench.analysis.compare import MEASURES, compare  # noqa: E402
+from workbench.analysis.cooccurrence import cooccurrence  # noqa: E402
+from workbench.analysis.icr import coder_reliability  # noqa: E402
+from workbench.analysis.query import run_query  # noqa: E402
+from workbench.analysis.reliability import CodedSpan, Unit, reliability  # noqa: E402
 from workbench.store import NewSegment, NewSource, Store, new_uid, now  # noqa: E402
 
 COMPARE_TARGET = 1.0

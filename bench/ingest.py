@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from workbench.importer import ingest_paths  # noqa: E402
-from workbench.sentences import sentencizer  # noqa: E402
+from workbench.sources.importer import ingest_paths  # noqa: E402
+from workbench.sources.sentences import sentencizer  # noqa: E402
 from workbench.store import Store  # noqa: E402
 
 SPEAKERS = ["Interviewer", "Maureen", "Tariq", "Dorota", "Colin", "Jean", "Priya", "Omar", "Bev"]

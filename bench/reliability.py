@@ -1,4 +1,4 @@
-"""Benchmark workbench.reliability on a synthetic double-coded project.
+"""Benchmark workbench.analysis.reliability on a synthetic double-coded project.
 
 Run: ``.venv/bin/python bench/reliability.py`` (defaults: 1,000 sources of ~5,000
 characters, two coders with 50,000 codings each over 30 codes, ~70% of the
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import krippendorff
 import numpy as np
 
-from workbench.reliability import CodedSpan, CodeMatrix, ReliabilityReport, Unit, code_matrices, reliability
+from workbench.analysis.reliability import CodedSpan, CodeMatrix, ReliabilityReport, Unit, code_matrices, reliability
 
 TARGET_SECONDS = 5.0
 
@@ -137,7 +137,7 @@ def main() -> None:
           f"{len(project.units):,} sentence units, {n_codings:,} codings, {args.codes} codes "
           f"(generated in {time.perf_counter() - began:.1f} s)")
 
-    print("workbench.reliability:")
+    print("workbench.analysis.reliability:")
     seg, seg_s = timed("segment level", lambda: reliability(project.spans, project.coders, project.units))
     seg_ign, seg_ign_s = timed(
         "segment level, ignore_uncoded",

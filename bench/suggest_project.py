@@ -33,9 +33,10 @@ import numpy as np  # noqa: E402
 from suggest import codebook, generate  # noqa: E402  (bench/suggest.py: generated sentences, 30 codes)
 
 from coding.lemmas import lemmatise, text_hash  # noqa: E402
-from workbench.importer import content_hash  # noqa: E402
+from workbench.sources.importer import content_hash  # noqa: E402
 from workbench.store import NewSegment, NewSource, Store  # noqa: E402
-from workbench.suggest import StoreLemmaCache, forget_cached_values, project_units, run_suggestions  # noqa: E402
+from workbench.assist.suggest import project_units, run_suggestions  # noqa: E402
+from workbench.store.cache import StoreLemmaCache, forget_cached_values  # noqa: E402
 
 PER_SOURCE = 100
 
@@ -74,7 +75,7 @@ def fill_caches(store: Store) -> int:
         chunk = hashes[i:i + 20_000]
         vectors = rng.standard_normal((len(chunk), 384)).astype(np.float32)
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-        store.put_many("all-MiniLM-L6-v2", dict(zip(chunk, vectors)))
+        store.cache_vectors("all-MiniLM-L6-v2", dict(zip(chunk, vectors)))
     lemmatise([u.text for u in units], cache=StoreLemmaCache(store))
     return len(units)
 
@@ -116,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
 
     t0 = time.perf_counter()
     hashes = [text_hash(u.text) for u in project_units(store)]
-    vectors = store.get_many("all-MiniLM-L6-v2", hashes)
+    vectors = store.cached_vectors("all-MiniLM-L6-v2", hashes)
     matrix = np.stack([vectors[h] for h in hashes])
     prototypes = np.random.default_rng(2).standard_normal((4, 384)).astype(np.float32)
     (matrix @ prototypes.T).max(axis=1)

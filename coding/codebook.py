@@ -27,7 +27,7 @@ CODE_KEYS = (
 )
 TEXT_FIELDS = ("definition", "use_when", "dont_use_when")
 LIST_FIELDS = ("examples", "keywords")
-SHIPPED_DIR = Path(__file__).resolve().parents[1] / "codebooks"
+SHIPPED_DIR = Path(__file__).resolve().parent / "codebooks"  # package data (the checkout links codebooks/ here)
 # Text may hold line breaks and tabs; every other control character is refused, so that
 # any valid codebook can be written to XML (REFI-QDA) and read back unchanged.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ufffe\uffff]")
@@ -97,7 +97,7 @@ def new_uid() -> str:
 
 
 def shipped_codebook_path(name: str = "resilience") -> Path:
-    """Return the path of a codebook shipped in ``codebooks/`` (e.g. ``"resilience"``)."""
+    """Return the path of a codebook shipped with the package (e.g. ``"resilience"``)."""
     return SHIPPED_DIR / f"{name}.yaml"
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from workbench.agreement import cohen_kappa, krippendorff_alpha
+from coding.agreement import cohen_kappa, krippendorff_alpha
 
 from coding.devset import DevSet
 from coding.embedding import DictCache, Embedder
@@ -81,7 +81,7 @@ def _f(x: float) -> str:
 
 
 def _span(x) -> SpanLike:
-    """Coerce a tuple or a Suggestion-like object to (source id, start, end, code uid)."""
+    """Coerce a tuple or a Proposal-like object to (source id, start, end, code uid)."""
     if isinstance(x, tuple):
         return x
     return (x.source_id, x.start, x.end, x.code_uid)

@@ -25,7 +25,7 @@ class Unit(NamedTuple):
 
 
 @dataclass(frozen=True)
-class Suggestion:
+class Proposal:
     """A machine proposal to code ``[start, end)`` of a source; a person accepts or rejects it."""
 
     source_id: int

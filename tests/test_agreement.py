@@ -1,4 +1,4 @@
-"""Tests for workbench.agreement: published examples, reference libraries, properties."""
+"""Tests for coding.agreement: published examples, reference libraries, properties."""
 from __future__ import annotations
 
 import warnings
@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import cohen_kappa_score
 
-from workbench.agreement import (
+from coding.agreement import (
     AgreementError,
     alpha_from_counts,
     coincidence_matrix,

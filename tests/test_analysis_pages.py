@@ -11,7 +11,7 @@ from test_compare import SmallProject, build_small_project
 from workbench.store import NewSegment, NewSource
 from workbench.store.themes import NewCandidate
 
-PAGES = Path(__file__).resolve().parents[1] / "workbench" / "pages"
+PAGES = Path(__file__).resolve().parents[1] / "workbench" / "ui" / "pages"
 
 
 @pytest.fixture

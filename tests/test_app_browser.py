@@ -18,7 +18,7 @@ from urllib.parse import urlparse
 import pytest
 
 from coding.codebook import load_codebook
-from workbench.importer import ingest_paths
+from workbench.sources.importer import ingest_paths
 from workbench.store import NewSuggestion, Store
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -225,8 +225,8 @@ def test_select_with_the_mouse_apply_reload_and_accept(server: str, project: Pat
 @pytest.fixture
 def demo_server(tmp_path: Path):
     """The demo project, with the suggestion engine's real suggestions for one interview, served."""
-    from workbench.demo import build_demo
-    from workbench.suggest import run_suggestions
+    from workbench.sources.demo import build_demo
+    from workbench.assist.suggest import run_suggestions
 
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed at /usr/bin/chromium")

@@ -13,7 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from coding.codebook import load_codebook
-from workbench.importer import ingest_paths
+from workbench.sources.importer import ingest_paths
 from workbench.store import NewSuggestion, Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -75,7 +75,7 @@ def open_page(project: Path | None, page: str, *, coder: str = "zoe", state: dic
     at.session_state["coder"] = coder
     at.run()
     if page != "start":
-        at.switch_page(f"workbench/pages/{page}.py")
+        at.switch_page(f"workbench/ui/pages/{page}.py")
     for key, value in (state or {}).items():
         at.session_state[key] = value
     at.run()
@@ -111,9 +111,9 @@ def test_the_menu_lists_every_page_including_the_analysis_pages_present(project:
     at = open_page(project, "start")
     names = ["start", "sources", "code", "suggestions", "codebook", "search",
              "compare", "themes", "framework", "reliability", "report"]
-    present = [n for n in names if (ROOT / "workbench" / "pages" / f"{n}.py").exists()]
+    present = [n for n in names if (ROOT / "workbench" / "ui" / "pages" / f"{n}.py").exists()]
     for name in present:
-        at.switch_page(f"workbench/pages/{name}.py")  # raises ValueError for a page not in st.navigation
+        at.switch_page(f"workbench/ui/pages/{name}.py")  # raises ValueError for a page not in st.navigation
     with pytest.raises(ValueError):
         at.switch_page("workbench/document_view.py")
 
@@ -506,7 +506,7 @@ def test_bad_search_syntax_is_an_error_not_a_traceback(project: Path) -> None:
 def test_workbench_app_serves_locally_by_default_and_warns_otherwise(project: Path, monkeypatch) -> None:
     from click.testing import CliRunner
 
-    from workbench import cli_app
+    from workbench.cli import app as cli_app
     from workbench.cli import cli
 
     calls = []
@@ -516,7 +516,7 @@ def test_workbench_app_serves_locally_by_default_and_warns_otherwise(project: Pa
     command, env = calls[0]
     assert command[command.index("--server.address") + 1] == "127.0.0.1"
     assert command[command.index("--browser.gatherUsageStats") + 1] == "false"
-    assert Path(command[command.index("run") + 1]) == APP
+    assert Path(command[command.index("run") + 1]) == ROOT / "workbench" / "ui" / "app.py"  # package data
     assert env["WORKBENCH_PROJECT"] == str(project.resolve()) and env["WORKBENCH_USER"] == "amira"
     assert "Warning" not in result.output
 

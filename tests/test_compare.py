@@ -25,11 +25,10 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from workbench import cli_analysis  # noqa: F401  (registers the analysis commands)
 from workbench.cli import cli
-from workbench.compare import (NONE, CompareError, Lookups, attribute_names, coding_frame, compare,
+from workbench.analysis.compare import (NONE, CompareError, Lookups, attribute_names, coding_frame, compare,
                                quotes_for_cell, quotes_for_codings)
-from workbench.quotes import Context
+from workbench.analysis.quotes import Context
 from workbench.store import NewSegment, NewSource, Store
 
 ANNA = [("Interviewer", "How do you know people here?"),
@@ -292,7 +291,7 @@ def test_coding_frame_agrees_with_coding_facts_and_context(small: SmallProject) 
 
 
 def test_coding_frame_agrees_with_coding_facts_on_the_demo(tmp_path: Path) -> None:
-    from workbench.demo import build_demo
+    from workbench.sources.demo import build_demo
     from workbench.errors import WorkbenchError
 
     try:

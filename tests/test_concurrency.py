@@ -144,8 +144,8 @@ def _writing(path: Path) -> bool:
 
 
 def test_killing_a_suggestion_run_keeps_the_previous_suggestions(tmp_path: Path) -> None:
-    from workbench.demo import build_demo
-    from workbench.suggest import run_suggestions
+    from workbench.sources.demo import build_demo
+    from workbench.assist.suggest import run_suggestions
 
     store = build_demo(tmp_path / "demo.wbproj")
     source = store.source_by_name("NG-R01_maureen.vtt").id
@@ -169,8 +169,8 @@ def test_killing_a_suggestion_run_keeps_the_previous_suggestions(tmp_path: Path)
 
 
 def test_killing_a_qdpx_import_imports_nothing(tmp_path: Path) -> None:
-    from workbench.demo import build_demo
-    from workbench.refi import export_qdpx
+    from workbench.sources.demo import build_demo
+    from workbench.export.refi import export_qdpx
 
     demo = build_demo(tmp_path / "demo.wbproj")
     archive = tmp_path / "demo.qdpx"

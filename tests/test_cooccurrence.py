@@ -8,9 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from test_compare import SmallProject, build_small_project
-from workbench import cli_analysis  # noqa: F401
 from workbench.cli import cli
-from workbench.cooccurrence import CooccurrenceError, cooccurrence, pair_quotes
+from workbench.analysis.cooccurrence import CooccurrenceError, cooccurrence, pair_quotes
 from workbench.errors import Conflict
 
 CODES = ["Bonding", "Bridging", "Wellbeing", "Housing"]

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench.demo import CORPUS_DIR, build_demo, demo_codings, locate
+from workbench.sources.demo import CORPUS_DIR, build_demo, demo_codings, locate
 from workbench.store import Store
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from workbench import document_view as dv
-from workbench.importer import ingest_paths
+from workbench.ui import document_view as dv
+from workbench.sources.importer import ingest_paths
 from workbench.model import Code, Coding, Segment
 from workbench.store import NewSuggestion, Store, Suggestion
 

@@ -6,8 +6,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workbench.anchoring import OffsetMap
-from workbench.editing import edit_source_text
+from workbench.sources.anchoring import OffsetMap
+from workbench.sources.editing import edit_source_text
 from workbench.store import Store
 
 from helpers import INTERVIEW, interview_source
@@ -91,7 +91,7 @@ def test_any_edit_of_a_stored_source_keeps_every_coding_or_reports_it(tmp_path_f
     if not old.strip() or not new.strip():
         return
     store = Store.create(Path(tmp_path_factory.mktemp("p")) / "p.wbproj")
-    from workbench.importer import to_new_source
+    from workbench.sources.importer import to_new_source
     from ingest.records import LoadedSource, LoadedSegment
 
     loaded = LoadedSource("s.txt", "document", old, "txt", [LoadedSegment(0, len(old), "paragraph")])

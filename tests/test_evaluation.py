@@ -17,7 +17,7 @@ from coding.evaluation import (
     split_texts,
     unit_decisions,
 )
-from coding.units import Suggestion, Unit, sentence_units, sentence_units_many
+from coding.units import Proposal, Unit, sentence_units, sentence_units_many
 
 FIXTURE = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "coded" / "bopp-games-as-art"
 A, B = "CODE-A", "CODE-B"
@@ -41,7 +41,7 @@ def test_unit_decisions_mark_overlapping_units_only():
 
 
 def test_unit_decisions_accept_suggestion_objects():
-    s = Suggestion(1, 0, 12, B, 0.9, "r", "lexical.v1", None)
+    s = Proposal(1, 0, 12, B, 0.9, "r", "lexical.v1", None)
     assert unit_decisions([s], UNITS, [A, B])[:, 1].tolist() == [False, False, True, True]
 
 

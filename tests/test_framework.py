@@ -8,10 +8,9 @@ import pytest
 from click.testing import CliRunner
 
 from test_compare import SmallProject, build_small_project
-from workbench import cli_analysis  # noqa: F401
 from workbench.cli import cli
 from workbench.errors import NotFound
-from workbench.framework import (FrameworkError, cell_quotes, export_framework, framework, framework_xlsx,
+from workbench.analysis.framework import (FrameworkError, cell_quotes, export_framework, framework, framework_xlsx,
                                  save_summaries, set_cell)
 from workbench.store.themes import InvalidTheme
 

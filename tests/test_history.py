@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from workbench.history import NothingToUndo, history, redo, undo
+from workbench.sources.history import NothingToUndo, history, redo, undo
 from workbench.store import NewSuggestion, Store
 
 from helpers import interview_source

@@ -7,9 +7,8 @@ import pytest
 from click.testing import CliRunner
 
 from test_compare import SmallProject, build_small_project
-from workbench import cli_analysis  # noqa: F401
 from workbench.cli import cli
-from workbench.icr import IGNORE_UNCODED_NOTE, ICRError, available_coders, coder_reliability
+from workbench.analysis.icr import IGNORE_UNCODED_NOTE, ICRError, available_coders, coder_reliability
 from workbench.store import NewSuggestion
 
 

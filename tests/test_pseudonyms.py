@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import spacy
 
-from workbench.pseudonyms import Roster, find_person_names, propose_roster, pseudonymise_sources
+from workbench.sources.pseudonyms import Roster, find_person_names, propose_roster, pseudonymise_sources
 from workbench.store import Store
 
 from helpers import INTERVIEW, interview_source

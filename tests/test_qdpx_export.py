@@ -12,15 +12,14 @@ import pytest
 import xmlschema
 from click.testing import CliRunner
 
-import workbench.cli_exchange  # noqa: F401  (registers `export qdpx` and `import qdpx` on the cli group)
 from coding.codebook import CodeDef, Codebook
 from ingest.dispatch import paragraph_segments
 from ingest.records import LoadedSource
 from workbench.cli import cli
-from workbench.importer import to_new_source
-from workbench.pseudonyms import Roster
-from workbench.refi import QdpxError, export_qdpx, import_qdpx
-from workbench.refi.qdpx_export import mapped_text, user_guid
+from workbench.sources.importer import to_new_source
+from workbench.sources.pseudonyms import Roster
+from workbench.export.refi import QdpxError, export_qdpx, import_qdpx
+from workbench.export.refi.qdpx_export import mapped_text, user_guid
 from workbench.store import Store
 
 from conftest import fixtures_dir

@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workbench.refi import ImportReport, QdpxError, ZipLimits, import_qdpx
-from workbench.refi.positions import NormalisedText, PositionMap, PositionScheme, UnitCounter
-from workbench.refi.texts import docx_lines
+from workbench.export.refi import ImportReport, QdpxError, ZipLimits, import_qdpx
+from workbench.export.refi.positions import NormalisedText, PositionMap, PositionScheme, UnitCounter
+from workbench.export.refi.texts import docx_lines
 from workbench.store import Store
 
 from conftest import fixtures_dir

@@ -7,10 +7,9 @@ import pytest
 from click.testing import CliRunner
 
 from test_compare import SmallProject, build_small_project
-from workbench import cli_analysis  # noqa: F401
 from workbench.cli import cli
 from workbench.errors import NotFound
-from workbench.query import And, CodeTerm, Not, Or, QuerySyntaxError, parse_query, run_query, tokenize
+from workbench.analysis.query import And, CodeTerm, Not, Or, QuerySyntaxError, parse_query, run_query, tokenize
 
 CODES = {"wellbeing": (1,), "bonding ties": (2,), "green and shared spaces": (3,), "housing": (4,),
          "social connectivity": (5, 2)}

@@ -1,4 +1,4 @@
-"""Tests for workbench.reliability: spans to units, weighted character level, disagreements."""
+"""Tests for workbench.analysis.reliability: spans to units, weighted character level, disagreements."""
 from __future__ import annotations
 
 import warnings
@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import cohen_kappa_score
 
-from workbench.agreement import krippendorff_alpha, percent_agreement
-from workbench.reliability import (
+from coding.agreement import krippendorff_alpha, percent_agreement
+from workbench.analysis.reliability import (
     CodedSpan,
     Disagreement,
     ReliabilityError,

@@ -8,9 +8,9 @@ import docx
 import pytest
 from docx.oxml.ns import qn
 
-from workbench.report import ReportOptions, build_report, gather_report, report_bytes
-from workbench.report_data import HUMAN_ORIGINS, ExportError
-from workbench.report_docx import ATTRIBUTION_STYLE, TABLE_STYLE
+from workbench.export.report import ReportOptions, build_report, gather_report, report_bytes
+from workbench.export.report.data import HUMAN_ORIGINS, ExportError
+from workbench.export.report.word import ATTRIBUTION_STYLE, TABLE_STYLE
 from workbench.store import NewSegment, NewSource, Store
 
 REAL_NAMES = ("Maureen", "Jean")  # the speakers; Tariq is only mentioned, so only the roster knows him
@@ -338,7 +338,6 @@ def test_stored_themes_organise_the_report(project: Store) -> None:
 def test_cli_export_report(project: Store, tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    import workbench.cli_report  # noqa: F401  (registers the commands on `workbench export`)
     from workbench.cli import cli
 
     out = tmp_path / "evidence.docx"
@@ -362,7 +361,7 @@ def test_cli_export_report(project: Store, tmp_path: Path) -> None:
 def test_report_page_builds_a_download(project: Store) -> None:
     from streamlit.testing.v1 import AppTest
 
-    page = Path(__file__).resolve().parents[1] / "workbench" / "pages" / "report.py"
+    page = Path(__file__).resolve().parents[1] / "workbench" / "ui" / "pages" / "report.py"
     app = AppTest.from_file(str(page), default_timeout=60)
     app.session_state["project_path"] = str(project.path)
     app.run()
@@ -374,7 +373,7 @@ def test_report_page_builds_a_download(project: Store) -> None:
 
 def test_agreement_uses_the_icr_glue_when_the_store_offers_it(project: Store) -> None:
     themes = pytest.importorskip("workbench.store.themes")
-    from workbench.report_method import double_coding_agreement
+    from workbench.export.report.method import double_coding_agreement
 
     # The glue counts a coder on every source with any of their codings (accepted suggestions too);
     # without tom's accepted suggestion both paths see the same double-coded sources.
@@ -391,7 +390,7 @@ def test_agreement_uses_the_icr_glue_when_the_store_offers_it(project: Store) ->
 
 
 def test_an_interviewers_words_are_not_attributed_to_the_participant(project: Store) -> None:
-    from workbench.report_sections import attribution_line
+    from workbench.export.report.sections import attribution_line
 
     maureen = project.source_by_name("NG-R01_maureen.txt").id
     code_words(project, maureen, "And what about the food pantry at the Hub?", "Bonding ties", "amira")
@@ -403,7 +402,7 @@ def test_an_interviewers_words_are_not_attributed_to_the_participant(project: St
 def test_report_page_builds_a_spreadsheet_download(project: Store) -> None:
     from streamlit.testing.v1 import AppTest
 
-    page = Path(__file__).resolve().parents[1] / "workbench" / "pages" / "report.py"
+    page = Path(__file__).resolve().parents[1] / "workbench" / "ui" / "pages" / "report.py"
     app = AppTest.from_file(str(page), default_timeout=60)
     app.session_state["project_path"] = str(project.path)
     app.run()

@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader
 from test_report import small_project
 
-from workbench.report import ReportOptions, build_report
+from workbench.export.report import ReportOptions, build_report
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 pytestmark = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from workbench.errors import WorkbenchError
-from workbench.refi.safezip import ArchiveError, SafeZip, ZipLimits, safe_member_name
+from workbench.export.refi.safezip import ArchiveError, SafeZip, ZipLimits, safe_member_name
 
 
 def make_zip(entries: dict[str, bytes], *, compression: int = zipfile.ZIP_DEFLATED) -> bytes:

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from test_report import code_words, small_project
 
-from workbench.report_data import HUMAN_ORIGINS, ExportError
-from workbench.spreadsheets import QUOTE_COLUMNS, quote_sheet, write_matrix, write_quotes
+from workbench.export.report.data import HUMAN_ORIGINS, ExportError
+from workbench.export.spreadsheets import QUOTE_COLUMNS, quote_sheet, write_matrix, write_quotes
 from workbench.store import NewSegment, NewSource, Store
 
 

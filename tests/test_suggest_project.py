@@ -9,10 +9,10 @@ from click.testing import CliRunner
 from conftest import fixtures_dir
 from helpers import interview_source
 from workbench.cli import cli
-from workbench.demo import build_demo
-from workbench.evaluate import EvaluationError, evaluate_project, import_devset
+from workbench.sources.demo import build_demo
+from workbench.assist.evaluate import EvaluationError, evaluate_project, import_devset
 from workbench.store import Store
-from workbench.suggest import SuggestError, project_units, run_suggestions, set_skipped_speakers
+from workbench.assist.suggest import SuggestError, project_units, run_suggestions, set_skipped_speakers
 
 
 @pytest.fixture(scope="module")
@@ -192,7 +192,7 @@ def test_development_set_import_and_the_ensemble_beats_the_keyword_baseline(stor
 def test_learning_order_puts_uncovered_codes_and_uncertain_scores_first() -> None:
     from collections import namedtuple
 
-    from workbench.review import learning_order
+    from workbench.assist.review import learning_order
 
     S = namedtuple("S", "code_id score")
     items = [S(1, 0.95), S(1, 0.55), S(2, 0.9), S(2, 0.6), S(3, 0.99)]
@@ -202,7 +202,7 @@ def test_learning_order_puts_uncovered_codes_and_uncertain_scores_first() -> Non
 
 def test_an_adjusted_span_is_the_nearest_occurrence_of_the_words() -> None:
     from workbench.errors import WorkbenchError
-    from workbench.review import adjusted_span
+    from workbench.assist.review import adjusted_span
 
     text = "the bus. We need the bus back. The bus was our lifeline. " + "x" * 1000 + " the bus"
     start = text.index("The bus was")

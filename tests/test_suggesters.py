@@ -18,7 +18,7 @@ from coding.suggesters import (
 )
 from coding.suggesters.base import truncate
 from coding.suggesters.learned import best_f1_threshold
-from coding.units import Example, Suggestion, Unit
+from coding.units import Example, Proposal, Unit
 
 LONELY, HELP, FLOOD, EMPTY, OTHER, GROUP = (f"00000000-0000-4000-8000-00000000000{i}" for i in range(6))
 
@@ -241,7 +241,7 @@ def test_other_languages_one_word_and_empty_units_do_not_crash(name, embedder):
     params = {} if name == "lexical.v1" else {"embedder": embedder}
     s = make_suggester(name, **params).fit(make_codebook(), training_examples())
     out = s.suggest(units("Je me sens très seule depuis l'inondation.", "Hochwasser!", "ok", "!!!", "水害"))
-    assert all(isinstance(x, Suggestion) and 0.0 <= x.score <= 1.0 for x in out)
+    assert all(isinstance(x, Proposal) and 0.0 <= x.score <= 1.0 for x in out)
     assert s.suggest([]) == []
 
 

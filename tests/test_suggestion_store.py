@@ -73,20 +73,20 @@ def test_replace_only_touches_its_scope(store: Store) -> None:
 
 def test_embedding_cache_round_trips_float32(store: Store) -> None:
     vectors = {"a": np.arange(4, dtype=np.float32), "b": np.ones(4, dtype=np.float32)}
-    store.put_many("m", vectors)
-    got = store.get_many("m", ["a", "b", "c"])
+    store.cache_vectors("m", vectors)
+    got = store.cached_vectors("m", ["a", "b", "c"])
     assert set(got) == {"a", "b"} and np.array_equal(got["a"], vectors["a"])
-    assert store.get_many("other-model", ["a"]) == {}
+    assert store.cached_vectors("other-model", ["a"]) == {}
 
 
 @pytest.mark.parametrize("n", [50, 6_000])  # an index probe per key, and one scan of the table
 def test_cached_vectors_come_back_as_one_matrix_in_the_asked_order(store: Store, n: int) -> None:
     rng = np.random.default_rng(0)
     vectors = {f"h{i}": rng.standard_normal(384).astype(np.float32) for i in range(n)}
-    store.put_many("m", vectors)
-    store.put_many("other-model", {"h0": np.ones(384, dtype=np.float32)})
+    store.cache_vectors("m", vectors)
+    store.cache_vectors("other-model", {"h0": np.ones(384, dtype=np.float32)})
     asked = ["missing", *reversed(list(vectors)), "also-missing"]
-    matrix, found = store.get_matrix("m", asked)
+    matrix, found = store.cached_vector_matrix("m", asked)
     assert matrix.shape == (n + 2, 384) and matrix.dtype == np.float32
     assert found.tolist() == [False, *([True] * n), False]
     assert not matrix[0].any() and not matrix[-1].any()
@@ -95,7 +95,7 @@ def test_cached_vectors_come_back_as_one_matrix_in_the_asked_order(store: Store,
 
 def test_the_embedder_reads_the_project_cache_as_a_matrix(store: Store) -> None:
     from coding.embedding import Embedder
-    from workbench.suggest import StoreEmbeddingCache, forget_cached_values
+    from workbench.store.cache import StoreEmbeddingCache, forget_cached_values
 
     texts = ["The pantry is a lifeline.", "We sat in the garden.", "The pantry is a lifeline."]
     first = Embedder(cache=StoreEmbeddingCache(store)).encode(texts)
@@ -109,7 +109,7 @@ def test_the_embedder_reads_the_project_cache_as_a_matrix(store: Store) -> None:
 
 def test_vectors_known_from_one_project_are_still_written_to_another(tmp_path) -> None:
     from coding.embedding import Embedder
-    from workbench.suggest import StoreEmbeddingCache
+    from workbench.store.cache import StoreEmbeddingCache
 
     first, second = Store.create(tmp_path / "a.wbproj"), Store.create(tmp_path / "b.wbproj")
     texts = ["The pantry is a lifeline.", "We sat in the garden."]

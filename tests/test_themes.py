@@ -9,11 +9,10 @@ import pytest
 from click.testing import CliRunner
 
 from test_compare import SmallProject, build_small_project
-from workbench import cli_analysis  # noqa: F401
 from workbench.cli import cli
 from workbench.errors import Conflict, NotFound
 from workbench.store.themes import InvalidTheme, NewCandidate
-from workbench.themes import (CandidateError, candidate_quotes, cluster, default_k_range, discard_candidate,
+from workbench.analysis.themes import (CandidateError, candidate_quotes, cluster, default_k_range, discard_candidate,
                               distinctive_terms, find_candidates, promote_candidate, save_theme, theme_overview,
                               theme_quotes)
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ingest.records import LoadedSegment
+
 
 @dataclass
 class Source:
@@ -144,3 +146,79 @@ class Event:
     target_type: str
     target_id: int | None
     payload: dict = field(default_factory=dict)
+
+
+@dataclass
+class Suggestion:
+    """A code the machine proposes for `[start, end)` of a source, with its provenance."""
+
+    id: int
+    source_id: int
+    start: int
+    end: int
+    code_id: int
+    score: float
+    reason: str
+    suggester: str
+    model: str | None
+    status: str  # pending | accepted | rejected
+    created_at: str
+    decided_by: str | None = None
+    decided_at: str | None = None
+    coding_id: int | None = None
+
+
+@dataclass
+class NewSuggestion:
+    """A suggestion as the engine produces it, before it is stored."""
+
+    source_id: int
+    start: int
+    end: int
+    code_id: int
+    score: float
+    reason: str
+    suggester: str
+    model: str | None = None
+
+
+# -- records on their way into the store -------------------------------------------------
+@dataclass
+class NewSegment(LoadedSegment):
+    """A segment to store: a loader's segment with the sentences found inside it (absolute offsets)."""
+
+    sentences: list[tuple[int, int]] = field(default_factory=list)
+
+
+@dataclass
+class NewSource:
+    """Everything needed to store one source atomically."""
+
+    name: str
+    kind: str
+    text: str
+    content_hash: str
+    format: str
+    segments: list[NewSegment]
+    encoding: str | None = None
+    imported_from: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+    case: str | None = None
+    attributes: dict[str, str] = field(default_factory=dict)
+    case_attributes: dict[str, dict[str, str]] = field(default_factory=dict)
+    uid: str | None = None
+
+
+@dataclass
+class SourceEdit:
+    """A new text for a source with every segment, sentence and coding already re-anchored onto it."""
+
+    source_id: int
+    old_text: str
+    new_text: str
+    content_hash: str
+    segment_spans: dict[int, tuple[int, int]]
+    sentences: dict[int, list[tuple[int, int]]]
+    coding_spans: dict[int, tuple[int, int]]
+    lost_coding_ids: list[int]
+    lost_reasons: dict[int, str] = field(default_factory=dict)

@@ -11,7 +11,7 @@ import numpy as np
 from coding.codebook import Codebook, CodeDef
 from coding.embedding import Embedder
 from coding.lemmas import lemmatise
-from coding.units import Example, Suggestion, Unit
+from coding.units import Example, Proposal, Unit
 
 
 class SuggesterError(ValueError):
@@ -113,7 +113,7 @@ class Suggester(ABC):
         lemmas = lemmatise(texts, cache=getattr(self, "lemma_cache", None)) if self.needs_lemmas else None
         return UnitBatch(units, embeddings, lemmas)
 
-    def suggest(self, units: Sequence[Unit], codes: Sequence[str] | None = None) -> list[Suggestion]:
+    def suggest(self, units: Sequence[Unit], codes: Sequence[str] | None = None) -> list[Proposal]:
         """Propose codes for units (document order); ``codes`` restricts to those code uids."""
         active = self.active_codes(codes)
         if not active or not units:
@@ -135,7 +135,7 @@ class Suggester(ABC):
         wanted = set(codes)
         return [c for c in fitted if c in wanted]
 
-    def to_suggestions(self, batch: UnitBatch, table: ScoreTable) -> list[Suggestion]:
+    def to_suggestions(self, batch: UnitBatch, table: ScoreTable) -> list[Proposal]:
         """Threshold a score table, merge adjacent units per code, and attach reasons."""
         rows, cols = np.nonzero(table.scores >= table.thresholds[np.newaxis, :])
         if rows.size == 0:
@@ -146,13 +146,13 @@ class Suggester(ABC):
         values = table.scores[rows, cols].tolist()
         rows_list, cols_list = rows.tolist(), cols.tolist()
         model = self.model_name
-        out: list[Suggestion] = []
+        out: list[Proposal] = []
         for first, last in groups:
             best = max(range(first, last + 1), key=values.__getitem__)
             code = table.code_uids[cols_list[first]]
             head, tail = batch.units[rows_list[first]], batch.units[rows_list[last]]
             out.append(
-                Suggestion(
+                Proposal(
                     source_id=head.source_id,
                     start=head.start,
                     end=tail.end,

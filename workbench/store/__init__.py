@@ -1,23 +1,32 @@
-"""The project store: one SQLite file per project. All SQL of the workbench lives in this package."""
+"""The project store: one SQLite file per project. All SQL of the workbench lives in this package,
+one module per kind of record (sources, codes, codings, suggestions, caches, themes, events, ...),
+combined into `Store`.
+
+May import: `workbench.model`, `workbench.errors`, `coding.codebook` (the codebook records it stores),
+sqlite-utils. Never any layer above it.
+"""
 from __future__ import annotations
 
 from pathlib import Path
 
-from .check import CheckStore, Problem
-from .codes import CodeStore
-from .codings import CodingStore
-from .db import Database, new_uid, now, schema_version
-from .events import EventStore
-from .facts import CodingFact, FactStore
-from .restore import RestoreStore
-from .roster import RosterStore
-from .search import SearchStore, SegmentHit
-from .sources import NewSegment, NewSource, SourceEdit, SourceStore
-from .suggestions import NewSuggestion, Suggestion, SuggestionStore
-from .themes import CandidateTheme, FrameworkCellRecord, InvalidTheme, NewCandidate, Theme, ThemeStore
+from workbench.store.check import CheckStore, Problem
+from workbench.store.codes import CodeStore
+from workbench.store.codings import CodingStore
+from workbench.store.db import Database, new_uid, now, schema_version
+from workbench.store.events import EventStore
+from workbench.store.facts import CodingFact, FactStore
+from workbench.store.restore import RestoreStore
+from workbench.store.roster import RosterStore
+from workbench.store.search import SearchStore, SegmentHit
+from workbench.model import NewSegment, NewSource, SourceEdit
+from workbench.store.sources import SourceStore
+from workbench.model import NewSuggestion, Suggestion
+from workbench.store.cache import CacheStore
+from workbench.store.suggestions import SuggestionStore
+from workbench.store.themes import CandidateTheme, FrameworkCellRecord, InvalidTheme, NewCandidate, Theme, ThemeStore
 
 
-class Store(SourceStore, CodeStore, CodingStore, SuggestionStore, RestoreStore, SearchStore, EventStore,
+class Store(SourceStore, CodeStore, CodingStore, SuggestionStore, CacheStore, RestoreStore, SearchStore, EventStore,
             FactStore, RosterStore, CheckStore, ThemeStore):
     """A project: open it with ``Store.open(path)`` or create it with ``Store.create(path)``."""
 

@@ -5,7 +5,7 @@ import hashlib
 import sqlite3
 from dataclasses import dataclass
 
-from .db import Database
+from workbench.store.db import Database
 
 
 @dataclass

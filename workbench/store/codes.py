@@ -6,9 +6,9 @@ from dataclasses import asdict
 
 from coding.codebook import Codebook, CodeDef
 
-from ..errors import Conflict, NotFound
-from ..model import Code
-from .db import Database, new_uid, now
+from workbench.errors import Conflict, NotFound
+from workbench.model import Code
+from workbench.store.db import Database, new_uid, now
 
 _CODE_FIELDS = ("name", "definition", "use_when", "dont_use_when", "examples", "keywords", "color", "codable")
 

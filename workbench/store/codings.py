@@ -5,9 +5,9 @@ import sqlite3
 from collections.abc import Sequence
 from dataclasses import asdict
 
-from ..errors import Conflict, InvalidSpan, NotFound
-from ..model import Coding, Memo
-from .db import Database, new_uid, now
+from workbench.errors import Conflict, InvalidSpan, NotFound
+from workbench.model import Coding, Memo
+from workbench.store.db import Database, new_uid, now
 
 _CODING_COLUMNS = tuple(Coding.__dataclass_fields__)
 

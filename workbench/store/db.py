@@ -10,12 +10,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import sqlite_utils
 
-from ..errors import ProjectError
-from .migrations import MIGRATIONS
+from workbench.errors import ProjectError
+from workbench.store.migrations import MIGRATIONS
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 APPLICATION_ID = 0x52574221  # "RWB!": marks a file as a Resilience Workbench project
 BUSY_TIMEOUT_MS = 30_000
@@ -65,14 +67,18 @@ class Database:
         if conn is None:
             conn = self._connect()
             self._local.conn = conn
-            self._local.db = sqlite_utils.Database(conn, execute_plugins=False)
         return conn
 
     @property
     def db(self) -> sqlite_utils.Database:
-        """This thread's sqlite-utils wrapper."""
-        self.conn  # noqa: B018 - creates the connection on first use
-        return self._local.db
+        """This thread's sqlite-utils wrapper (imported on first use: it loads pandas, which costs a
+        command-line start 0.4 s)."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            import sqlite_utils
+
+            db = self._local.db = sqlite_utils.Database(self.conn, execute_plugins=False)
+        return db
 
     def close(self) -> None:
         """Close this thread's connection."""
@@ -80,6 +86,7 @@ class Database:
         if conn is not None:
             conn.close()
             self._local.conn = None
+            self._local.db = None
 
     # -- transactions ------------------------------------------------------
     @contextmanager

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import json
 
-from ..model import Event
-from .db import Database
+from workbench.model import Event
+from workbench.store.db import Database
 
 
 class EventStore:

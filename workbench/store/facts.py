@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .db import Database
+from workbench.store.db import Database
 
 
 @dataclass

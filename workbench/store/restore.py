@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..errors import Conflict
-from .db import Database
+from workbench.errors import Conflict
+from workbench.store.db import Database
 
 _CODING_COLUMNS = ("id", "uid", "source_id", "start", "end", "code_id", "coder", "created_at", "memo", "origin",
                    "suggester", "model", "score", "reason", "accepted_by")

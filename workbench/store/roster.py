@@ -1,7 +1,7 @@
 """The participant roster: real names and the pseudonyms that replace them in exports."""
 from __future__ import annotations
 
-from .db import Database
+from workbench.store.db import Database
 
 
 class RosterStore:

@@ -5,8 +5,8 @@ import re
 import sqlite3
 from dataclasses import dataclass
 
-from ..errors import SearchSyntaxError
-from .db import Database
+from workbench.errors import SearchSyntaxError
+from workbench.store.db import Database
 
 _FTS_SYNTAX = re.compile(r'["*()]|\b(AND|OR|NOT|NEAR)\b')
 _TOKEN = re.compile(r"\w+", re.UNICODE)

@@ -3,63 +3,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
-from ..errors import Conflict, NotFound
-from ..model import Case, Segment, Source, SourceSummary
-from .db import Database, new_uid, now
+from workbench.errors import Conflict, NotFound
+from workbench.model import Case, NewSource, Segment, Source, SourceEdit, SourceSummary
+from workbench.store.db import Database, new_uid, now
 
 STRUCTURAL_KINDS = ("turn", "entry", "answer", "post", "paragraph")
-
-
-@dataclass
-class NewSegment:
-    """A segment to store, with the sentences found inside it (absolute offsets)."""
-
-    start: int
-    end: int
-    kind: str
-    speaker: str | None = None
-    start_time: float | None = None
-    end_time: float | None = None
-    entry_date: str | None = None
-    case: str | None = None
-    label: str | None = None
-    sentences: list[tuple[int, int]] = field(default_factory=list)
-
-
-@dataclass
-class NewSource:
-    """Everything needed to store one source atomically."""
-
-    name: str
-    kind: str
-    text: str
-    content_hash: str
-    format: str
-    segments: list[NewSegment]
-    encoding: str | None = None
-    imported_from: str | None = None
-    metadata: dict[str, str] = field(default_factory=dict)
-    case: str | None = None
-    attributes: dict[str, str] = field(default_factory=dict)
-    case_attributes: dict[str, dict[str, str]] = field(default_factory=dict)
-    uid: str | None = None
-
-
-@dataclass
-class SourceEdit:
-    """A new text for a source with every segment, sentence and coding already re-anchored onto it."""
-
-    source_id: int
-    old_text: str
-    new_text: str
-    content_hash: str
-    segment_spans: dict[int, tuple[int, int]]
-    sentences: dict[int, list[tuple[int, int]]]
-    coding_spans: dict[int, tuple[int, int]]
-    lost_coding_ids: list[int]
-    lost_reasons: dict[int, str] = field(default_factory=dict)
 
 
 def _source(row: dict) -> Source:

@@ -1,67 +1,17 @@
-"""Machine suggestions awaiting a person's decision, and the caches the suggestion engine uses."""
+"""Machine suggestions awaiting a person's decision."""
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator, Sequence
-from typing import Any
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import asdict
 
-import numpy as np
-
-from ..errors import Conflict, NotFound
-from .db import Database, now
-
-
-@dataclass
-class Suggestion:
-    """A code the machine proposes for `[start, end)` of a source, with its provenance."""
-
-    id: int
-    source_id: int
-    start: int
-    end: int
-    code_id: int
-    score: float
-    reason: str
-    suggester: str
-    model: str | None
-    status: str  # pending | accepted | rejected
-    created_at: str
-    decided_by: str | None = None
-    decided_at: str | None = None
-    coding_id: int | None = None
-
-
-@dataclass
-class NewSuggestion:
-    """A suggestion as the engine produces it, before it is stored."""
-
-    source_id: int
-    start: int
-    end: int
-    code_id: int
-    score: float
-    reason: str
-    suggester: str
-    model: str | None = None
+from workbench.errors import Conflict, NotFound
+from workbench.model import NewSuggestion, Suggestion
+from workbench.store.db import Database, now
 
 
 _COLUMNS = tuple(Suggestion.__dataclass_fields__)
-_SCAN_ABOVE = 5000  # cache lookups of more keys than this read the whole table once
-
-
-def _lemma_text(lemmas: list[str]) -> str:
-    """Lemmas as stored: space-separated when none holds a space (fast to read back), else JSON."""
-    return json.dumps(lemmas) if any(" " in x or not x for x in lemmas) or (lemmas and lemmas[0].startswith("[")) \
-        else " ".join(lemmas)
-
-
-def _lemma_list(value: str) -> list[str]:
-    return json.loads(value) if value.startswith("[") else value.split(" ") if value else []
-
-
 class SuggestionStore:
-    """Storing suggestions, deciding on them, and caching embeddings and lemmas."""
+    """Storing suggestions and deciding on them."""
 
     database: Database
 
@@ -175,58 +125,3 @@ class SuggestionStore:
         """How many suggestions are pending, accepted and rejected."""
         rows = self.database.conn.execute("SELECT status, count(*) FROM suggestions GROUP BY status").fetchall()
         return {"pending": 0, "accepted": 0, "rejected": 0, **dict(rows)}
-
-    # -- caches for the suggestion engine ----------------------------------------------
-    def _by_hash(self, table: str, column: str, hashes: list[str], where: str = "",
-                 params: tuple = ()) -> Iterator[tuple[str, Any]]:
-        """(text hash, value) of the cached rows among ``hashes``: index probes for a few keys, one pass over the
-        table for many (which beats thousands of probes)."""
-        conn = self.database.conn
-        sql = f"SELECT text_hash, {column} FROM {table} WHERE 1{where}"
-        if len(hashes) > _SCAN_ABOVE:
-            wanted = set(hashes)
-            yield from ((h, value) for h, value in conn.execute(sql, params) if h in wanted)
-            return
-        for i in range(0, len(hashes), 900):
-            chunk = hashes[i:i + 900]
-            yield from conn.execute(f"{sql} AND text_hash IN ({','.join('?' * len(chunk))})", [*params, *chunk])
-
-    def get_many(self, model: str, hashes: list[str]) -> dict[str, np.ndarray]:
-        """Cached embeddings of texts by hash (the engine's cache protocol)."""
-        return {h: np.frombuffer(blob, dtype=np.float32)
-                for h, blob in self._by_hash("embeddings", "vector", hashes, " AND model = ?", (model,))}
-
-    def get_matrix(self, model: str, hashes: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Cached embeddings of ``hashes`` as one float32 matrix in their order (zero rows where not cached)
-        and a mask of the rows found. Reads many vectors much faster than ``get_many``."""
-        position = {h: i for i, h in enumerate(hashes)}
-        rows = [(position[h], blob) for h, blob in self._by_hash("embeddings", "vector", hashes, " AND model = ?",
-                                                                 (model,))]
-        width = len(rows[0][1]) // 4 if rows else self._vector_width(model)
-        out = np.zeros((len(hashes), width), dtype=np.float32)
-        mask = np.zeros(len(hashes), dtype=bool)
-        if rows:
-            order = np.fromiter((i for i, _blob in rows), dtype=np.int64, count=len(rows))
-            out[order] = np.frombuffer(b"".join(blob for _i, blob in rows), dtype=np.float32).reshape(len(rows), width)
-            mask[order] = True
-        return out, mask
-
-    def _vector_width(self, model: str) -> int:
-        size = self.database.scalar("SELECT length(vector) FROM embeddings WHERE model = ? LIMIT 1", (model,))
-        return (size or 384 * 4) // 4
-
-    def put_many(self, model: str, vectors: dict[str, np.ndarray]) -> None:
-        """Cache embeddings by text hash."""
-        with self.database.transaction() as conn:
-            conn.executemany("INSERT OR REPLACE INTO embeddings (model, text_hash, vector) VALUES (?, ?, ?)",
-                             [(model, h, np.asarray(v, dtype=np.float32).tobytes()) for h, v in vectors.items()])
-
-    def get_lemmas(self, hashes: list[str]) -> dict[str, list[str]]:
-        """Cached lemma lists of texts by hash."""
-        return {h: _lemma_list(value) for h, value in self._by_hash("lemmas", "lemmas", hashes)}
-
-    def put_lemmas(self, lemmas: dict[str, list[str]]) -> None:
-        """Cache lemma lists by text hash."""
-        with self.database.transaction() as conn:
-            conn.executemany("INSERT OR REPLACE INTO lemmas (text_hash, lemmas) VALUES (?, ?)",
-                             [(h, _lemma_text(v)) for h, v in lemmas.items()])

@@ -6,8 +6,8 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
-from ..errors import Conflict, NotFound, WorkbenchError
-from .db import Database, new_uid, now
+from workbench.errors import Conflict, NotFound, WorkbenchError
+from workbench.store.db import Database, new_uid, now
 
 THEME_STATUSES = ("candidate", "developing", "final", "discarded")
 ROW_TYPES = ("case", "attribute")

@@ -23,7 +23,7 @@ def _ignore() -> None:
 def document(html: str, version: str, *, key: str, source_id: int, focus: dict | None = None,
              on_selection: Callable[[], None] = _ignore, on_clicked: Callable[[], None] = _ignore,
              on_decide: Callable[[], None] = _ignore) -> Any:
-    """Mount the document (HTML already escaped by ``workbench.document_view``); returns its trigger values.
+    """Mount the document (HTML already escaped by ``workbench.ui.document_view``); returns its trigger values.
 
     Triggers: ``selection`` {start, end} in code points, ``clicked`` {offset, kind, id} and ``decide``
     {action: accept|reject, id}; each is also readable in its callback as ``st.session_state[key][name]``.

@@ -1,7 +1,7 @@
 """Undo and redo of the coder's own actions, for the pages (a thin wrapper the lead can swap)."""
 from __future__ import annotations
 
-from workbench import history
+from workbench.sources import history
 from workbench.store import Store
 
 

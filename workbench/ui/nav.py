@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-PAGES_DIR = Path(__file__).resolve().parents[1] / "pages"
+PAGES_DIR = Path(__file__).resolve().parent / "pages"
 PAGES = {  # name: (file, title, icon)
     "start": ("start.py", "Start", ":material/home:"),
     "sources": ("sources.py", "Sources", ":material/description:"),

@@ -90,7 +90,7 @@ def require_coder() -> str:
 
 
 def _start_page() -> str:
-    from .nav import page_file
+    from workbench.ui.nav import page_file
 
     return str(page_file("start"))
 

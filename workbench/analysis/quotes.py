@@ -1,0 +1,130 @@
+"""Quotes: codings with their words and attribution (who, where, when), for drill-down and exports."""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from workbench.store import CodingFact, Store
+
+
+@dataclass
+class Quote:
+    """A coded passage ready to show or export."""
+
+    coding_id: int
+    source_id: int
+    source_name: str
+    source_kind: str
+    start: int
+    end: int
+    text: str
+    code_id: int
+    code_name: str
+    code_path: str
+    coder: str
+    origin: str
+    memo: str = ""
+    speaker: str | None = None
+    start_time: float | None = None
+    entry_date: str | None = None
+    case: str | None = None
+    attributes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Context:
+    """Lookups shared by every quote of one request (built once: attributes, names, paths)."""
+
+    sources: dict[int, tuple[str, str, int, int | None]]
+    source_attributes: dict[int, dict[str, str]]
+    case_attributes: dict[int, dict[str, str]]
+    case_names: dict[int, str]
+    code_names: dict[int, str]
+    code_paths: dict[int, str]
+
+    @classmethod
+    def load(cls, store: Store) -> "Context":
+        """Read the lookups from the store."""
+        codes = store.codes()
+        by_id = {c.id: c for c in codes}
+        paths: dict[int, str] = {}
+        for code in codes:  # parents come first
+            parent = paths.get(code.parent_id) if code.parent_id else None
+            paths[code.id] = f"{parent}/{code.name}" if parent else code.name
+        return cls(store.source_index(), store.all_attributes("source"), store.all_attributes("case"),
+                   store.case_names(), {i: c.name for i, c in by_id.items()}, paths)
+
+    def attributes(self, fact: CodingFact) -> dict[str, str]:
+        """A coding's attributes: the source's, overlaid by its case's (a survey respondent's site wins)."""
+        values = dict(self.source_attributes.get(fact.source_id, {}))
+        if fact.source_case_id is not None:
+            values.update(self.case_attributes.get(fact.source_case_id, {}))
+        if fact.segment_case_id is not None:
+            values.update(self.case_attributes.get(fact.segment_case_id, {}))
+        return values
+
+    def value(self, fact: CodingFact, attribute: str) -> str | None:
+        """One effective attribute of a coding (``kind`` and ``coder`` are built in)."""
+        if attribute == "kind":
+            return self.sources[fact.source_id][1]
+        if attribute == "coder":
+            return fact.coder
+        if attribute == "speaker":
+            return fact.speaker
+        if attribute == "case":
+            return self.case_names.get(fact.case_id) if fact.case_id is not None else None
+        return self.attributes(fact).get(attribute)
+
+
+def build_quotes(store: Store, facts: Sequence[CodingFact], context: Context | None = None) -> list[Quote]:
+    """Turn coding facts into quotes with their words and attribution."""
+    context = context or Context.load(store)
+    texts = store.texts(sorted({f.source_id for f in facts}))
+    quotes = []
+    for f in facts:
+        name, kind, _words, _case = context.sources[f.source_id]
+        quotes.append(Quote(
+            coding_id=f.coding_id, source_id=f.source_id, source_name=name, source_kind=kind, start=f.start,
+            end=f.end, text=texts[f.source_id][f.start:f.end], code_id=f.code_id,
+            code_name=context.code_names.get(f.code_id, "?"), code_path=context.code_paths.get(f.code_id, "?"),
+            coder=f.coder, origin=f.origin, memo=f.memo, speaker=f.speaker, start_time=f.start_time,
+            entry_date=f.entry_date, case=context.case_names.get(f.case_id) if f.case_id is not None else None,
+            attributes=context.attributes(f)))
+    return quotes
+
+
+def load_quotes(store: Store, *, code_ids: Sequence[int] | None = None, coders: Sequence[str] | None = None,
+                source_ids: Sequence[int] | None = None, origins: Sequence[str] | None = None,
+                where: Mapping[str, str] | None = None) -> list[Quote]:
+    """Quotes filtered by codes, coders, sources, origins and effective attributes."""
+    context = Context.load(store)
+    facts = store.coding_facts(code_ids=code_ids, coders=coders, source_ids=source_ids, origins=origins)
+    if where:
+        facts = [f for f in facts if all(context.value(f, k) == v for k, v in where.items())]
+    return build_quotes(store, facts, context)
+
+
+def format_time(seconds: float | None) -> str:
+    """``h:mm:ss`` (or ``m:ss``) for a recording position."""
+    if seconds is None:
+        return ""
+    total = int(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def attribution(quote: Quote, pseudonyms: Mapping[str, str] | None = None,
+                keys: Sequence[str] = ("role", "site")) -> str:
+    """Who said it and where it comes from, e.g. ``NG-R01, resident, Northgate — NG-R01_maureen.vtt, 3:12``."""
+    pseudonyms = pseudonyms or {}
+    who = quote.case or quote.attributes.get("participant") or quote.speaker or ""
+    who = pseudonyms.get(who, who)
+    details = [who] if who else []
+    details += [quote.attributes[k] for k in keys if quote.attributes.get(k)]
+    where = [quote.source_name]
+    if quote.start_time is not None:
+        where.append(format_time(quote.start_time))
+    elif quote.entry_date:
+        where.append(quote.entry_date)
+    return ", ".join(details) + (" — " if details else "") + ", ".join(where)

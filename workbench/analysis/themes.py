@@ -1,0 +1,281 @@
+"""Themes built from codes, and candidate themes proposed by clustering the coded passages.
+
+Candidate themes: every coded passage (a distinct ``[start, end)`` of a source, whoever coded it) is
+embedded with the local sentence model, clustered with k-means on the unit vectors (k chosen by the
+cosine silhouette over a small range, fixed seed), and each cluster is labelled by its most distinctive
+words (class-based TF-IDF: a term's frequency in the cluster × log(1 + average words per cluster / the
+term's frequency over all clusters)). A cluster whose codings mostly match a candidate the researcher
+already discarded or promoted is not proposed again.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from workbench.analysis.compare import Lookups, coding_frame, locate, quotes_for_codings, segment_frame
+from workbench.errors import WorkbenchError
+from workbench.analysis.quotes import Quote, build_quotes
+from workbench.store import Store
+from workbench.store.cache import StoreEmbeddingCache
+from workbench.store.themes import CandidateTheme, NewCandidate, Theme
+
+MIN_PASSAGES = 6
+TEXT_SOURCES = ("quote", "sentence")
+_WORD_PATTERN = r"(?u)\b[^\W\d_]{3,}\b"
+# Conversational words that say nothing about a theme (sklearn's English stop words miss them).
+TALK_WORDS = frozenset("""
+    actually aren ask asked asking bit came can come comes couldn did didn does doesn don erm going gonna got
+    get gets getting good hasn haven isn just kind know let like lot lots look make made maybe mean need oh
+    okay people pretty probably quite really right said say saying says shouldn sort stuff sure tell telling
+    thing things think told used want wasn way went weren won wouldn yeah yes
+""".split())
+
+
+class CandidateError(WorkbenchError):
+    """Candidate themes cannot be computed (too few coded passages, unknown option)."""
+
+
+@dataclass
+class ThemeSummary:
+    """A theme with its codes' names and how much evidence stands behind it."""
+
+    theme: Theme
+    code_names: list[str]
+    codings: int
+    sources: int
+
+
+def theme_code_ids(store: Store, theme: Theme) -> list[int]:
+    """The codes a theme draws on: its codes and everything under them."""
+    return sorted({d for code_id in theme.code_ids for d in store.descendants(code_id)})
+
+
+def theme_overview(store: Store, *, include_discarded: bool = True) -> list[ThemeSummary]:
+    """Every theme with its codes and the number of codings and sources supporting it."""
+    names = {c.id: c.name for c in store.codes()}
+    rows = pd.DataFrame(store.coding_rows(), columns=["id", "code_id", "source_id", "start", "end", "coder", "o"])
+    result = []
+    for theme in store.themes(include_discarded=include_discarded):
+        hit = rows[rows["code_id"].isin(theme_code_ids(store, theme))]
+        result.append(ThemeSummary(theme, [names[c] for c in theme.code_ids], len(hit),
+                                   int(hit["source_id"].nunique())))
+    return result
+
+
+def theme_quotes(store: Store, theme_id: int, *, coders: Sequence[str] | None = None) -> list[Quote]:
+    """A theme's supporting quotes: the codings of its codes (and of the codes under them)."""
+    code_ids = theme_code_ids(store, store.get_theme(theme_id))
+    if not code_ids:
+        return []
+    return build_quotes(store, store.coding_facts(code_ids=code_ids, coders=coders))
+
+
+# -- candidate themes ---------------------------------------------------------------------------
+@dataclass
+class CandidateRun:
+    """What a clustering run proposed, and how it chose the number of clusters."""
+
+    run_id: str
+    candidates: list[CandidateTheme]
+    passages: int
+    k: int
+    silhouette: float
+    skipped: list[str] = field(default_factory=list)  # labels not proposed again (discarded or promoted before)
+
+
+@dataclass
+class _Passages:
+    """Distinct coded passages: their text, and the codings (and codes) on each."""
+
+    texts: list[str]
+    coding_ids: list[list[int]]
+    code_ids: list[list[int]]
+
+
+def find_candidates(store: Store, actor: str, *, embedder=None, coders: Sequence[str] | None = None,
+                    code_ids: Sequence[int] | None = None, text: str = "quote", k_range: tuple[int, int] | None = None,
+                    min_size: int = 3, n_terms: int = 6, seed: int = 0) -> CandidateRun:
+    """Cluster the coded passages into candidate themes and store them (replacing the open ones)."""
+    if text not in TEXT_SOURCES:
+        raise CandidateError(f"unknown text source {text!r}; choose {' or '.join(TEXT_SOURCES)}")
+    passages = _passages(store, coders, code_ids, text)
+    if len(passages.texts) < MIN_PASSAGES:
+        raise CandidateError(f"only {len(passages.texts)} coded passages in scope; candidate themes need at least "
+                             f"{MIN_PASSAGES}")
+    if embedder is None:
+        from coding.embedding import Embedder
+
+        embedder = Embedder(cache=StoreEmbeddingCache(store))
+    vectors = np.asarray(embedder.encode(passages.texts), dtype=np.float64)
+    labels, k, score = cluster(vectors, k_range or default_k_range(len(passages.texts)), seed)
+    terms = distinctive_terms(passages.texts, labels, n_terms)
+    previous = store.candidate_themes(status=None)
+    new, skipped = [], []
+    for cluster_id in range(k):
+        members = np.flatnonzero(labels == cluster_id)
+        if members.size < min_size:
+            continue
+        candidate = _candidate(passages, members, terms[cluster_id])
+        if _seen_before(candidate, previous):
+            skipped.append(candidate.label)
+        else:
+            new.append(candidate)
+    new.sort(key=lambda c: -len(c.coding_ids))
+    settings = {"passages": len(passages.texts), "k": k, "silhouette": round(score, 4), "text": text,
+                "coders": list(coders or []), "seed": seed, "model": getattr(embedder, "model_name", "?")}
+    run_id = store.replace_candidates(new, actor, settings=settings)
+    return CandidateRun(run_id, store.candidate_themes("open"), len(passages.texts), k, score, skipped)
+
+
+def _passages(store: Store, coders: Sequence[str] | None, code_ids: Sequence[int] | None, text: str) -> _Passages:
+    """Group codings by identical span; the passage's text is the quote or the sentence it starts in."""
+    lookups = Lookups.load(store)
+    frame = coding_frame(store, lookups, coders=coders, code_ids=code_ids)
+    if text == "sentence":
+        sentences = segment_frame(store, lookups, sentences=True)
+        at = locate(sentences["source_id"].to_numpy(), sentences["start"].to_numpy(),
+                    frame["source_id"].to_numpy(), frame["start"].to_numpy())
+        inside = (at >= 0) & (sentences["end"].to_numpy()[np.maximum(at, 0)] > frame["start"].to_numpy())
+        frame["start"] = np.where(inside, sentences["start"].to_numpy()[np.maximum(at, 0)], frame["start"])
+        frame["end"] = np.where(inside, sentences["end"].to_numpy()[np.maximum(at, 0)], frame["end"])
+    texts = store.texts(sorted(set(frame["source_id"].tolist())))
+    grouped = frame.groupby(["source_id", "start", "end"], sort=True).agg(
+        coding_ids=("coding_id", lambda s: sorted(s.tolist())), code_ids=("code_id", lambda s: s.tolist()))
+    words = [texts[s][a:b].strip()[:2000] for s, a, b in grouped.index]
+    keep = [i for i, w in enumerate(words) if w]
+    return _Passages([words[i] for i in keep], [grouped["coding_ids"].iloc[i] for i in keep],
+                     [grouped["code_ids"].iloc[i] for i in keep])
+
+
+def default_k_range(n: int) -> tuple[int, int]:
+    """Numbers of clusters to try for ``n`` passages: clusters of roughly 20 to 60 passages, 2 to 12 of them.
+
+    The silhouette of sentence embeddings is nearly flat across k (everything is "people talking"), so
+    over a wide range it picks 2 by a hair; the range keeps the choice among useful sizes.
+    """
+    return max(2, min(n // 60, 10)), min(12, max(3, n // 20))
+
+
+def cluster(vectors: np.ndarray, k_range: tuple[int, int], seed: int) -> tuple[np.ndarray, int, float]:
+    """K-means labels for the k in ``k_range`` with the best cosine silhouette; returns (labels, k, score).
+
+    The vectors are centred (the component every passage shares removed) and re-normalised first.
+    """
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+
+    vectors = vectors - vectors.mean(axis=0)
+    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    distinct = len(np.unique(np.round(vectors, 6), axis=0))
+    low, high = max(2, k_range[0]), min(k_range[1], distinct - 1, len(vectors) - 1)
+    if high < low:
+        return np.zeros(len(vectors), dtype=int), 1, 0.0
+    best: tuple[float, int, np.ndarray] | None = None
+    for k in range(low, high + 1):
+        labels = KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(vectors)
+        score = float(silhouette_score(vectors, labels, metric="cosine"))
+        if best is None or score > best[0] + 1e-9:
+            best = (score, k, labels)
+    score, k, labels = best
+    return labels, k, score
+
+
+def distinctive_terms(texts: Sequence[str], labels: np.ndarray, n_terms: int) -> dict[int, list[str]]:
+    """Class-based TF-IDF: each cluster's most distinctive words (used in at least two of its passages)."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    stop_words = sorted(ENGLISH_STOP_WORDS | TALK_WORDS)
+    vectorizer = CountVectorizer(stop_words=stop_words, token_pattern=_WORD_PATTERN, lowercase=True)
+    try:
+        counts = vectorizer.fit_transform(texts)
+    except ValueError:  # nothing but stop words
+        return {int(c): [] for c in np.unique(labels)}
+    vocabulary = np.array(vectorizer.get_feature_names_out())
+    clusters = np.unique(labels)
+    onehot = np.stack([(labels == c) for c in clusters]).astype(float)
+    tf = np.asarray(onehot @ counts.toarray())
+    passages_with = onehot @ (counts.toarray() > 0)
+    average_words = tf.sum() / len(clusters)
+    idf = np.log1p(average_words / np.maximum(tf.sum(axis=0), 1))
+    scores = tf / np.maximum(tf.sum(axis=1, keepdims=True), 1) * idf
+    scores[(passages_with < 2) & (onehot.sum(axis=1, keepdims=True) >= 4)] = 0.0
+    result = {}
+    for row, c in enumerate(clusters):
+        order = np.lexsort((vocabulary, -scores[row]))
+        result[int(c)] = [str(vocabulary[i]) for i in order[:n_terms] if scores[row, i] > 0]
+    return result
+
+
+def _candidate(passages: _Passages, members: np.ndarray, terms: list[str]) -> NewCandidate:
+    """A stored-to-be candidate: label from the top terms, the codes on at least a quarter of its passages."""
+    coding_ids = sorted(i for m in members for i in passages.coding_ids[m])
+    per_code = pd.Series([c for m in members for c in set(passages.code_ids[m])]).value_counts()
+    per_code = per_code.sort_index(kind="stable").sort_values(ascending=False, kind="stable")
+    common = per_code[per_code >= max(1, 0.25 * members.size)].index.tolist()[:5] or per_code.index[:1].tolist()
+    label = " / ".join(terms[:3]) if terms else f"cluster of {members.size} passages"
+    return NewCandidate(label=label, terms=terms, coding_ids=coding_ids, code_ids=[int(c) for c in common])
+
+
+def _seen_before(candidate: NewCandidate, previous: Sequence[CandidateTheme], overlap: float = 0.5) -> bool:
+    """Whether the candidate's codings mostly match (Jaccard ≥ overlap) a discarded or promoted one."""
+    mine = set(candidate.coding_ids)
+    for old in previous:
+        if old.status == "open":
+            continue
+        theirs = set(old.coding_ids)
+        if mine and len(mine & theirs) / len(mine | theirs) >= overlap:
+            return True
+    return False
+
+
+def promote_candidate(store: Store, candidate_id: int, actor: str, name: str | None = None) -> int:
+    """Make a candidate a theme with its codes (named after its terms unless ``name``); returns the theme id."""
+    candidate = store.get_candidate(candidate_id)
+    chosen = (name or "").strip() or _free_name(store, candidate.label)
+    description = (f"Proposed from {len(candidate.coding_ids)} coded passages that read alike; "
+                   f"distinctive terms: {', '.join(candidate.terms) or 'none'}.")
+    return store.promote_candidate_theme(candidate_id, chosen, description, actor)
+
+
+def _free_name(store: Store, label: str) -> str:
+    """The label, or the label with a number when a theme already has that name."""
+    taken = {t.name.lower() for t in store.themes()}
+    name, n = label, 2
+    while name.lower() in taken:
+        name, n = f"{label} ({n})", n + 1
+    return name
+
+
+def discard_candidate(store: Store, candidate_id: int, actor: str) -> None:
+    """Discard a candidate; similar clusters are not proposed again."""
+    store.discard_candidate_theme(candidate_id, actor)
+
+
+def candidate_quotes(store: Store, candidate_id: int, *, limit: int | None = None) -> list[Quote]:
+    """The coded passages a candidate groups, as quotes."""
+    candidate = store.get_candidate(candidate_id)
+    return quotes_for_codings(store, candidate.coding_ids[:limit] if limit is not None else candidate.coding_ids)
+
+
+def save_theme(store: Store, theme_id: int, actor: str, *, code_ids: Sequence[int] | None = None,
+               **fields: str) -> Theme:
+    """Store a theme's edited fields (name, description, memo, status) and make its codes exactly ``code_ids``;
+    only what changed is written (and logged), in one transaction."""
+    with store.database.transaction():
+        theme = store.get_theme(theme_id)
+        changed = {k: v for k, v in fields.items() if getattr(theme, k) != v}
+        if changed:
+            store.update_theme(theme_id, actor, **changed)
+        if code_ids is not None:
+            current, wanted = set(theme.code_ids), {int(c) for c in code_ids}
+            if wanted - current:
+                store.add_theme_codes(theme_id, sorted(wanted - current), actor)
+            if current - wanted:
+                store.remove_theme_codes(theme_id, sorted(current - wanted), actor)
+        return store.get_theme(theme_id)
+

@@ -1,0 +1,150 @@
+"""`workbench export ...`: the Word evidence report, spreadsheets for analysis and REFI-QDA projects (.qdpx)."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from workbench.cli.base import Lazy, handle_errors, project_option, user_option
+
+if TYPE_CHECKING:  # the core is imported inside the commands that use it
+    from workbench.store import Store
+
+
+def _common(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--code, --site, --human-only/--include-accepted and --real-names, shared by every export here."""
+    options = [
+        click.option("--code", "codes", multiple=True, metavar="CODE",
+                     help="Only this code (path, name or id; a category brings its codes). Repeatable."),
+        click.option("--site", "sites", multiple=True, metavar="SITE", help="Only this site. Repeatable."),
+        click.option("--human-only/--include-accepted", default=False, show_default=True,
+                     help="Codings applied by hand only, or also machine suggestions a coder accepted."),
+        click.option("--real-names", is_flag=True,
+                     help="Show participants' real names (default: case IDs and pseudonyms)."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def _out(suffixes: tuple[str, ...]) -> Callable[..., Any]:
+    return click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+                        help=f"The file to write ({' or '.join(suffixes)}); replaced if it exists.")
+
+
+def _check_suffix(out: Path, suffixes: tuple[str, ...]) -> None:
+    if out.suffix.lower() not in suffixes:
+        raise click.BadParameter(f"{out.name}: the file name must end in {' or '.join(suffixes)}",
+                                 param_hint="--out")
+
+
+@click.group("export")
+def export_group() -> None:
+    """Write the project to files that other tools read."""
+
+
+@export_group.command("report")
+@_out((".docx",))
+@click.option("--theme", "themes", multiple=True, metavar="THEME",
+              help="Only this theme (or top-level category when the project has no themes). Repeatable.")
+@_common
+@click.option("--max-quotes", type=click.IntRange(min=0), default=Lazy("workbench.export.report", "DEFAULT_MAX_QUOTES"), show_default=True,
+              help="Quotes per code, chosen to cover sites and participants (0: all).")
+@click.option("--memos", is_flag=True, help="Include code, coding and project memos.")
+@click.option("--title", help="Title on the cover (default: the project's name).")
+@project_option
+@handle_errors
+def export_report_command(store: Store, out: Path, themes: tuple[str, ...], codes: tuple[str, ...],
+                          sites: tuple[str, ...], human_only: bool, real_names: bool, max_quotes: int, memos: bool,
+                          title: str | None) -> None:
+    """Write a Word evidence report: method, codes across sites, and quotes per theme and code."""
+    from workbench.export.report import ReportOptions, build_report
+    from workbench.export.report.data import ALL_ORIGINS, HUMAN_ORIGINS
+    _check_suffix(out, (".docx",))
+    options = ReportOptions(title=title, themes=list(themes), codes=list(codes), sites=list(sites),
+                            max_quotes_per_code=max_quotes or None,
+                            origins=HUMAN_ORIGINS if human_only else ALL_ORIGINS,
+                            pseudonymise=not real_names, include_memos=memos)
+    summary = build_report(store, out, options)
+    click.echo(f"Wrote {summary.path}: {len(summary.themes)} themes, {summary.codes} codes, {summary.quotes} quotes "
+               f"(from {summary.passages} coded passages), sites: {', '.join(summary.sites) or 'none recorded'}.")
+    click.echo("Participants are shown by real name." if real_names else
+               "Participants are pseudonymised (case IDs and pseudonyms).")
+
+
+@export_group.command("quotes")
+@_out((".xlsx", ".csv"))
+@_common
+@click.option("--coder", "coders", multiple=True, metavar="NAME", help="Only this coder's codings. Repeatable.")
+@project_option
+@handle_errors
+def export_quotes_command(store: Store, out: Path, codes: tuple[str, ...], sites: tuple[str, ...], human_only: bool,
+                          real_names: bool, coders: tuple[str, ...]) -> None:
+    """Write every coding as a spreadsheet row: quote, code, source, position, attribution, attributes.
+
+    CSV files are UTF-8 with a byte-order mark, so Excel shows accents and emoji correctly.
+    """
+    from workbench.export.report.data import ALL_ORIGINS, HUMAN_ORIGINS
+    from workbench.export.spreadsheets import write_quotes
+    _check_suffix(out, (".xlsx", ".csv"))
+    summary = write_quotes(store, out, codes=list(codes), sites=list(sites), coders=list(coders) or None,
+                           origins=HUMAN_ORIGINS if human_only else ALL_ORIGINS, pseudonymise=not real_names)
+    click.echo(f"Wrote {summary.path}: {summary.rows} codings, {summary.columns} columns.")
+
+
+@export_group.command("matrix")
+@_out((".csv", ".xlsx"))
+@_common
+@project_option
+@handle_errors
+def export_matrix_command(store: Store, out: Path, codes: tuple[str, ...], sites: tuple[str, ...], human_only: bool,
+                          real_names: bool) -> None:
+    """Write the code × case presence matrix (1: the case has the code) with case attributes, for statistics."""
+    from workbench.export.report.data import ALL_ORIGINS, HUMAN_ORIGINS
+    from workbench.export.spreadsheets import write_matrix
+    _check_suffix(out, (".csv", ".xlsx"))
+    summary = write_matrix(store, out, codes=list(codes), sites=list(sites),
+                           origins=HUMAN_ORIGINS if human_only else ALL_ORIGINS, pseudonymise=not real_names)
+    click.echo(f"Wrote {summary.path}: {summary.rows} cases × {summary.columns} columns.")
+    if summary.skipped:
+        click.echo(f"{summary.skipped} codings belong to no case (field notes, sources without a participant) "
+                   "and are not in the matrix.")
+
+
+@export_group.command("qdpx")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The .qdpx file to write (replaced if it exists).")
+@click.option("--crlf", is_flag=True,
+              help="Windows line endings, positions counting CR+LF as two (NVivo for Windows).")
+@click.option("--utf16", is_flag=True,
+              help="Positions in UTF-16 code units, an emoji counting two (NVivo for Windows).")
+@click.option("--pseudonymise", is_flag=True,
+              help="Replace the names on the project's roster (see `workbench roster`) in texts, memos, "
+                   "attributes and names; codings follow their words.")
+@project_option
+@user_option
+@handle_errors
+def export_qdpx_command(store: Store, out: Path, crlf: bool, utf16: bool, pseudonymise: bool,
+                        user: str) -> None:
+    """Export sources, codebook, codings, cases, attributes and memos as a REFI-QDA project (.qdpx).
+
+    NVivo, ATLAS.ti, MAXQDA and QualCoder import the file. Positions count characters of the
+    text as REFI-QDA says; use --crlf (and --utf16 for texts with emoji) for NVivo for Windows.
+    """
+    from workbench.export.refi import export_qdpx
+    from workbench.sources.pseudonyms import project_roster
+
+    roster = project_roster(store) if pseudonymise else None
+    if pseudonymise and not roster:
+        raise click.UsageError("the project's roster is empty: add names with `workbench roster propose --save` "
+                               "or `workbench roster import` first")
+    path = export_qdpx(store, out, crlf=crlf, utf16=utf16, pseudonymise=roster, actor=user)
+    counts = store.counts()
+    named = " (names pseudonymised)" if roster else ""
+    click.echo(f"Wrote {path}{named}: {counts['sources']} sources, {counts['codes']} codes, "
+               f"{counts['codings']} codings, {len(store.coders())} coders, {counts['memos']} memos, "
+               f"{counts['cases']} cases.")

@@ -1,0 +1,88 @@
+"""`workbench suggest` and `workbench evaluate`: the suggestion engine on a project, and how well it agrees."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+
+import click
+
+
+from workbench.cli.base import Lazy, LazyChoice, handle_errors, progress_bar, project_option, user_option
+
+if TYPE_CHECKING:  # the core is imported inside the commands that use it
+    from workbench.store import Store
+
+
+def _sources(store: Store, refs: tuple[str, ...]) -> list[int] | None:
+    if not refs:
+        return None
+    return [store.find_source(r).id for r in refs]
+
+
+@click.command("suggest")
+@click.option("--code", "codes", multiple=True, metavar="CODE",
+              help="Only this code (name, path or id; repeatable). Default: every codable code.")
+@click.option("--source", "sources", multiple=True, metavar="SOURCE",
+              help="Only this source (name or id; repeatable). Default: every source.")
+@click.option("--suggester", type=LazyChoice(Lazy("coding.suggesters", "available_suggesters")), default=Lazy("coding.suggesters", "DEFAULT_SUGGESTER"),
+              show_default=True, help="Which suggester proposes the codes.")
+@click.option("--min-score", type=click.FloatRange(0, 1), default=Lazy("workbench.assist.suggest", "DEFAULT_MIN_SCORE"), show_default=True,
+              help="Keep proposals scoring at least this (the ensemble's score is a calibrated probability).")
+@click.option("--skip-speaker", "skip", multiple=True, metavar="NAME",
+              help="Make no suggestions for this speaker's turns (repeatable; saved in the project). Default: "
+                   "interviewers and facilitators (Interviewer, Facilitator, Moderator, Researcher, Int, Q).")
+@click.option("--all-speakers", is_flag=True, help="Suggest codes for every speaker's turns (saved in the project).")
+@click.option("--show", type=int, default=5, show_default=True, help="Print this many of the best new suggestions.")
+@project_option
+@user_option
+@handle_errors
+def suggest_command(store: Store, codes: tuple[str, ...], sources: tuple[str, ...], suggester: str,
+                    min_score: float, skip: tuple[str, ...], all_speakers: bool, show: int, user: str) -> None:
+    """Propose codes for the project's sentences, with reasons; they wait for a person to accept or reject.
+
+    The engine learns from everyone's codings and from rejected suggestions; a rejected span is never
+    proposed again for that code. Pending suggestions in scope are replaced by the new ones.
+    """
+    from workbench.assist.suggest import run_suggestions, set_skipped_speakers
+    code_ids = [store.find_code(c).id for c in codes] or None
+    if skip or all_speakers:
+        set_skipped_speakers(store, [] if all_speakers else skip)
+    callback, close = progress_bar("Suggesting")
+    try:
+        run = run_suggestions(store, user, suggester=suggester, code_ids=code_ids,
+                              source_ids=_sources(store, sources), min_score=min_score, on_progress=callback)
+    finally:
+        close()
+    for line in run.summary():
+        click.echo(line)
+    if show and run.stored:
+        click.echo("Best pending suggestions:")
+        for g in store.suggestions(code_ids=code_ids, limit=show):
+            quote = " ".join(store.get_source(g.source_id).text[g.start:g.end].split())
+            shown = quote if len(quote) <= 90 else quote[:89] + "…"
+            click.echo(f"  {g.score:.2f}  {store.get_code(g.code_id).name}: “{shown}”\n        because {g.reason}")
+
+
+@click.command("evaluate")
+@click.option("--reference", required=True, metavar="CODER", help="The coder whose codings count as right.")
+@click.option("--candidate", default=Lazy("coding.suggesters", "DEFAULT_SUGGESTER"), show_default=True, metavar="CODER|SUGGESTER",
+              help="Another coder, or a suggester (one of those `workbench suggest --suggester` offers).")
+@click.option("--sizes", default=Lazy("workbench.assist.evaluate", "DEFAULT_SIZES", lambda sizes: ",".join(map(str, sizes))), show_default=True,
+              help="Learning curve: codings per code given to the learning suggesters (comma-separated; '' for "
+                   "zero-shot only).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the train/test split of sources.")
+@project_option
+@handle_errors
+def evaluate_command(store: Store, reference: str, candidate: str, sizes: str, seed: int) -> None:
+    """Precision, recall, F1, Cohen's kappa and Krippendorff's alpha per code and overall, per sentence.
+
+    Against a suggester, the reference's sources are split 60/40: suggesters learn only from the
+    training sources and are scored on the others. The keyword-only baseline (lexical.v1) is scored
+    in the same run.
+    """
+    from workbench.assist.evaluate import evaluate_project
+    try:
+        ks = tuple(int(x) for x in sizes.replace(" ", "").split(",") if x)
+    except ValueError:
+        raise click.BadParameter(f"expected numbers separated by commas, got {sizes!r}", param_hint="--sizes")
+    click.echo(evaluate_project(store, reference, candidate, sizes=ks, seed=seed).text())

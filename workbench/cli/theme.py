@@ -1,0 +1,113 @@
+"""`workbench theme ...`: themes built from codes or from candidate clusters of coded passages."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+
+from workbench.cli.base import Lazy, LazyChoice, handle_errors, project_option, user_option
+
+if TYPE_CHECKING:  # the core is imported inside the commands that use it
+    from workbench.store import Store
+
+
+@click.group("theme")
+def theme_group() -> None:
+    """Themes: build them from codes, or from candidate clusters of coded passages."""
+
+
+@theme_group.command("add")
+@click.argument("name")
+@click.option("--description", default="", help="What the theme is about.")
+@click.option("--code", "codes", multiple=True, help="A code the theme draws on (repeatable; name or path).")
+@project_option
+@user_option
+@handle_errors
+def theme_add(store: Store, name: str, description: str, codes: tuple[str, ...], user: str) -> None:
+    """Create a theme NAME from codes."""
+    theme_id = store.add_theme(name, user, description=description, code_ids=[store.find_code(c).id for c in codes])
+    click.echo(f"Theme {theme_id}: {name}")
+
+
+@theme_group.command("list")
+@project_option
+@handle_errors
+def theme_list(store: Store) -> None:
+    """List the themes with their codes and evidence."""
+    from workbench.analysis import themes as themes_mod
+
+    summaries = themes_mod.theme_overview(store)
+    for s in summaries:
+        click.echo(f"{s.theme.id:>4}  {s.theme.name:<36} {s.theme.status:<10} {s.codings:>5} codings "
+                   f"{s.sources:>4} sources  codes: {', '.join(s.code_names) or '-'}")
+    click.echo(f"{len(summaries)} themes")
+
+
+@theme_group.command("codes")
+@click.argument("theme")
+@click.option("--add", "to_add", multiple=True, help="Link this code (repeatable).")
+@click.option("--remove", "to_remove", multiple=True, help="Unlink this code (repeatable).")
+@project_option
+@user_option
+@handle_errors
+def theme_codes(store: Store, theme: str, to_add: tuple[str, ...], to_remove: tuple[str, ...], user: str) -> None:
+    """Show, add or remove the codes of THEME (its name or id)."""
+    found = store.find_theme(theme)
+    if to_add:
+        store.add_theme_codes(found.id, [store.find_code(c).id for c in to_add], user)
+    if to_remove:
+        store.remove_theme_codes(found.id, [store.find_code(c).id for c in to_remove], user)
+    for code_id in store.get_theme(found.id).code_ids:
+        click.echo(f"  {store.code_path(code_id)}")
+
+
+@theme_group.command("candidates")
+@click.option("--run", "run_now", is_flag=True, help="Cluster the coded passages now (replaces open candidates).")
+@click.option("--coder", "coders", multiple=True, help="Only this coder's codings (repeatable).")
+@click.option("--text", type=LazyChoice(Lazy("workbench.analysis.themes", "TEXT_SOURCES")), default="quote", show_default=True,
+              help="Embed each coded quote, or the sentence it starts in.")
+@project_option
+@user_option
+@handle_errors
+def theme_candidates(store: Store, run_now: bool, coders: tuple[str, ...], text: str, user: str) -> None:
+    """List candidate themes (clusters of coded passages that read alike), or propose new ones with --run."""
+    from workbench.analysis import themes as themes_mod
+
+    if run_now:
+        run = themes_mod.find_candidates(store, user, coders=list(coders) or None, text=text)
+        click.echo(f"{run.passages} passages in {run.k} clusters (silhouette {run.silhouette:.3f})")
+        for label in run.skipped:
+            click.echo(f"  not proposed again (discarded or promoted before): {label}")
+    names = {c.id: c.name for c in store.codes()}
+    open_ones = store.candidate_themes("open")
+    for c in open_ones:
+        click.echo(f"{c.id:>4}  {c.label:<36} {len(c.coding_ids):>4} codings  terms: {', '.join(c.terms)}  "
+                   f"codes: {', '.join(names.get(i, '?') for i in c.code_ids)}")
+    click.echo(f"{len(open_ones)} open candidates" + ("" if open_ones or run_now else " (propose some with --run)"))
+
+
+@theme_group.command("promote")
+@click.argument("candidate_id", type=int)
+@click.option("--name", help="Name of the new theme (default: the candidate's label).")
+@project_option
+@user_option
+@handle_errors
+def theme_promote(store: Store, candidate_id: int, name: str | None, user: str) -> None:
+    """Make candidate CANDIDATE_ID a theme with its codes."""
+    from workbench.analysis import themes as themes_mod
+
+    theme_id = themes_mod.promote_candidate(store, candidate_id, user, name)
+    click.echo(f"Theme {theme_id}: {store.get_theme(theme_id).name}")
+
+
+@theme_group.command("discard")
+@click.argument("candidate_id", type=int)
+@project_option
+@user_option
+@handle_errors
+def theme_discard(store: Store, candidate_id: int, user: str) -> None:
+    """Discard candidate CANDIDATE_ID (a similar cluster is not proposed again)."""
+    from workbench.analysis import themes as themes_mod
+
+    themes_mod.discard_candidate(store, candidate_id, user)
+    click.echo(f"Discarded candidate {candidate_id}")

@@ -1,0 +1,173 @@
+"""The Word evidence report: method, codes across sites, and quotes per theme and code, ready to send.
+
+``build_report(store, path, ReportOptions(...))`` gathers what to show (``gather_report``) and
+writes it with python-docx using Word's built-in styles, so the navigation pane and the table of
+contents work. Participants are pseudonymised unless ``pseudonymise=False``.
+"""
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from workbench.model import Code, Memo
+from workbench.export.report.data import ALL_ORIGINS, Excerpt, ExportError, check_sites, load_excerpts, resolve_codes
+from workbench.export.report.method import MethodFacts, method_facts
+from workbench.export.report.names import ReportNames, export_names
+from workbench.export.report.sections import write_report
+from workbench.export.report.select import choose_quotes, distinct_passages
+from workbench.export.report.themes import ReportTheme, report_themes, select_themes
+from workbench.store import Store
+
+DEFAULT_MAX_QUOTES = 5
+
+
+@dataclass
+class ReportOptions:
+    """What goes into an evidence report (empty filters mean everything)."""
+
+    title: str | None = None
+    themes: list[str] = field(default_factory=list)
+    codes: list[str] = field(default_factory=list)  # code paths, names or uids (a category brings its codes)
+    sites: list[str] = field(default_factory=list)
+    max_quotes_per_code: int | None = DEFAULT_MAX_QUOTES  # None or 0: every passage
+    origins: tuple[str, ...] = ALL_ORIGINS  # HUMAN_ORIGINS for codings applied by hand only
+    pseudonymise: bool = True
+    include_memos: bool = False
+
+
+@dataclass
+class ReportSummary:
+    """What a written report contains."""
+
+    path: Path | None
+    title: str
+    themes: list[str]
+    codes: int
+    quotes: int  # quotes shown
+    passages: int  # distinct coded passages behind the codes shown
+    sites: list[str]
+    pseudonymised: bool
+    agreement: bool  # whether inter-coder agreement figures are in the method section
+
+
+@dataclass
+class CodeSection:
+    """One code's part of the report."""
+
+    code: Code
+    passages: list[Excerpt]  # every distinct coded passage (after filters)
+    shown: list[Excerpt]
+    memos: list[Memo] = field(default_factory=list)
+
+    @property
+    def participants(self) -> int:
+        """How many different participants the passages come from."""
+        return len({e.who for e in self.passages if e.who})
+
+    @property
+    def sites(self) -> list[str]:
+        """The sites the passages come from."""
+        return sorted({e.site for e in self.passages})
+
+
+@dataclass
+class ThemeSection:
+    """One theme's part of the report: its codes that have quotes."""
+
+    theme: ReportTheme
+    codes: list[CodeSection]
+
+
+@dataclass
+class ReportContent:
+    """Everything the report shows, gathered before any Word is written."""
+
+    title: str
+    project: str
+    options: ReportOptions
+    sites: list[str]
+    themes: list[ThemeSection]
+    method: MethodFacts
+    names: ReportNames
+    memos: list[Memo] = field(default_factory=list)  # project, source and case memos (with include_memos)
+
+    @property
+    def code_sections(self) -> list[CodeSection]:
+        """Every code section, in report order."""
+        return [c for t in self.themes for c in t.codes]
+
+
+def gather_report(store: Store, options: ReportOptions) -> ReportContent:
+    """Choose themes, codes and quotes for a report; ExportError when nothing matches."""
+    names = export_names(store, options.pseudonymise)
+    sites = check_sites(store, options.sites) if options.sites else []
+    wanted = set(resolve_codes(store, options.codes)) if options.codes else None
+    themes = select_themes(report_themes(store), options.themes)
+    if wanted is not None:
+        themes = _with_other_codes(store, themes, wanted)
+    excerpts = load_excerpts(store, names, origins=options.origins, sites=sites)
+    by_code: dict[int, list[Excerpt]] = {}
+    for excerpt in excerpts:
+        by_code.setdefault(excerpt.quote.code_id, []).append(excerpt)
+    sections = []
+    for theme in themes:
+        codes = [_code_section(store, code_id, by_code[code_id], options) for code_id in theme.code_ids
+                 if code_id in by_code and (wanted is None or code_id in wanted)]
+        if codes:
+            sections.append(ThemeSection(theme, codes))
+    if not sections:
+        raise ExportError("nothing to report: no codings match the chosen themes, codes, sites and origins")
+    project = store.setting("name") or store.path.stem
+    memos = _free_memos(store) if options.include_memos else []
+    return ReportContent(title=options.title or project, project=project, options=options, sites=sites,
+                         themes=sections, method=method_facts(store, sites), names=names, memos=memos)
+
+
+def _code_section(store: Store, code_id: int, excerpts: list[Excerpt], options: ReportOptions) -> CodeSection:
+    memos = store.memos(target_type="code", target_id=code_id) if options.include_memos else []
+    return CodeSection(code=store.get_code(code_id), passages=distinct_passages(excerpts),
+                       shown=choose_quotes(excerpts, options.max_quotes_per_code), memos=memos)
+
+
+def _with_other_codes(store: Store, themes: Sequence[ReportTheme], wanted: set[int]) -> list[ReportTheme]:
+    """Add an "Other codes" theme for asked-for codes that belong to no theme."""
+    placed = {i for t in themes for i in t.code_ids}
+    others = [c.id for c in store.codes() if c.id in wanted and c.codable and c.id not in placed]
+    if not others:
+        return list(themes)
+    return [*themes, ReportTheme(name="Other codes", description="Codes asked for that belong to no theme.",
+                                 code_ids=others)]
+
+
+def _free_memos(store: Store) -> list[Memo]:
+    """Memos about the project as a whole (not attached to a code or coding)."""
+    return [m for m in store.memos() if m.target_type in (None, "project")]
+
+
+def summarise(content: ReportContent, path: Path | None) -> ReportSummary:
+    """The summary of a gathered report."""
+    codes = content.code_sections
+    return ReportSummary(path=path, title=content.title, themes=[t.theme.name for t in content.themes],
+                         codes=len(codes), quotes=sum(len(c.shown) for c in codes),
+                         passages=sum(len(c.passages) for c in codes),
+                         sites=sorted({s for c in codes for s in c.sites}),
+                         pseudonymised=content.options.pseudonymise,
+                         agreement=content.method.agreement is not None)
+
+
+def build_report(store: Store, path: str | Path, options: ReportOptions | None = None) -> ReportSummary:
+    """Write the evidence report as a Word file at ``path``."""
+    content = gather_report(store, options or ReportOptions())
+    path = Path(path)
+    write_report(content).save(str(path))
+    return summarise(content, path)
+
+
+def report_bytes(store: Store, options: ReportOptions | None = None) -> tuple[bytes, ReportSummary]:
+    """The evidence report as the bytes of a .docx file (for a download button)."""
+    content = gather_report(store, options or ReportOptions())
+    buffer = io.BytesIO()
+    write_report(content).save(buffer)
+    return buffer.getvalue(), summarise(content, None)

@@ -1,0 +1,174 @@
+"""Undo and redo of each coder's own coding and codebook actions, built on the events log.
+
+Every action is already an event. A coder's undo stack is their undoable events, minus those
+undone; an undo applies the inverse change (logged with ``via: undo:<event id>`` so it is not
+itself a new action) and then logs an ``undo`` event naming the event it reversed.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from workbench.errors import Conflict, NotFound, WorkbenchError
+from workbench.model import Event
+from workbench.store import Store
+
+UNDOABLE = frozenset({"coding.add", "coding.remove", "coding.update", "suggestion.accept", "suggestion.reject",
+                      "code.add", "code.update", "code.rename", "code.move", "code.delete", "code.merge",
+                      "memo.add", "memo.update"})
+
+
+class NothingToUndo(WorkbenchError):
+    """There is no action of this coder left to undo (or redo)."""
+
+
+@dataclass
+class History:
+    """A coder's undo and redo stacks (most recent last)."""
+
+    done: list[Event]
+    undone: list[Event]
+
+
+def history(store: Store, actor: str) -> History:
+    """Replay the actor's events into undo/redo stacks."""
+    done: list[Event] = []
+    undone: list[Event] = []
+    for event in store.events(actor=actor):
+        if event.payload.get("via") or _imported(event):
+            continue
+        if event.action == "undo" and done and done[-1].id == event.payload.get("event_id"):
+            undone.append(done.pop())
+        elif event.action == "redo" and undone and undone[-1].id == event.payload.get("event_id"):
+            done.append(undone.pop())
+        elif event.action in UNDOABLE:
+            done.append(event)
+            undone.clear()
+    return History(done, undone)
+
+
+def _imported(event: Event) -> bool:
+    """Codings brought in by an import (REFI-QDA, the demo, a development set) are not undone one by one."""
+    return event.action == "coding.add" and (event.payload.get("coding") or {}).get("origin") == "import"
+
+
+def describe(event: Event) -> str:
+    """A short human description of an undoable event."""
+    p = event.payload
+    if event.action.startswith("coding."):
+        coding = p.get("coding") or p.get("after") or {}
+        return f"{event.action.split('.')[1]} coding {coding.get('id', event.target_id)}"
+    if event.action.startswith("suggestion."):
+        return f"{event.action.split('.')[1]} suggestion {event.target_id}"
+    if event.action.startswith("code."):
+        name = (p.get("code") or p.get("after") or p.get("merged") or {}).get("name") or \
+            (p.get("codes") or [{}])[0].get("name", "")
+        return f"{event.action.split('.')[1]} code {name!r}"
+    return f"{event.action} {event.target_id}"
+
+
+def undo(store: Store, actor: str) -> str:
+    """Reverse the actor's most recent action that is not yet undone; returns what was undone."""
+    stack = history(store, actor).done
+    if not stack:
+        raise NothingToUndo(f"{actor} has nothing to undo")
+    event = stack[-1]
+    with store.database.transaction():
+        with store.database.logging_as(f"undo:{event.id}"):
+            _INVERSE[event.action](store, event, actor)
+        store.database.log(actor, "undo", event.target_type, event.target_id, {"event_id": event.id})
+    return describe(event)
+
+
+def redo(store: Store, actor: str) -> str:
+    """Apply again the actor's most recently undone action; returns what was redone."""
+    stack = history(store, actor).undone
+    if not stack:
+        raise NothingToUndo(f"{actor} has nothing to redo")
+    event = stack[-1]
+    with store.database.transaction():
+        with store.database.logging_as(f"redo:{event.id}"):
+            _FORWARD[event.action](store, event, actor)
+        store.database.log(actor, "redo", event.target_type, event.target_id, {"event_id": event.id})
+    return describe(event)
+
+
+def _coding_fields(data: dict[str, Any]) -> dict[str, Any]:
+    return {"memo": data["memo"], "start": data["start"], "end": data["end"], "code_id": data["code_id"]}
+
+
+def _remove_coding(store: Store, coding_id: int, actor: str) -> None:
+    try:
+        store.remove_coding(coding_id, actor)
+    except NotFound as exc:
+        raise Conflict(f"coding {coding_id} was removed by someone else in the meantime") from exc
+
+
+def _undo_accept(store: Store, event: Event, actor: str) -> None:
+    coding_id = store.get_suggestion(event.target_id).coding_id  # a redo may have made a new coding
+    if coding_id is not None:
+        _remove_coding(store, coding_id, actor)
+    store.reopen_suggestion(event.target_id, actor)
+
+
+def _undo_code_add(store: Store, event: Event, actor: str) -> None:
+    used = store.coding_counts().get(event.target_id, 0)
+    if used:
+        raise Conflict(f"code {event.payload['code']['name']!r} has {used} codings now; delete it explicitly")
+    store.delete_code(event.target_id, actor)
+
+
+def _redo_accept(store: Store, event: Event, actor: str) -> None:
+    adjusted = event.payload.get("adjusted", {})
+    store.accept_suggestion(event.target_id, actor, **adjusted)
+
+
+def _undo_code_delete(store: Store, event: Event, actor: str) -> None:
+    for code in event.payload["codes"]:
+        store.restore_code(code, actor)
+    for coding in event.payload["codings"]:
+        store.restore_coding(coding, actor)
+    store.restore_theme_links(event.payload.get("theme_links", []))
+
+
+Inverse = Callable[[Store, Event, str], None]
+
+_INVERSE: dict[str, Inverse] = {
+    "coding.add": lambda s, e, a: _remove_coding(s, e.payload["coding"]["id"], a),
+    "coding.remove": lambda s, e, a: s.restore_coding(e.payload["coding"], a),
+    "coding.update": lambda s, e, a: s.update_coding(e.target_id, a, **_coding_fields(e.payload["before"])),
+    "suggestion.accept": _undo_accept,
+    "suggestion.reject": lambda s, e, a: s.reopen_suggestion(e.target_id, a),
+    "code.add": _undo_code_add,
+    "code.update": lambda s, e, a: s.update_code(e.target_id, a, **_code_changes(e.payload["before"])),
+    "code.rename": lambda s, e, a: s.update_code(e.target_id, a, name=e.payload["before"]["name"]),
+    "code.move": lambda s, e, a: s.move_code(e.target_id, e.payload["before"]["parent_id"], a),
+    "code.delete": _undo_code_delete,
+    "code.merge": lambda s, e, a: s.unmerge_codes(e.payload, a),
+    "memo.add": lambda s, e, a: s.delete_memo(e.target_id, a),
+    "memo.update": lambda s, e, a: s.update_memo(e.target_id, a, text=e.payload["before"]["text"],
+                                                 title=e.payload["before"]["title"]),
+}
+
+_FORWARD: dict[str, Inverse] = {
+    "coding.add": lambda s, e, a: s.restore_coding(e.payload["coding"], a),
+    "coding.remove": lambda s, e, a: _remove_coding(s, e.payload["coding"]["id"], a),
+    "coding.update": lambda s, e, a: s.update_coding(e.target_id, a, **_coding_fields(e.payload["after"])),
+    "suggestion.accept": _redo_accept,
+    "suggestion.reject": lambda s, e, a: s.reject_suggestion(e.target_id, a),
+    "code.add": lambda s, e, a: s.restore_code(e.payload["code"], a),
+    "code.update": lambda s, e, a: s.update_code(e.target_id, a, **_code_changes(e.payload["after"])),
+    "code.rename": lambda s, e, a: s.update_code(e.target_id, a, name=e.payload["after"]["name"]),
+    "code.move": lambda s, e, a: s.move_code(e.target_id, e.payload["after"]["parent_id"], a),
+    "code.delete": lambda s, e, a: s.delete_code(e.target_id, a),
+    "code.merge": lambda s, e, a: s.merge_codes(e.payload["merged"]["id"], e.payload["into"], a),
+    "memo.add": lambda s, e, a: s.restore_memo(e.payload["memo"], a),
+    "memo.update": lambda s, e, a: s.update_memo(e.target_id, a, text=e.payload["after"]["text"],
+                                                 title=e.payload["after"]["title"]),
+}
+
+
+def _code_changes(data: dict[str, Any]) -> dict[str, Any]:
+    keys = ("name", "definition", "use_when", "dont_use_when", "examples", "keywords", "color", "codable")
+    return {k: data[k] for k in keys}

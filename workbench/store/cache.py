@@ -1,0 +1,192 @@
+"""The suggestion engine's caches in the project: sentence embeddings per model and lemma lists, keyed by a
+hash of the text, so a second run only encodes what it has not seen; and an in-process memo in front of
+them, shaped as the embedder's and lemmatiser's cache protocols (`coding.embedding`, `coding.lemmas`)."""
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+from coding.lemmas import LEMMA_MODEL
+
+from workbench.store.db import Database
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from workbench.store import Store
+
+_SCAN_ABOVE = 5000  # cache lookups of more keys than this read the whole table once
+
+
+def _lemma_text(lemmas: list[str]) -> str:
+    """Lemmas as stored: space-separated when none holds a space (fast to read back), else JSON."""
+    return json.dumps(lemmas) if any(" " in x or not x for x in lemmas) or (lemmas and lemmas[0].startswith("[")) \
+        else " ".join(lemmas)
+
+
+def _lemma_list(value: str) -> list[str]:
+    return json.loads(value) if value.startswith("[") else value.split(" ") if value else []
+
+
+class CacheStore:
+    """Embeddings and lemmas cached by text hash (numpy is imported only when vectors are read or written)."""
+
+    database: Database
+
+    def _by_hash(self, table: str, column: str, hashes: list[str], where: str = "",
+                 params: tuple = ()) -> Iterator[tuple[str, Any]]:
+        """(text hash, value) of the cached rows among ``hashes``: index probes for a few keys, one pass over the
+        table for many (which beats thousands of probes)."""
+        conn = self.database.conn
+        sql = f"SELECT text_hash, {column} FROM {table} WHERE 1{where}"
+        if len(hashes) > _SCAN_ABOVE:
+            wanted = set(hashes)
+            yield from ((h, value) for h, value in conn.execute(sql, params) if h in wanted)
+            return
+        for i in range(0, len(hashes), 900):
+            chunk = hashes[i:i + 900]
+            yield from conn.execute(f"{sql} AND text_hash IN ({','.join('?' * len(chunk))})", [*params, *chunk])
+
+    def cached_vectors(self, model: str, hashes: list[str]) -> dict[str, np.ndarray]:
+        """Cached embeddings of texts by hash."""
+        import numpy as np
+
+        return {h: np.frombuffer(blob, dtype=np.float32)
+                for h, blob in self._by_hash("embeddings", "vector", hashes, " AND model = ?", (model,))}
+
+    def cached_vector_matrix(self, model: str, hashes: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Cached embeddings of ``hashes`` as one float32 matrix in their order (zero rows where not cached)
+        and a mask of the rows found. Reads many vectors much faster than ``cached_vectors``."""
+        import numpy as np
+
+        position = {h: i for i, h in enumerate(hashes)}
+        rows = [(position[h], blob) for h, blob in self._by_hash("embeddings", "vector", hashes, " AND model = ?",
+                                                                 (model,))]
+        width = len(rows[0][1]) // 4 if rows else self._vector_width(model)
+        out = np.zeros((len(hashes), width), dtype=np.float32)
+        mask = np.zeros(len(hashes), dtype=bool)
+        if rows:
+            order = np.fromiter((i for i, _blob in rows), dtype=np.int64, count=len(rows))
+            out[order] = np.frombuffer(b"".join(blob for _i, blob in rows), dtype=np.float32).reshape(len(rows), width)
+            mask[order] = True
+        return out, mask
+
+    def _vector_width(self, model: str) -> int:
+        size = self.database.scalar("SELECT length(vector) FROM embeddings WHERE model = ? LIMIT 1", (model,))
+        return (size or 384 * 4) // 4
+
+    def cache_vectors(self, model: str, vectors: dict[str, np.ndarray]) -> None:
+        """Cache embeddings by text hash."""
+        import numpy as np
+
+        with self.database.transaction() as conn:
+            conn.executemany("INSERT OR REPLACE INTO embeddings (model, text_hash, vector) VALUES (?, ?, ?)",
+                             [(model, h, np.asarray(v, dtype=np.float32).tobytes()) for h, v in vectors.items()])
+
+    def cached_lemmas(self, hashes: list[str]) -> dict[str, list[str]]:
+        """Cached lemma lists of texts by hash."""
+        return {h: _lemma_list(value) for h, value in self._by_hash("lemmas", "lemmas", hashes)}
+
+    def cache_lemmas(self, lemmas: dict[str, list[str]]) -> None:
+        """Cache lemma lists by text hash."""
+        with self.database.transaction() as conn:
+            conn.executemany("INSERT OR REPLACE INTO lemmas (text_hash, lemmas) VALUES (?, ?)",
+                             [(h, _lemma_text(v)) for h, v in lemmas.items()])
+
+
+class _Memo:
+    """Values by (project file, model, text hash) kept in this process in front of the project's cache tables.
+
+    A text's hash fixes its vector and lemmas, so entries never go stale; a running app re-suggests
+    without reading 100,000 vectors from the file again. Entries are per project file: what is in the
+    memo for a project is in that project's tables too. Bounded: emptied when it grows past ``limit``.
+    """
+
+    def __init__(self, limit: int = 400_000) -> None:
+        self.limit = limit
+        self.values: dict[str, dict[str, object]] = {}  # project file + model -> text hash -> value
+        self.lock = threading.Lock()
+
+    def get_many(self, model: str, hashes: list[str], backing: Callable[[list[str]], dict]) -> dict:
+        with self.lock:
+            known = self.values.get(model, {})
+            found = {h: known[h] for h in hashes if h in known}
+        if len(found) < len(hashes):
+            loaded = backing([h for h in hashes if h not in found])
+            self.remember(model, loaded)
+            found.update(loaded)
+        return found
+
+    def remember(self, model: str, values: dict) -> None:
+        with self.lock:
+            if sum(map(len, self.values.values())) + len(values) > self.limit:
+                self.values.clear()
+            self.values.setdefault(model, {}).update(values)
+
+
+_VECTORS, _LEMMAS = _Memo(), _Memo()
+
+
+def _project_key(store: Store) -> str:
+    """The project file (path and inode, so a file rebuilt at the same path is another project)."""
+    path = store.path.resolve()
+    try:
+        return f"{path}:{path.stat().st_ino}"
+    except OSError:
+        return str(path)
+
+
+class StoreEmbeddingCache:
+    """The project's embedding cache (with the in-process memo) in the shape the embedder asks for."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.project = _project_key(store)
+
+    def get_many(self, model: str, hashes: list[str]) -> dict[str, np.ndarray]:
+        return _VECTORS.get_many(f"{self.project}|{model}", hashes,
+                                 lambda missing: self.store.cached_vectors(model, missing))
+
+    def get_matrix(self, model: str, hashes: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """One matrix of the cached vectors (from memory when this process has them all, else from the file)."""
+        key = f"{self.project}|{model}"
+        import numpy as np
+
+        with _VECTORS.lock:
+            known = _VECTORS.values.get(key, {})
+            if all(h in known for h in hashes):
+                return np.stack([known[h] for h in hashes]), np.ones(len(hashes), dtype=bool)
+        matrix, found = self.store.cached_vector_matrix(model, hashes)
+        _VECTORS.remember(key, {h: matrix[i] for i, h in enumerate(hashes) if found[i]})
+        return matrix, found
+
+    def put_many(self, model: str, vectors: dict[str, np.ndarray]) -> None:
+        self.store.cache_vectors(model, vectors)
+        _VECTORS.remember(f"{self.project}|{model}", vectors)
+
+
+class StoreLemmaCache:
+    """The project's lemma cache (with the in-process memo) in the shape the lemmatiser asks for."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.key = f"{_project_key(store)}|{LEMMA_MODEL}"
+
+    def get_many(self, model: str, hashes: list[str]) -> dict[str, list[str]]:
+        if model != LEMMA_MODEL:
+            return {}
+        return _LEMMAS.get_many(self.key, hashes, self.store.cached_lemmas)
+
+    def put_many(self, model: str, vectors: dict[str, list[str]]) -> None:
+        if model == LEMMA_MODEL:
+            self.store.cache_lemmas(vectors)
+            _LEMMAS.remember(self.key, vectors)
+
+
+def forget_cached_values() -> None:
+    """Empty the in-process memo (the project's cache tables stay): the next run reads them from the file."""
+    for memo in (_VECTORS, _LEMMAS):
+        with memo.lock:
+            memo.values.clear()

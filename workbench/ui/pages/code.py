@@ -1,0 +1,296 @@
+"""Code: read a source, select words with the mouse and apply codes; codings and suggestions in the margin."""
+import uuid
+
+import streamlit as st
+
+from workbench.ui import document_view as dv
+from workbench.errors import WorkbenchError
+from workbench.ui import history as ui_history
+from workbench.ui import session
+from workbench.ui.document import document, trigger
+from workbench.ui.nav import OPEN_KEY, page_file
+from workbench.ui.text import esc, md, quote, swatch
+
+DOC_KEY = "code.doc"
+SOURCE_KEY = "code.source"
+SELECTION = "code.selection"  # {"source_id", "start", "end"}: the words selected in the document
+FOCUS = "code.focus"  # {"source_id", "offset", "kind", "id"}: the passage or margin note clicked
+SCROLL = "code.scroll"  # {"offset", "end", "nonce"}: where to scroll the document (and select to end), once
+MESSAGE = "code.message"  # (kind, text) shown once after an action
+RECENT = "code.recent_codes"
+PAGE = "code.page"
+PAGE_SIZE = 12
+
+
+# -- actions (callbacks: they run before the page draws, so the document shows their result) --------------
+def say(kind: str, text: str) -> None:
+    """Leave a message for the next run of the page."""
+    st.session_state[MESSAGE] = (kind, text)
+
+
+def on_selection() -> None:
+    """The researcher selected words in the document."""
+    value = trigger(DOC_KEY, "selection")
+    if value:
+        st.session_state[SELECTION] = {"source_id": st.session_state[SOURCE_KEY], "start": int(value["start"]),
+                                       "end": int(value["end"])}
+
+
+def on_clicked() -> None:
+    """The researcher clicked a highlighted passage or a margin note."""
+    value = trigger(DOC_KEY, "clicked")
+    if value:
+        focus(int(value["offset"]), value.get("kind"), value.get("id"), scroll=False)
+
+
+def focus(offset: int, kind: str | None = None, mark_id: int | None = None, *, scroll: bool = True) -> None:
+    """Show what is at ``offset`` in the side panel (and scroll the document there)."""
+    st.session_state[FOCUS] = {"source_id": st.session_state[SOURCE_KEY], "offset": offset, "kind": kind,
+                               "id": mark_id}
+    if scroll:
+        st.session_state[SCROLL] = {"offset": offset, "end": None, "nonce": uuid.uuid4().hex}
+
+
+def on_decide() -> None:
+    """An accept or reject button beside the text was pressed."""
+    value = trigger(DOC_KEY, "decide")
+    if value:
+        decide(value.get("action", ""), int(value["id"]))
+
+
+def decide(action: str, suggestion_id: int) -> None:
+    """Accept or reject a suggestion as the session's coder."""
+    store, actor = session.project(), session.coder()
+    if store is None or not actor:
+        say("error", "Say who is coding on the Start page first.")
+        return
+    try:
+        if action == "accept":
+            store.accept_suggestion(suggestion_id, actor)
+            say("success", "Suggestion accepted: it is now your coding.")
+        elif action == "reject":
+            store.reject_suggestion(suggestion_id, actor)
+            say("info", "Suggestion rejected: it will not be proposed again.")
+    except WorkbenchError as exc:
+        say("error", str(exc))
+
+
+def apply_codes(code_ids: list[int]) -> None:
+    """Apply codes to the selected words, as the session's coder."""
+    store, actor, selection = session.project(), session.coder(), st.session_state.get(SELECTION)
+    if store is None or not selection or not code_ids:
+        return
+    if not actor:
+        say("error", "Say who is coding on the Start page first: your name goes on every coding.")
+        return
+    applied, problems = [], []
+    for code_id in code_ids:
+        try:
+            store.add_coding(selection["source_id"], selection["start"], selection["end"], code_id, actor)
+            applied.append(store.get_code(code_id).name)
+        except WorkbenchError as exc:
+            problems.append(str(exc))
+    recent = [c for c in code_ids if c not in st.session_state.get(RECENT, [])]
+    st.session_state[RECENT] = (recent + st.session_state.get(RECENT, []))[:6]
+    st.session_state.pop(SELECTION, None)
+    st.session_state.pop("code.apply_codes", None)
+    if (st.session_state.get(SCROLL) or {}).get("end") is not None:  # a search hit, now coded: stop selecting it
+        st.session_state[SCROLL] = {**st.session_state[SCROLL], "end": None}
+    say("error" if problems and not applied else "success",
+        (f"Coded with {', '.join(applied)}. " if applied else "") + " ".join(problems))
+
+
+def apply_chosen() -> None:
+    """Apply the codes chosen in the list (read when the button is pressed, not when it was drawn)."""
+    chosen = list(st.session_state.get("code.apply_codes") or [])
+    if chosen:
+        apply_codes(chosen)
+    else:
+        say("warning", "Choose one or more codes to apply.")
+
+
+def label_of(lookup: dict, code_id: int) -> str:
+    """A code as the list shows it: its name first, then where it sits in the tree."""
+    name, path, _color = lookup[code_id]
+    parent = path[:-len(name) - 1]
+    return f"{name} · {parent}" if parent else name
+
+
+def remove_coding(coding_id: int) -> None:
+    """Remove one of the codings (undo brings it back)."""
+    try:
+        session.project().remove_coding(coding_id, session.coder() or "unknown")
+        say("info", "Coding removed (Undo brings it back).")
+    except WorkbenchError as exc:
+        say("error", str(exc))
+
+
+def save_memo(coding_id: int) -> None:
+    """Store the memo typed for a coding."""
+    try:
+        session.project().update_coding(coding_id, session.coder() or "unknown",
+                                        memo=st.session_state[f"code.memo.{coding_id}"])
+        say("success", "Memo saved.")
+    except WorkbenchError as exc:
+        say("error", str(exc))
+
+
+def step_history(direction: str) -> None:
+    """Undo or redo the coder's last action."""
+    try:
+        store, actor = session.project(), session.coder()
+        done = ui_history.undo(store, actor) if direction == "undo" else ui_history.redo(store, actor)
+        say("info", f"{direction.capitalize()}: {done}.")
+    except WorkbenchError as exc:
+        say("error", str(exc))
+
+
+def set_page(number: int) -> None:
+    """Show another page of the margin list."""
+    st.session_state[PAGE] = max(0, number)
+
+
+# -- the page ---------------------------------------------------------------------------------------------
+store = session.require_project()
+actor = session.coder()
+sources = {s.id: s for s in store.list_sources()}
+if not sources:
+    st.info("This project has no sources yet.")
+    st.page_link(str(page_file("sources")), label="Import sources", icon=":material/description:")
+    st.stop()
+
+request = st.session_state.pop(OPEN_KEY, None)
+if request and request["source_id"] in sources:
+    st.session_state[SOURCE_KEY] = request["source_id"]
+    if request.get("offset") is not None:
+        select = bool(request.get("select")) and request.get("end") is not None
+        st.session_state[SCROLL] = {"offset": request["offset"], "end": request["end"] if select else None,
+                                    "nonce": request["nonce"]}
+        if select:  # a search hit: its words are selected, ready to code
+            st.session_state[SELECTION] = {"source_id": request["source_id"], "start": request["offset"],
+                                           "end": request["end"]}
+            st.session_state.pop(FOCUS, None)
+        else:
+            st.session_state[FOCUS] = {"source_id": request["source_id"], "offset": request["offset"],
+                                       "kind": None, "id": None}
+if st.session_state.get(SOURCE_KEY) not in sources:
+    st.session_state[SOURCE_KEY] = next(iter(sources))
+
+pick_col, coder_col, toggle_col, undo_col, redo_col = st.columns([4, 3, 1.6, 1.2, 1.2],
+                                                                vertical_alignment="bottom")
+source_id = pick_col.selectbox("Source", list(sources), key=SOURCE_KEY, format_func=lambda i: (
+    f"{sources[i].name} ({sources[i].kind}, {sources[i].words:,} words)"))
+coders_shown = coder_col.multiselect("Codings by", store.coders(), key="code.coders", placeholder="every coder")
+show_suggestions = toggle_col.toggle("Suggestions", value=True, key="code.show_suggestions")
+can_undo, can_redo = ui_history.next_steps(store, actor) if actor else (None, None)
+undo_col.button("Undo", key="code.undo", icon=":material/undo:", disabled=not can_undo,
+                help=f"Undo: {can_undo}" if can_undo else "Nothing to undo", on_click=step_history, args=("undo",))
+redo_col.button("Redo", key="code.redo", icon=":material/redo:", disabled=not can_redo,
+                help=f"Redo: {can_redo}" if can_redo else "Nothing to redo", on_click=step_history, args=("redo",))
+
+notice = st.empty()  # always drawn, so a message never moves (and remounts) the document below it
+if MESSAGE in st.session_state:  # good news as a toast, problems in place
+    kind, text = st.session_state.pop(MESSAGE)
+    if kind in ("success", "info"):
+        st.toast(md(text), icon=":material/check:" if kind == "success" else ":material/info:")
+    else:
+        getattr(notice, kind)(md(text))
+elif not actor:
+    notice.warning("Say who is coding on the Start page before coding.")
+
+view = dv.load_view(store, source_id, coders=coders_shown or None, show_suggestions=show_suggestions)
+html = dv.render_html(view)
+scroll = st.session_state.get(SCROLL)
+text_col, side_col = st.columns([7, 3])
+with text_col:
+    st.caption("Select words with the mouse to code them. Click a highlighted passage or a note in the margin "
+               "for its details; ✓ and ✗ accept or reject a suggestion.")
+    document(html, dv.view_version(html), key=DOC_KEY, source_id=source_id, focus=scroll,
+             on_selection=on_selection, on_clicked=on_clicked, on_decide=on_decide)
+
+codes = [c for c in store.codes() if c.codable]
+lookup = dv.code_lookup(store.codes())
+with side_col:
+    selection = st.session_state.get(SELECTION)
+    if selection and selection["source_id"] == source_id:
+        start, end = dv.snap_to_words(view.text, selection["start"], selection["end"])
+        with st.container(border=True):
+            st.markdown("**Code the selected words**")
+            if start >= end:
+                st.caption("The selection holds only white space.")
+            else:
+                st.session_state[SELECTION].update(start=start, end=end)
+                quote(view.text[start:end], limit=300, note=f"characters {start}–{end}")
+                # A form: choosing codes costs no rerun, Apply is one. Apply sits above the list, which grows
+                # as codes are chosen: a button that moves under the mouse between press and release loses the click.
+                with st.form("code.apply_form", border=False):
+                    apply_col, clear_col = st.columns(2)
+                    apply_col.form_submit_button("Apply", type="primary", key="code.apply", disabled=not actor,
+                                                 on_click=apply_chosen, width="stretch")
+                    clear_col.form_submit_button("Clear", key="code.clear", width="stretch",
+                                                 on_click=lambda: st.session_state.pop(SELECTION, None))
+                    st.multiselect("Codes to apply", [c.id for c in codes], key="code.apply_codes",
+                                   format_func=lambda i: label_of(lookup, i), placeholder="Choose codes",
+                                   filter_mode="contains", select_all=False)  # never all 27 codes by one slip
+                recent = [c for c in st.session_state.get(RECENT, []) if c in lookup]
+                if recent:
+                    st.caption("Recently used: one click applies")
+                    for code_id in recent:
+                        st.button(f"+ {md(lookup[code_id][0])}", key=f"code.quick.{code_id}",
+                                  on_click=apply_codes, args=([code_id],), disabled=not actor)
+
+    spot = st.session_state.get(FOCUS)
+    if spot and spot["source_id"] == source_id:
+        here = view.marks_at(spot["offset"]) or [m for m in view.marks if m.kind == spot["kind"]
+                                                  and m.id == spot["id"]]
+        with st.container(border=True):
+            st.markdown("**At this place**")
+            if not here:
+                st.caption("Nothing is coded here yet: select words to code them.")
+            for mark in here:
+                st.html(swatch(mark.color, mark.path))
+                quote(view.text[mark.start:mark.end], limit=200)
+                if mark.kind == "coding":
+                    st.caption(md(f"{mark.coder} · {mark.origin}"
+                                  + (f" · score {mark.score:.2f}" if mark.score is not None else "")))
+                    st.text_area("Memo", value=mark.memo, key=f"code.memo.{mark.id}", height=70)
+                    memo_col, remove_col = st.columns(2)
+                    memo_col.button("Save memo", key=f"code.save_memo.{mark.id}", on_click=save_memo,
+                                    args=(mark.id,))
+                    remove_col.button("Remove", key=f"code.remove.{mark.id}", on_click=remove_coding,
+                                      args=(mark.id,), icon=":material/delete:")
+                else:
+                    st.caption(md(f"suggested by {mark.coder} · score {mark.score:.2f} · {mark.reason}"))
+                    yes_col, no_col = st.columns(2)
+                    yes_col.button("Accept", key=f"code.f_accept.{mark.id}", on_click=decide,
+                                   args=("accept", mark.id), type="primary")
+                    no_col.button("Reject", key=f"code.f_reject.{mark.id}", on_click=decide, args=("reject", mark.id))
+
+    if not (selection and selection["source_id"] == source_id) and not (spot and spot["source_id"] == source_id):
+        st.caption("Select words in the text to code them; click a highlighted passage or a margin note to see "
+                   "its codes, memo and suggestions here.")
+    marks = view.marks
+    n_codings = sum(m.kind == "coding" for m in marks)
+    with st.expander(f"All {n_codings} codings and {len(marks) - n_codings} suggestions, in text order"):
+        pages = max(1, -(-len(marks) // PAGE_SIZE))
+        page = min(st.session_state.get(PAGE, 0), pages - 1)
+        for mark in marks[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]:
+            label = swatch(mark.color, mark.code)
+            if mark.kind == "suggestion":
+                label += f' <small style="opacity:0.7">suggested · {mark.score:.2f}</small>'
+            else:
+                label += f' <small style="opacity:0.7">{esc(mark.coder)}</small>'
+            st.html(label)
+            quote(view.text[mark.start:mark.end], limit=120,
+                  note=mark.reason if mark.kind == "suggestion" else mark.memo)
+            buttons = st.columns(3)
+            buttons[0].button("Show", key=f"code.show.{mark.kind}.{mark.id}", on_click=focus,
+                              args=(mark.start, mark.kind, mark.id))
+            if mark.kind == "suggestion":
+                buttons[1].button("Accept", key=f"code.accept.{mark.id}", on_click=decide, args=("accept", mark.id))
+                buttons[2].button("Reject", key=f"code.reject.{mark.id}", on_click=decide, args=("reject", mark.id))
+        if pages > 1:
+            prev_col, where_col, next_col = st.columns([1, 2, 1], vertical_alignment="center")
+            prev_col.button("◀", key="code.prev", disabled=page == 0, on_click=set_page, args=(page - 1,))
+            where_col.caption(f"page {page + 1} of {pages}")
+            next_col.button("▶", key="code.next", disabled=page >= pages - 1, on_click=set_page, args=(page + 1,))

@@ -1,0 +1,61 @@
+"""Reliability: agreement between coders (or a suggester and a coder) per code, and their disagreements."""
+import streamlit as st
+
+from workbench.analysis import icr
+from workbench.errors import WorkbenchError
+from workbench.ui import session
+from workbench.ui.text import md
+
+store = session.require_project()
+st.title("Inter-coder reliability")
+st.caption("Per code, each unit (a segment, a sentence or a character) counts as coded or not by each coder; "
+           "only sources a coder coded count for them. Kappa compares the first two coders.")
+
+available = icr.available_coders(store)
+people = store.coders()
+coders = st.multiselect("Coders", available, default=people[:2], key="reliability.coders",
+                        help="People who coded, or suggester:NAME for a suggester's pending and accepted proposals.")
+unit_col, uncoded_col, manual_col = st.columns(3)
+unit = unit_col.radio("Unit", icr.UNITS, key="reliability.unit", horizontal=True)
+ignore_uncoded = uncoded_col.checkbox("Leave out units nobody coded", key="reliability.ignore")
+manual_only = manual_col.checkbox("People's manual codings only", key="reliability.manual",
+                                  help="Leave out codings accepted from suggestions, e.g. when comparing a suggester.")
+if len(coders) < 2:
+    st.info("Choose at least two coders to compare.")
+    st.stop()
+try:
+    result = icr.coder_reliability(store, coders, unit, ignore_uncoded=ignore_uncoded,
+                                   origins=["manual", "import"] if manual_only else None)
+except WorkbenchError as exc:
+    st.error(md(str(exc)))
+    st.stop()
+
+overall = result.overall
+agree_col, kappa_col, alpha_col, units_col = st.columns(4)
+agree_col.metric("% agreement", f"{100 * overall.percent_agreement:.1f}%")
+kappa_col.metric("Cohen's kappa", "–" if overall.cohen_kappa is None else f"{overall.cohen_kappa:.3f}")
+alpha_col.metric("Krippendorff's alpha", f"{overall.krippendorff_alpha:.3f}")
+units_col.metric(f"code × {unit} decisions", f"{overall.n_units:,}",
+                 help="Every code counts each unit once: codes × units of the shared sources (pooled figures).")
+st.caption(f"{result.shared_sources} sources coded by at least two of them · sources per coder: "
+           + md(", ".join(f"{c} {n}" for c, n in result.sources_per_coder.items())))
+if result.note:
+    st.warning(result.note)
+
+st.dataframe(result.per_code_frame(), hide_index=True, width="stretch",
+             column_config={"% agreement": st.column_config.NumberColumn(format="%.1f"),
+                            "kappa": st.column_config.NumberColumn(format="%.3f"),
+                            "alpha": st.column_config.NumberColumn(format="%.3f")})
+
+codes = sorted({d.code for d in result.report.all_disagreements})
+st.markdown(f"**Disagreements** ({len(result.report.all_disagreements)})")
+chosen = st.selectbox("Code", [None, *codes], key="reliability.code",
+                      format_func=lambda c: "every code" if c is None else c)
+rows = result.disagreements(chosen, limit=300)
+st.dataframe([{"code": r.code, "source": r.source_name, "coded by": ", ".join(r.coded_by),
+               "not coded by": ", ".join(r.not_coded_by), "their words": r.coded_words, "unit text": r.text}
+              for r in rows], hide_index=True, width="stretch",
+             column_config={"their words": st.column_config.TextColumn(width="large"),
+                            "unit text": st.column_config.TextColumn(width="large")})
+if len(result.report.disagreements(chosen)) > len(rows):
+    st.caption("The first 300 are shown.")
