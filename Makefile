@@ -31,6 +31,7 @@ test: setup system-deps
 	$(PY) -m pytest -q -p no:cacheprovider
 
 bench: setup
+	$(PY) bench/cli_start.py
 	$(PY) bench/ingest.py --quick
 	$(PY) bench/suggest.py --quick
 	$(PY) bench/suggest_project.py --sentences 20000

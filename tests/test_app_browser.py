@@ -101,24 +101,30 @@ def serve(project: Path, tmp_path: Path):
     port = free_port()
     env = {**os.environ, "WORKBENCH_PROJECT": str(project), "WORKBENCH_USER": "zoe",
            "WORKBENCH_RECENT_FILE": str(tmp_path / "recent.json")}
-    log = (tmp_path / "server.log").open("w")
-    process = subprocess.Popen(
+    yield from run_server(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+         "--server.fileWatcherType", "none"], port, cwd=ROOT, env=env, log_path=tmp_path / "server.log")
+
+
+def run_server(command: list[str], port: int, *, cwd: Path, env: dict[str, str], log_path: Path,
+               timeout: float = 60):
+    """Start a Streamlit server with ``command``, yield its URL once it answers, stop it when closed."""
+    log = log_path.open("w")
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
 
     def healthy() -> bool:
         """the server to answer"""
         if process.poll() is not None:
-            raise AssertionError("streamlit exited: " + (tmp_path / "server.log").read_text())
+            raise AssertionError("the server exited: " + log_path.read_text())
         try:
             return urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).status == 200
         except OSError:
             return False
 
     try:
-        wait_until(healthy, timeout=60)
+        wait_until(healthy, timeout=timeout)
         yield url
     finally:
         process.terminate()

@@ -13,13 +13,13 @@ import shutil
 import site
 import subprocess
 import sys
-import urllib.request
 import zipfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from test_app_browser import CHROMIUM, CHROMIUM_ARGS, free_port, wait_until
+from test_app_browser import CHROMIUM, CHROMIUM_ARGS, free_port, run_server
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -92,22 +92,9 @@ def test_demo_suggest_and_app_from_the_installed_wheel(venv: Path, tmp_path: Pat
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     env["WORKBENCH_RECENT_FILE"] = str(tmp_path / "recent.json")
-    log = (tmp_path / "app.log").open("w")
-    server = subprocess.Popen([str(venv / "bin" / "workbench"), "app", "--project", str(project), "--port", str(port),
-                               "--as", "wheel"], cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-
-    def healthy() -> bool:
-        """the installed app to answer"""
-        if server.poll() is not None:
-            raise AssertionError("workbench app exited: " + (tmp_path / "app.log").read_text())
-        try:
-            return urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).status == 200
-        except OSError:
-            return False
-
-    try:
-        wait_until(healthy, timeout=90)
+    command = [str(venv / "bin" / "workbench"), "app", "--project", str(project), "--port", str(port), "--as", "wheel"]
+    with contextmanager(run_server)(command, port, cwd=tmp_path, env=env, log_path=tmp_path / "app.log",
+                                    timeout=90) as url:
         with sync_api.sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             page = browser.new_page()
@@ -115,10 +102,3 @@ def test_demo_suggest_and_app_from_the_installed_wheel(venv: Path, tmp_path: Pat
             page.get_by_text("Stronger Together").first.wait_for(timeout=60_000)
             assert "Traceback" not in page.content()
             browser.close()
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
