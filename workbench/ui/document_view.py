@@ -96,6 +96,7 @@ class Mark:
     origin: str = "manual"
     score: float | None = None
     reason: str = ""
+    provenance: str = ""  # for codings from accepted suggestions: "machine-suggested, accepted … by X"
 
 
 @dataclass
@@ -160,7 +161,8 @@ def to_marks(codings: Iterable[Coding], suggestions: Iterable[Suggestion],
     """Codings and suggestions as marks, in text order (longer first where they start together)."""
     unknown = ("?", "?", PALETTE[0])
     marks = [Mark("coding", c.id, c.start, c.end, c.code_id, *codes.get(c.code_id, unknown), coder=c.coder,
-                  memo=c.memo or "", origin=c.origin, score=c.score, reason=c.reason or "") for c in codings]
+                  memo=c.memo or "", origin=c.origin, score=c.score, reason=c.reason or "",
+                  provenance=c.provenance) for c in codings]
     marks += [Mark("suggestion", s.id, s.start, s.end, s.code_id, *codes.get(s.code_id, unknown),
                    coder=s.suggester, score=s.score, reason=s.reason or "") for s in suggestions]
     marks.sort(key=lambda m: (m.start, -m.end, m.kind, m.id))
