@@ -22,7 +22,8 @@ def _common(fn: Callable[..., Any]) -> Callable[..., Any]:
                      help="Only this code (path, name or id; a category brings its codes). Repeatable."),
         click.option("--site", "sites", multiple=True, metavar="SITE", help="Only this site. Repeatable."),
         click.option("--human-only/--include-accepted", default=False, show_default=True,
-                     help="Codings applied by hand only, or also machine suggestions a coder accepted."),
+                     help="Codings applied by hand only, or also machine suggestions a coder accepted "
+                          "(marked as machine-suggested, one by one or in bulk)."),
         click.option("--real-names", is_flag=True,
                      help="Show participants' real names (default: case IDs and pseudonyms)."),
     ]

@@ -46,7 +46,7 @@ def review_list(store: Store, codes: tuple[str, ...], min_score: float | None, s
         click.echo(f"{row.id:>4}  {row.score:.2f}  {row.code}  {row.source}  “{shorten(row.quote, QUOTE_WIDTH)}”")
     shown = f" ({limit} shown)" if limit and len(rows) > limit else ""
     click.echo(f"{len(rows)} pending suggestion{'s' if len(rows) != 1 else ''}{shown}; "
-               f"{store.suggestion_counts()['pending']} in the project.")
+               f"{store.suggestion_counts()['pending']:,} in the project.")
 
 
 @review.command("accept")
@@ -68,6 +68,7 @@ def review_accept(store: Store, ids: tuple[int, ...], min_score: float | None, c
     """
     from workbench.assist.review import accept, accept_in_bulk, plan_bulk_accept
     from workbench.errors import WorkbenchError
+    from workbench.store.suggestions import shorten
 
     if bool(ids) == (min_score is not None) or (codes and min_score is None):
         raise click.UsageError("give suggestion ids or --min-score (not both); --code and --yes go with --min-score")
@@ -84,7 +85,7 @@ def review_accept(store: Store, ids: tuple[int, ...], min_score: float | None, c
     plan = plan_bulk_accept(store, min_score, code_ids=_code_ids(store, codes))
     if plan.rows and not yes:
         for row in plan.rows[:10]:
-            click.echo(f"{row.id:>4}  {row.score:.2f}  {row.code}  “{row.quote[:60]}”")
+            click.echo(f"{row.id:>4}  {row.score:.2f}  {row.code}  {row.source}  “{shorten(row.quote, QUOTE_WIDTH)}”")
         if len(plan.rows) > 10:
             click.echo(f"      … and {len(plan.rows) - 10} more (`workbench review list` shows them all)")
         if not click.confirm(plan.question(), default=False):

@@ -418,9 +418,11 @@ def quote_block(document: DocumentObject, excerpt: Excerpt, content: ReportConte
         run = paragraph.add_run(line)
         if n < len(lines) - 1:
             run.add_break(WD_BREAK.LINE)
-    document.add_paragraph(attribution_line(excerpt), style=ATTRIBUTION_STYLE)
-    if excerpt.quote.provenance:  # a machine's coding is never passed off as a person's
+    attribution = document.add_paragraph(attribution_line(excerpt), style=ATTRIBUTION_STYLE)
+    if excerpt.quote.provenance:  # a machine's coding is never passed off as a person's: said right under it
+        attribution.paragraph_format.space_after = Pt(0)
         mark = document.add_paragraph(style=ATTRIBUTION_STYLE)
+        mark.paragraph_format.space_before = Pt(0)
         mark.add_run(excerpt.quote.provenance[0].upper() + excerpt.quote.provenance[1:] + ".").italic = True
     if content.options.include_memos and excerpt.quote.memo.strip():
         _memo(document, f"Coding memo ({excerpt.quote.coder})", content.names.text(excerpt.quote.memo))
