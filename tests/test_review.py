@@ -187,3 +187,18 @@ def test_cli_review_accept_needs_ids_or_a_score(project) -> None:
         assert "give suggestion ids or --min-score" in result.output
     missing = _run(store.path, "accept", "999")
     assert missing.exit_code == 1 and "no suggestion with id 999" in missing.output
+
+
+def test_conflicts_name_the_code_and_the_words(project) -> None:
+    store, source, codes = project
+    words = "The garden keeps me sane."
+    start = TEXT.index(words)
+    store.add_coding(source, start, start + len(words), codes["Wellbeing"], "zoe")
+    other = store.add_coding(source, start, start + 10, codes["Wellbeing"], "zoe")
+    with pytest.raises(Conflict) as error:
+        store.update_coding(other, "zoe", end=start + len(words))
+    assert str(error.value) == "zoe has already coded “The garden keeps me sane.” with 'Wellbeing'"
+    store.remove_coding(other, "tom")  # someone else removes zoe's last coding before she undoes it
+    with pytest.raises(Conflict) as error:
+        undo(store, "zoe")
+    assert str(error.value) == "the coding Wellbeing on “The garden” was removed by someone else in the meantime"

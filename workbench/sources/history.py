@@ -121,22 +121,24 @@ def _coding_fields(data: dict[str, Any]) -> dict[str, Any]:
     return {"memo": data["memo"], "start": data["start"], "end": data["end"], "code_id": data["code_id"]}
 
 
-def _remove_coding(store: Store, coding_id: int, actor: str) -> None:
+def _remove_coding(store: Store, coding_id: int, actor: str, record: dict[str, Any] | None = None) -> None:
+    """Remove a coding; Conflict, naming the code and words (from ``record``), if someone else already did."""
     try:
         store.remove_coding(coding_id, actor)
     except NotFound as exc:
-        raise Conflict(f"coding {coding_id} was removed by someone else in the meantime") from exc
+        what = f"the coding {_words(store, record)}" if record else "that coding"
+        raise Conflict(f"{what} was removed by someone else in the meantime") from exc
 
 
 def _undo_accept(store: Store, event: Event, actor: str) -> None:
     coding_id = store.get_suggestion(event.target_id).coding_id  # a redo may have made a new coding
     if coding_id is not None:
-        _remove_coding(store, coding_id, actor)
+        _remove_coding(store, coding_id, actor, event.payload.get("suggestion"))
     store.reopen_suggestion(event.target_id, actor)
 
 
 def _undo_coding_add(store: Store, event: Event, actor: str) -> None:
-    _remove_coding(store, event.payload["coding"]["id"], actor)
+    _remove_coding(store, event.payload["coding"]["id"], actor, event.payload["coding"])
     store.restore_suggestions(event.payload.get("resolved_suggestions", []), actor)
 
 
@@ -197,7 +199,7 @@ _INVERSE: dict[str, Inverse] = {
 
 _FORWARD: dict[str, Inverse] = {
     "coding.add": lambda s, e, a: s.restore_coding(e.payload["coding"], a),
-    "coding.remove": lambda s, e, a: _remove_coding(s, e.payload["coding"]["id"], a),
+    "coding.remove": lambda s, e, a: _remove_coding(s, e.payload["coding"]["id"], a, e.payload["coding"]),
     "coding.update": lambda s, e, a: s.update_coding(e.target_id, a, **_coding_fields(e.payload["after"])),
     "suggestion.accept": _redo_accept,
     "suggestion.accept_bulk": lambda s, e, a: s.accept_suggestions_in_bulk(e.payload["suggestion_ids"], a,

@@ -8,6 +8,7 @@ from dataclasses import asdict
 from workbench.errors import Conflict, InvalidSpan, NotFound
 from workbench.model import Coding, Memo
 from workbench.store.db import Database, new_uid, now
+from workbench.store.suggestions import shorten
 
 _CODING_COLUMNS = tuple(Coding.__dataclass_fields__)
 
@@ -110,7 +111,12 @@ class CodingStore:
                              (before.memo if memo is None else memo, new_start, new_end,
                               before.code_id if code_id is None else code_id, coding_id))
             except sqlite3.IntegrityError as exc:  # the UNIQUE (span, code, coder) constraint
-                raise Conflict(f"coding {coding_id}: that span already has that code by {before.coder}") from exc
+                row = db.query("SELECT c.name, substr(s.text, ? + 1, ?) AS words FROM codes c, sources s "
+                               "WHERE c.id = ? AND s.id = ?", (new_start, new_end - new_start,
+                                                               before.code_id if code_id is None else code_id,
+                                                               before.source_id))[0]
+                raise Conflict(f"{before.coder} has already coded “{shorten(row['words'])}” with "
+                               f"{row['name']!r}") from exc
             after = self.get_coding(coding_id)
             db.log(actor, "coding.update", "coding", coding_id, {"before": asdict(before), "after": asdict(after)})
             return after
