@@ -302,6 +302,14 @@ def test_machine_quotes_are_marked_and_the_method_gives_true_counts(project: Sto
     assert "Of the 12 quotes in this report, 4 come from accepted suggestions (2 accepted in bulk); each is " \
            "marked under the quote." in text
     assert "every coding was made by a researcher" not in text
+    summary = build_report(project, tmp_path / "again.docx", ReportOptions(max_quotes_per_code=None))
+    assert (summary.machine_quotes, summary.bulk_quotes) == (4, 2)
+    from click.testing import CliRunner
+    from workbench.cli import cli
+    result = CliRunner().invoke(cli, ["export", "report", "--out", str(tmp_path / "cli.docx"), "--max-quotes", "0",
+                                      "--project", str(project.path)])
+    assert "4 of the 12 quotes come from accepted suggestions (2 accepted in bulk); each is marked as " \
+           "machine-suggested." in result.output
 
 
 def test_passages_coded_by_hand_and_by_a_suggestion_show_the_hand_coding(project: Store) -> None:

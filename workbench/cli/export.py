@@ -73,6 +73,11 @@ def export_report_command(store: Store, out: Path, themes: tuple[str, ...], code
     summary = build_report(store, out, options)
     click.echo(f"Wrote {summary.path}: {len(summary.themes)} themes, {summary.codes} codes, {summary.quotes} quotes "
                f"(from {summary.passages} coded passages), sites: {', '.join(summary.sites) or 'none recorded'}.")
+    if summary.machine_quotes:
+        click.echo(f"{summary.machine_quotes} of the {summary.quotes} quotes "
+                   f"{'comes' if summary.machine_quotes == 1 else 'come'} from accepted suggestions"
+                   + (f" ({summary.bulk_quotes} accepted in bulk)" if summary.bulk_quotes else "")
+                   + "; each is marked as machine-suggested.")
     click.echo("Participants are shown by real name." if real_names else
                "Participants are pseudonymised (case IDs and pseudonyms).")
 
