@@ -41,6 +41,11 @@ def accept_adjusted(row) -> None:
         st.session_state[MESSAGE] = ("error", str(exc))
 
 
+def ask_bulk(min_score: float, ids: list[int]) -> None:
+    """The bulk accept button was pressed: ask before accepting (the question names what would happen)."""
+    st.session_state[CONFIRM] = (min_score, ids)
+
+
 def accept_all(plan) -> None:
     """Accept the previewed suggestions in bulk, once the person has said yes (one Undo takes them back)."""
     st.session_state.pop(CONFIRM, None)
@@ -132,8 +137,7 @@ with st.expander("Accept all above a score", expanded=CONFIRM in st.session_stat
                "the spreadsheets and the Code page.")
     if st.session_state.get(CONFIRM) != (plan.min_score, [r.id for r in batch]):
         st.button(f"Accept these {len(batch)} suggestions…", type="primary", disabled=not batch,
-                  key="suggestions.bulk", on_click=lambda: st.session_state.update(
-                      {CONFIRM: (plan.min_score, [r.id for r in batch])}))
+                  key="suggestions.bulk", on_click=ask_bulk, args=(plan.min_score, [r.id for r in batch]))
     else:
         st.warning(md(plan.question()))
         yes_col, no_col = st.columns(2)
