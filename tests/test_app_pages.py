@@ -321,6 +321,21 @@ def test_code_page_accepts_and_rejects_suggestions_from_the_margin(project: Path
     assert store.get_suggestion(other.id).status == "rejected"
 
 
+def test_coding_a_suggestions_words_by_hand_resolves_it(project: Path) -> None:
+    store = store_of(project)
+    maureen = store.source_by_name("NG-R01_maureen.txt")
+    [pending] = store.suggestions(source_id=maureen.id)
+    at, store, _ = open_source(project, maureen.name, {"code.selection": {"source_id": maureen.id,
+                                                                          "start": pending.start, "end": pending.end}})
+    assert 'data-k="g"' in component_html(at)
+    at.multiselect(key="code.apply_codes").set_value([pending.code_id])
+    at.button(key="code.apply").click().run()
+    assert not at.exception and not at.error
+    assert store.suggestions(source_id=maureen.id) == [] and 'data-k="g"' not in component_html(at)
+    assert at.button(key="code.undo").proto.help == "Undo: add coding Poverty and cost of living on “The pantry " \
+                                                    "is a lifeline”"
+
+
 def test_code_page_filters_codings_by_coder(project: Path) -> None:
     store = store_of(project)
     source = store.source_by_name("NG-V03_fatima_diary.md")
@@ -355,6 +370,8 @@ def test_suggestions_accept_reject_and_filter(project: Path) -> None:
     at.button(key=f"suggestions.accept.{best.id}").click().run()
     [coding] = store.codings(coders=["zoe"])
     assert coding.origin == "suggestion" and coding.accepted_by == "zoe" and coding.reason == best.reason
+    assert [m.value.replace("\\", "") for m in at.success] == [
+        "Accepted: Poverty and cost of living on “The pantry is a lifeline”"]  # words, not an id
     at.selectbox(key="suggestions.site").set_value("Northgate").run()
     assert any("No pending suggestions" in i.value for i in at.info)
     at.selectbox(key="suggestions.site").set_value("Seacombe").run()
@@ -415,8 +432,24 @@ def test_suggestions_bulk_accept_shows_a_preview_then_accepts_it(project: Path) 
     assert list(preview["code"]) == ["System conditions/Wider determinants/Poverty and cost of living"]
     assert store.codings(coders=["zoe"]) == []  # nothing happens before the confirm button
     at.button(key="suggestions.bulk").click().run()
+    assert store.codings(coders=["zoe"]) == []  # the button asks first
+    assert any("Accept 1 suggestion scoring 0.90 or more (Poverty and cost of living 1) without reading them one by "
+               "one?" in w.value.replace("\\", "") for w in at.warning)
+    at.button(key="suggestions.bulk_confirm").click().run()
     assert [c.origin for c in store.codings(coders=["zoe"])] == ["suggestion"]
     assert store.suggestion_counts()["pending"] == 1
+    assert [(c.accept_mode, c.accept_min_score) for c in store.codings(coders=["zoe"])] == [("bulk", 0.9)]
+    assert any("Accepted in bulk: 1 suggestion scoring 0.90 or more" in m.value.replace("\\", "")
+               for m in at.success)
+    at = open_page(project, "code", state={"code.open": {"source_id": store.codings()[0].source_id,
+                                                          "offset": store.codings()[0].start, "end": None,
+                                                          "nonce": "bulk"}})
+    assert "machine-suggested, accepted in bulk (score ≥ 0.90) by zoe" in html_blocks(at) + " ".join(
+        c.value.replace("\\", "") for c in at.caption)
+    assert at.button(key="code.undo").proto.help == "Undo: accept in bulk 1 suggestion scoring 0.90 or more " \
+                                                    "(Poverty and cost of living 1)"
+    at.button(key="code.undo").click().run()
+    assert store.codings(coders=["zoe"]) == [] and store.suggestion_counts()["pending"] == 2
 
 
 # -- Codebook -------------------------------------------------------------------------------------------

@@ -101,7 +101,7 @@ def small_project(path: Path) -> Store:
                "amira")
     code_words(store, jean, "My sister lives two doors up and we look out for each other.", "Bonding ties", "amira")
     code_words(store, jean, "Tariq at the shop will drop a loaf round if I ring him", "Bonding ties", "tom",
-               origin="suggestion", suggester="lexical", accepted_by="tom")
+               origin="suggestion", suggester="lexical", accepted_by="tom", accept_mode="one")
     code_words(store, survey, "I know my neighbours' names", "Bonding ties", "amira")
     code_words(store, survey, "the bus is worse than ever", "Transport", "amira")
     return store
@@ -262,6 +262,66 @@ def test_human_only_leaves_out_accepted_suggestions(project: Store, tmp_path: Pa
     assert "1 coding is a machine suggestion that a researcher reviewed and accepted" in text
     assert "uses the codings applied by hand only" in text
     assert "Scope — human coding only" in text
+
+
+def _bulk_accept(store: Store, words: list[tuple[str, str, str]], actor: str = "zoe") -> None:
+    """Suggest ``code`` on ``words`` of a source, then accept them in bulk at 0.90 through the core."""
+    from workbench.assist.review import accept_in_bulk, plan_bulk_accept
+    from workbench.store import NewSuggestion
+
+    proposals = []
+    for source_name, text, code in words:
+        source = store.source_by_name(source_name)
+        start = source.text.index(text)
+        proposals.append(NewSuggestion(source.id, start, start + len(text), store.find_code(code).id, 0.93,
+                                       "close in meaning", "ensemble.v1"))
+    store.replace_suggestions(proposals, "engine")
+    accept_in_bulk(store, plan_bulk_accept(store, 0.9), actor, confirmed=True)
+
+
+def test_machine_quotes_are_marked_and_the_method_gives_true_counts(project: Store, tmp_path: Path) -> None:
+    _bulk_accept(project, [("AV-R01_jean.txt", "the older ones without one are stuck in their houses", "Transport"),
+                           ("community-survey.csv", "The garden has brought people together", "Bonding ties")])
+    project.add_coding(project.source_by_name("AV-R01_jean.txt").id, 0, 20, project.find_code("Transport").id,
+                       "amira", origin="suggestion", accepted_by="amira")  # accepted before modes were recorded
+    path = tmp_path / "report.docx"
+    build_report(project, path, ReportOptions(max_quotes_per_code=None, pseudonymise=False))
+    document = docx.Document(str(path))
+    paragraphs = [p.text for p in document.paragraphs]
+    text = "\n".join(paragraphs)
+    stuck = next(n for n, p in enumerate(paragraphs) if "the older ones without one are stuck" in p)
+    assert paragraphs[stuck + 2] == "Machine-suggested, accepted in bulk (score ≥ 0.90) by zoe."
+    tariq = next(n for n, p in enumerate(paragraphs) if p.startswith("Tariq at the shop"))
+    assert paragraphs[tariq + 2] == "Machine-suggested, accepted by tom."
+    hand = next(n for n, p in enumerate(paragraphs) if p.startswith("We lost the bus"))
+    assert not paragraphs[hand + 2].startswith("Machine-suggested")
+    assert ("10 codings were applied by hand. 1 coding is a machine suggestion that a researcher reviewed and "
+            "accepted one by one. 2 codings are machine suggestions accepted in bulk, without being read one by "
+            "one (every pending suggestion scoring 0.90 or more, accepted by zoe). 1 coding is a machine "
+            "suggestion accepted before the workbench recorded whether it was read one by one.") in text
+    assert "Of the 12 quotes in this report, 4 come from accepted suggestions (2 accepted in bulk); each is " \
+           "marked under the quote." in text
+    assert "every coding was made by a researcher" not in text
+    summary = build_report(project, tmp_path / "again.docx", ReportOptions(max_quotes_per_code=None))
+    assert (summary.machine_quotes, summary.bulk_quotes) == (4, 2)
+    from click.testing import CliRunner
+    from workbench.cli import cli
+    result = CliRunner().invoke(cli, ["export", "report", "--out", str(tmp_path / "cli.docx"), "--max-quotes", "0",
+                                      "--project", str(project.path)])
+    assert "4 of the 12 quotes come from accepted suggestions (2 accepted in bulk); each is marked as " \
+           "machine-suggested." in result.output
+
+
+def test_passages_coded_by_hand_and_by_a_suggestion_show_the_hand_coding(project: Store) -> None:
+    words = "My sister lives two doors up and we look out for each other."
+    [by_hand] = [c for c in project.codings(coders=["amira"]) if c.start == project.source_by_name(
+        "AV-R01_jean.txt").text.index(words)]
+    project.remove_coding(by_hand.id, "amira")
+    _bulk_accept(project, [("AV-R01_jean.txt", words, "Bonding ties")])  # zoe accepts it in bulk, then amira
+    code_words(project, by_hand.source_id, words, "Bonding ties", "amira")  # codes the same words by hand
+    content = gather_report(project, ReportOptions(max_quotes_per_code=None))
+    [shown] = [e for c in content.code_sections for e in c.shown if e.text == words]
+    assert shown.quote.origin == "manual" and shown.quote.provenance == ""
 
 
 def test_filters_by_site_theme_and_code(project: Store) -> None:

@@ -143,3 +143,19 @@ def test_presence_matrix_for_one_site(project: Store, tmp_path: Path) -> None:
     write_matrix(project, path, sites=["Ashby Vale"])
     frame = pd.read_csv(path, encoding="utf-8-sig")
     assert sorted(frame["case"]) == ["AV-R01", "S002"]
+
+
+def test_the_quote_sheet_says_which_codings_were_machine_suggested(project: Store, tmp_path: Path) -> None:
+    from test_report import _bulk_accept
+
+    _bulk_accept(project, [("AV-R01_jean.txt", "the older ones without one are stuck in their houses", "Transport")])
+    path = tmp_path / "quotes.xlsx"
+    write_quotes(project, path, pseudonymise=False)
+    header, rows = _rows(path)
+    assert header[header.index("origin") + 1] == "machine_suggested"
+    by_quote = {r["quote"]: r["machine_suggested"] for r in rows}
+    assert by_quote["the older ones without one are stuck in their houses"] == \
+        "machine-suggested, accepted in bulk (score ≥ 0.90) by zoe"
+    assert by_quote["Tariq at the shop will drop a loaf round if I ring him"] == \
+        "machine-suggested, accepted by tom"
+    assert by_quote["the bus is worse than ever"] is None  # coded by hand: empty

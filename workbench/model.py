@@ -118,6 +118,26 @@ class Coding:
     score: float | None = None
     reason: str | None = None
     accepted_by: str | None = None
+    accept_mode: str | None = None  # for accepted suggestions: "one" (one by one) | "bulk" | None (not recorded)
+    accept_min_score: float | None = None  # a bulk accept's lowest score
+
+    @property
+    def provenance(self) -> str:
+        """Where the coding came from, in words: "" for a person's own coding, else e.g.
+        "machine-suggested, accepted by zoe" or "machine-suggested, accepted in bulk (score ≥ 0.90) by zoe"."""
+        return provenance(self.origin, self.accepted_by or self.coder, self.accept_mode, self.accept_min_score)
+
+
+def provenance(origin: str, accepted_by: str | None, accept_mode: str | None, min_score: float | None) -> str:
+    """How a coding came to be, in words (empty for codings people made by hand or imported)."""
+    if origin != "suggestion":
+        return ""
+    if accept_mode == "bulk":
+        threshold = f" (score ≥ {min_score:.2f})" if min_score is not None else ""
+        return f"machine-suggested, accepted in bulk{threshold} by {accepted_by}"
+    if accept_mode == "one":
+        return f"machine-suggested, accepted by {accepted_by}"
+    return f"machine-suggested, accepted by {accepted_by} (one by one or in bulk: not recorded)"
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from workbench.model import provenance
 from workbench.store import CodingFact, Store
 
 
@@ -29,6 +30,8 @@ class Quote:
     entry_date: str | None = None
     case: str | None = None
     attributes: dict[str, str] = field(default_factory=dict)
+    provenance: str = ""  # "" for a person's coding, else "machine-suggested, accepted [in bulk (…)] by X"
+    accept_mode: str | None = None  # "one" | "bulk" | None for accepted suggestions
 
 
 @dataclass
@@ -89,7 +92,9 @@ def build_quotes(store: Store, facts: Sequence[CodingFact], context: Context | N
             code_name=context.code_names.get(f.code_id, "?"), code_path=context.code_paths.get(f.code_id, "?"),
             coder=f.coder, origin=f.origin, memo=f.memo, speaker=f.speaker, start_time=f.start_time,
             entry_date=f.entry_date, case=context.case_names.get(f.case_id) if f.case_id is not None else None,
-            attributes=context.attributes(f)))
+            attributes=context.attributes(f),
+            provenance=provenance(f.origin, f.accepted_by or f.coder, f.accept_mode, f.accept_min_score),
+            accept_mode=f.accept_mode))
     return quotes
 
 

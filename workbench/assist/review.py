@@ -1,10 +1,152 @@
-"""The order of the review queue: which pending suggestions a person should decide first."""
+"""Reviewing suggestions: the queue and its order, accepting (one by one, or in bulk after a confirmation),
+rejecting, and the messages that say what happened in words. The Suggestions page and `workbench review`
+both go through these functions."""
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from workbench.errors import WorkbenchError
+from workbench.store import Store
+from workbench.store.suggestions import shorten
+
+
+class ConfirmationNeeded(WorkbenchError):
+    """A bulk accept was asked for without the person confirming it (the message is the question to ask)."""
+
+
+@dataclass
+class QueueRow:
+    """A pending suggestion with what a reviewer needs to judge it."""
+
+    id: int
+    source_id: int
+    source: str
+    start: int
+    end: int
+    code_id: int
+    code: str  # the code's path in the tree
+    score: float
+    reason: str
+    quote: str
+    suggester: str
+
+
+def review_queue(store: Store, *, code_ids: Sequence[int] | None = None, source_id: int | None = None,
+                 attributes: dict[str, str] | None = None, min_score: float | None = None,
+                 limit: int | None = None, order: str = "score") -> list[QueueRow]:
+    """Pending suggestions across the project with their source, code path and words.
+
+    ``order``: "score" (best first) or "learn" (uncovered codes and uncertain suggestions first, codes taking
+    turns: the order in which decisions teach the engine fastest).
+    """
+    rows = store.suggestions(source_id=source_id, status="pending", code_ids=code_ids, min_score=min_score,
+                             attributes=attributes or None, limit=None if order == "learn" else limit)
+    if not rows:
+        return []
+    if order == "learn":
+        coded = Counter(row[1] for row in store.coding_rows())
+        rows = learning_order(rows, coded)[:limit]
+    paths = _code_paths(store)
+    names = {s.id: s.name for s in store.list_sources()}
+    texts: dict[int, str] = {}
+    result = []
+    for s in rows:
+        if s.source_id not in texts:
+            texts[s.source_id] = store.get_source(s.source_id).text
+        result.append(QueueRow(s.id, s.source_id, names.get(s.source_id, "?"), s.start, s.end, s.code_id,
+                               paths.get(s.code_id, "?"), s.score, s.reason or "",
+                               texts[s.source_id][s.start:s.end], s.suggester))
+    return result
+
+
+def _code_paths(store: Store) -> dict[int, str]:
+    paths: dict[int, str] = {}
+    for code in store.codes():  # parents come before their children
+        parent = paths.get(code.parent_id) if code.parent_id is not None else None
+        paths[code.id] = f"{parent}/{code.name}" if parent else code.name
+    return paths
+
+
+def accept(store: Store, suggestion_id: int, actor: str, *, start: int | None = None, end: int | None = None,
+           code_id: int | None = None) -> str:
+    """Accept one suggestion (a person read it), optionally with adjusted words or code; returns the message."""
+    label = store.suggestion_label(store.get_suggestion(suggestion_id))
+    coding = store.get_coding(store.accept_suggestion(suggestion_id, actor, start=start, end=end, code_id=code_id))
+    adjusted = start is not None or end is not None or code_id is not None
+    if adjusted:
+        words = store.get_source(coding.source_id).text[coding.start:coding.end]
+        return f"Accepted as adjusted: {store.get_code(coding.code_id).name} on “{shorten(words)}”"
+    return f"Accepted: {label}"
+
+
+def reject(store: Store, suggestion_id: int, actor: str) -> str:
+    """Reject one suggestion; returns the message."""
+    label = store.suggestion_label(store.get_suggestion(suggestion_id))
+    store.reject_suggestion(suggestion_id, actor)
+    return f"Rejected: {label} (it will not be suggested again)"
+
+
+def accept_suggestions(store: Store, ids: Sequence[int], actor: str) -> tuple[int, list[str]]:
+    """Accept several suggestions a person picked one by one; returns how many became codings and the problems
+    met on the others (in words)."""
+    accepted, problems = 0, []
+    with store.database.transaction():
+        for suggestion_id in ids:
+            try:
+                store.accept_suggestion(suggestion_id, actor)
+                accepted += 1
+            except WorkbenchError as exc:
+                problems.append(str(exc))
+    return accepted, problems
+
+
+@dataclass
+class BulkAccept:
+    """What a bulk accept would do: the pending suggestions scoring at least ``min_score`` (within filters)."""
+
+    rows: list[QueueRow]
+    min_score: float
+
+    def counts(self) -> str:
+        """``2 suggestions scoring 0.90 or more (Housing 2)``."""
+        return _counts(len(self.rows), self.min_score, Counter(r.code.rsplit("/", 1)[-1] for r in self.rows))
+
+    def question(self) -> str:
+        """The confirmation a person answers before the bulk accept."""
+        return (f"Accept {self.counts()} without reading them one by one? Each will be marked “accepted in bulk” "
+                "in reports and exports.")
+
+
+def _counts(n: int, min_score: float, codes: Counter) -> str:
+    listed = ", ".join(f"{name} {count}" for name, count in sorted(codes.items(), key=lambda kv: (-kv[1], kv[0])))
+    return (f"{n} suggestion{'s' if n != 1 else ''} scoring {min_score:.2f} or more"
+            + (f" ({listed})" if listed else ""))
+
+
+def plan_bulk_accept(store: Store, min_score: float, *, code_ids: Sequence[int] | None = None,
+                     source_id: int | None = None, attributes: dict[str, str] | None = None) -> BulkAccept:
+    """The pending suggestions a bulk accept at ``min_score`` would take (nothing is stored)."""
+    rows = review_queue(store, code_ids=code_ids, source_id=source_id, attributes=attributes, min_score=min_score)
+    return BulkAccept(rows, min_score)
+
+
+def accept_in_bulk(store: Store, plan: BulkAccept, actor: str, *, confirmed: bool = False) -> str:
+    """Accept every suggestion of the plan as one action (one undo step), each coding marked as accepted in
+    bulk; ConfirmationNeeded unless ``confirmed``. Returns the message."""
+    if not plan.rows:
+        raise WorkbenchError(f"no pending suggestions score {plan.min_score:.2f} or more here")
+    if not confirmed:
+        raise ConfirmationNeeded(plan.question())
+    _coding_ids, skipped = store.accept_suggestions_in_bulk([r.id for r in plan.rows], actor,
+                                                            min_score=plan.min_score)
+    taken = Counter(r.code.rsplit("/", 1)[-1] for r in plan.rows if r.id not in set(skipped))
+    message = f"Accepted in bulk: {_counts(sum(taken.values()), plan.min_score, taken)}."
+    if skipped:
+        message += (f" {len(skipped)} {'was' if len(skipped) == 1 else 'were'} decided by someone else "
+                    "meanwhile and left as they are.")
+    return message + " Undo takes them all back."
 
 
 def learning_order(suggestions: Sequence, codings_per_code: dict[int, int]) -> list:

@@ -22,7 +22,8 @@ def _common(fn: Callable[..., Any]) -> Callable[..., Any]:
                      help="Only this code (path, name or id; a category brings its codes). Repeatable."),
         click.option("--site", "sites", multiple=True, metavar="SITE", help="Only this site. Repeatable."),
         click.option("--human-only/--include-accepted", default=False, show_default=True,
-                     help="Codings applied by hand only, or also machine suggestions a coder accepted."),
+                     help="Codings applied by hand only, or also machine suggestions a coder accepted "
+                          "(marked as machine-suggested, one by one or in bulk)."),
         click.option("--real-names", is_flag=True,
                      help="Show participants' real names (default: case IDs and pseudonyms)."),
     ]
@@ -72,6 +73,11 @@ def export_report_command(store: Store, out: Path, themes: tuple[str, ...], code
     summary = build_report(store, out, options)
     click.echo(f"Wrote {summary.path}: {len(summary.themes)} themes, {summary.codes} codes, {summary.quotes} quotes "
                f"(from {summary.passages} coded passages), sites: {', '.join(summary.sites) or 'none recorded'}.")
+    if summary.machine_quotes:
+        click.echo(f"{summary.machine_quotes} of the {summary.quotes} quotes "
+                   f"{'comes' if summary.machine_quotes == 1 else 'come'} from accepted suggestions"
+                   + (f" ({summary.bulk_quotes} accepted in bulk)" if summary.bulk_quotes else "")
+                   + "; each is marked as machine-suggested.")
     click.echo("Participants are shown by real name." if real_names else
                "Participants are pseudonymised (case IDs and pseudonyms).")
 

@@ -6,6 +6,10 @@ pandas (``encoding="utf-8-sig"``), R (``readr``) and SPSS/Stata read the BOM-mar
 Cells that Excel would run as a formula (starting with ``=``, ``+`` or ``@``) get a leading
 apostrophe in CSV; in XLSX they are stored as text.
 
+The ``machine_suggested`` column says how a coding from an accepted suggestion was accepted
+("machine-suggested, accepted by zoe", or "… accepted in bulk (score ≥ 0.90) by zoe"); it is empty for
+codings people made by hand or imported.
+
 With pseudonyms on (the default) the speaker, case, source and memo columns and the quote text
 pass through the project's roster, so a quote that mentions a name differs from
 ``source.text[start:end]`` exactly there; ``start`` and ``end`` always point into the stored text.
@@ -29,7 +33,7 @@ from workbench.export.report.names import ReportNames, export_names
 from workbench.store import Store
 
 QUOTE_COLUMNS = ("code_path", "code", "quote", "source", "source_kind", "start", "end", "speaker", "time",
-                 "entry_date", "question", "case", "coder", "origin", "memo")
+                 "entry_date", "question", "case", "coder", "origin", "machine_suggested", "memo")
 LEADING_ATTRIBUTES = ("site", "role", "wave")
 WRAPPED = {"quote", "memo", "question"}
 FORMATS = (".xlsx", ".csv")
@@ -91,7 +95,7 @@ def quote_sheet(store: Store, *, codes: Sequence[str] = (), sites: Sequence[str]
         q = e.quote
         rows.append([q.code_path, q.code_name, e.text, e.source, q.source_kind, q.start, q.end,
                      names.who(q.speaker) if q.speaker else "", clock(q.start_time), q.entry_date or "",
-                     e.question or "", names.who(q.case) if q.case else "", q.coder, q.origin, names.text(q.memo),
+                     e.question or "", names.who(q.case) if q.case else "", q.coder, q.origin, q.provenance, names.text(q.memo),
                      *(q.attributes.get(k, "") for k in keys)])
     return Sheet("Quotes", header, rows)
 

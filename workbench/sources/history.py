@@ -13,8 +13,10 @@ from typing import Any
 from workbench.errors import Conflict, NotFound, WorkbenchError
 from workbench.model import Event
 from workbench.store import Store
+from workbench.store.suggestions import shorten
 
 UNDOABLE = frozenset({"coding.add", "coding.remove", "coding.update", "suggestion.accept", "suggestion.reject",
+                      "suggestion.accept_bulk",
                       "code.add", "code.update", "code.rename", "code.move", "code.delete", "code.merge",
                       "memo.add", "memo.update"})
 
@@ -53,19 +55,40 @@ def _imported(event: Event) -> bool:
     return event.action == "coding.add" and (event.payload.get("coding") or {}).get("origin") == "import"
 
 
-def describe(event: Event) -> str:
-    """A short human description of an undoable event."""
+def describe(event: Event, store: Store | None = None) -> str:
+    """A short description of an undoable event in words (``accept Housing on “we rent a flat…”``); with no
+    store to read the code and words from, it names the coding or suggestion by id."""
     p = event.payload
+    if event.action == "suggestion.accept_bulk":
+        codes = ", ".join(f"{name} {n}" for name, n in p.get("codes", {}).items())
+        count = len(p.get("suggestion_ids", []))
+        return (f"accept in bulk {count} suggestion{'s' if count != 1 else ''} scoring {p['min_score']:.2f} "
+                f"or more" + (f" ({codes})" if codes else ""))
+    verb = event.action.split(".")[1]
     if event.action.startswith("coding."):
         coding = p.get("coding") or p.get("after") or {}
-        return f"{event.action.split('.')[1]} coding {coding.get('id', event.target_id)}"
+        if store is not None and coding.get("code_id") is not None:
+            return f"{verb} coding {_words(store, coding)}"
+        return f"{verb} coding {coding.get('id', event.target_id)}"
     if event.action.startswith("suggestion."):
-        return f"{event.action.split('.')[1]} suggestion {event.target_id}"
+        if store is not None and p.get("suggestion"):
+            return f"{verb} {_words(store, p['suggestion'])}"
+        return f"{verb} suggestion {event.target_id}"
     if event.action.startswith("code."):
         name = (p.get("code") or p.get("after") or p.get("merged") or {}).get("name") or \
             (p.get("codes") or [{}])[0].get("name", "")
         return f"{event.action.split('.')[1]} code {name!r}"
     return f"{event.action} {event.target_id}"
+
+
+def _words(store: Store, record: dict[str, Any]) -> str:
+    """``Housing on “we rent a flat…”`` for a coding or suggestion as an event recorded it."""
+    try:
+        name = store.get_code(record["code_id"]).name
+        words = store.get_source(record["source_id"]).text[record["start"]:record["end"]]
+    except NotFound:
+        return f"{record.get('id', '')}".strip()
+    return f"{name} on “{shorten(words)}”"
 
 
 def undo(store: Store, actor: str) -> str:
@@ -78,7 +101,7 @@ def undo(store: Store, actor: str) -> str:
         with store.database.logging_as(f"undo:{event.id}"):
             _INVERSE[event.action](store, event, actor)
         store.database.log(actor, "undo", event.target_type, event.target_id, {"event_id": event.id})
-    return describe(event)
+    return describe(event, store)
 
 
 def redo(store: Store, actor: str) -> str:
@@ -91,25 +114,47 @@ def redo(store: Store, actor: str) -> str:
         with store.database.logging_as(f"redo:{event.id}"):
             _FORWARD[event.action](store, event, actor)
         store.database.log(actor, "redo", event.target_type, event.target_id, {"event_id": event.id})
-    return describe(event)
+    return describe(event, store)
 
 
 def _coding_fields(data: dict[str, Any]) -> dict[str, Any]:
     return {"memo": data["memo"], "start": data["start"], "end": data["end"], "code_id": data["code_id"]}
 
 
-def _remove_coding(store: Store, coding_id: int, actor: str) -> None:
+def _remove_coding(store: Store, coding_id: int, actor: str, record: dict[str, Any] | None = None) -> None:
+    """Remove a coding; Conflict, naming the code and words (from ``record``), if someone else already did."""
     try:
         store.remove_coding(coding_id, actor)
     except NotFound as exc:
-        raise Conflict(f"coding {coding_id} was removed by someone else in the meantime") from exc
+        what = f"the coding {_words(store, record)}" if record else "that coding"
+        raise Conflict(f"{what} was removed by someone else in the meantime") from exc
 
 
 def _undo_accept(store: Store, event: Event, actor: str) -> None:
     coding_id = store.get_suggestion(event.target_id).coding_id  # a redo may have made a new coding
     if coding_id is not None:
-        _remove_coding(store, coding_id, actor)
+        _remove_coding(store, coding_id, actor, event.payload.get("suggestion"))
     store.reopen_suggestion(event.target_id, actor)
+
+
+def _undo_coding_add(store: Store, event: Event, actor: str) -> None:
+    _remove_coding(store, event.payload["coding"]["id"], actor, event.payload["coding"])
+    store.restore_suggestions(event.payload.get("resolved_suggestions", []), actor)
+
+
+def _undo_bulk_accept(store: Store, event: Event, actor: str) -> None:
+    """Take back every coding of a bulk accept and return its suggestions to the queue; a suggestion that
+    someone has since decided otherwise is left as it is."""
+    for suggestion_id in event.payload["suggestion_ids"]:
+        try:
+            suggestion = store.get_suggestion(suggestion_id)
+        except NotFound:
+            continue
+        if suggestion.status != "accepted":
+            continue
+        if suggestion.coding_id is not None:
+            _remove_coding(store, suggestion.coding_id, actor)
+        store.reopen_suggestion(suggestion_id, actor)
 
 
 def _undo_code_add(store: Store, event: Event, actor: str) -> None:
@@ -135,10 +180,11 @@ def _undo_code_delete(store: Store, event: Event, actor: str) -> None:
 Inverse = Callable[[Store, Event, str], None]
 
 _INVERSE: dict[str, Inverse] = {
-    "coding.add": lambda s, e, a: _remove_coding(s, e.payload["coding"]["id"], a),
+    "coding.add": _undo_coding_add,
     "coding.remove": lambda s, e, a: s.restore_coding(e.payload["coding"], a),
     "coding.update": lambda s, e, a: s.update_coding(e.target_id, a, **_coding_fields(e.payload["before"])),
     "suggestion.accept": _undo_accept,
+    "suggestion.accept_bulk": _undo_bulk_accept,
     "suggestion.reject": lambda s, e, a: s.reopen_suggestion(e.target_id, a),
     "code.add": _undo_code_add,
     "code.update": lambda s, e, a: s.update_code(e.target_id, a, **_code_changes(e.payload["before"])),
@@ -153,9 +199,11 @@ _INVERSE: dict[str, Inverse] = {
 
 _FORWARD: dict[str, Inverse] = {
     "coding.add": lambda s, e, a: s.restore_coding(e.payload["coding"], a),
-    "coding.remove": lambda s, e, a: _remove_coding(s, e.payload["coding"]["id"], a),
+    "coding.remove": lambda s, e, a: _remove_coding(s, e.payload["coding"]["id"], a, e.payload["coding"]),
     "coding.update": lambda s, e, a: s.update_coding(e.target_id, a, **_coding_fields(e.payload["after"])),
     "suggestion.accept": _redo_accept,
+    "suggestion.accept_bulk": lambda s, e, a: s.accept_suggestions_in_bulk(e.payload["suggestion_ids"], a,
+                                                                            min_score=e.payload["min_score"]),
     "suggestion.reject": lambda s, e, a: s.reject_suggestion(e.target_id, a),
     "code.add": lambda s, e, a: s.restore_code(e.payload["code"], a),
     "code.update": lambda s, e, a: s.update_code(e.target_id, a, **_code_changes(e.payload["after"])),

@@ -8,6 +8,7 @@ from dataclasses import asdict
 from workbench.errors import Conflict, InvalidSpan, NotFound
 from workbench.model import Coding, Memo
 from workbench.store.db import Database, new_uid, now
+from workbench.store.suggestions import shorten
 
 _CODING_COLUMNS = tuple(Coding.__dataclass_fields__)
 
@@ -33,8 +34,13 @@ class CodingStore:
     def add_coding(self, source_id: int, start: int, end: int, code_id: int, coder: str, *, memo: str = "",
                    origin: str = "manual", suggester: str | None = None, model: str | None = None,
                    score: float | None = None, reason: str | None = None, accepted_by: str | None = None,
+                   accept_mode: str | None = None, accept_min_score: float | None = None,
                    uid: str | None = None, created_at: str | None = None) -> int:
-        """Apply a code to ``[start, end)`` of a source for a coder; logged; returns the coding id."""
+        """Apply a code to ``[start, end)`` of a source for a coder; logged; returns the coding id.
+
+        A person's own coding (origin ``manual``) resolves the pending suggestions of the same code on
+        the same words: they leave the queue (and come back if the coding is undone).
+        """
         db = self.database
         with db.transaction() as conn:
             self.check_span(source_id, start, end)
@@ -48,13 +54,33 @@ class CodingStore:
                 raise Conflict(f"{coder} has already coded this span with {code[0]['name']!r}")
             cursor = conn.execute(
                 'INSERT INTO codings (uid, source_id, start, "end", code_id, coder, created_at, memo, origin, '
-                "suggester, model, score, reason, accepted_by) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "suggester, model, score, reason, accepted_by, accept_mode, accept_min_score) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (uid or new_uid(), source_id, start, end, code_id, coder, created_at or now(), memo, origin,
-                 suggester, model, score, reason, accepted_by))
+                 suggester, model, score, reason, accepted_by, accept_mode, accept_min_score))
             coding_id = int(cursor.lastrowid)
+            coding = self.get_coding(coding_id)
+            payload: dict = {"coding": asdict(coding)}
+            resolved = self.resolve_suggestions(coding)
+            if resolved:
+                payload["resolved_suggestions"] = resolved
             db.log(coder if origin != "suggestion" else (accepted_by or coder), "coding.add", "coding", coding_id,
-                   {"coding": asdict(self.get_coding(coding_id))})
+                   payload)
             return coding_id
+
+    def resolve_suggestions(self, coding: Coding) -> list[dict]:
+        """Take out of the queue the pending suggestions a person's own coding answers (same code, overlapping
+        words); returns them as they were, so an undo can put them back. Other origins resolve nothing."""
+        if coding.origin != "manual":
+            return []
+        db = self.database
+        rows = db.query("SELECT * FROM suggestions WHERE status = 'pending' AND source_id = ? AND code_id = ? "
+                        'AND start < ? AND "end" > ? ORDER BY id',
+                        (coding.source_id, coding.code_id, coding.end, coding.start))
+        if rows:
+            db.conn.execute(f"DELETE FROM suggestions WHERE id IN ({','.join('?' * len(rows))})",
+                            [r["id"] for r in rows])
+        return rows
 
     def get_coding(self, coding_id: int) -> Coding:
         """One coding by id."""
@@ -85,7 +111,12 @@ class CodingStore:
                              (before.memo if memo is None else memo, new_start, new_end,
                               before.code_id if code_id is None else code_id, coding_id))
             except sqlite3.IntegrityError as exc:  # the UNIQUE (span, code, coder) constraint
-                raise Conflict(f"coding {coding_id}: that span already has that code by {before.coder}") from exc
+                row = db.query("SELECT c.name, substr(s.text, ? + 1, ?) AS words FROM codes c, sources s "
+                               "WHERE c.id = ? AND s.id = ?", (new_start, new_end - new_start,
+                                                               before.code_id if code_id is None else code_id,
+                                                               before.source_id))[0]
+                raise Conflict(f"{before.coder} has already coded “{shorten(row['words'])}” with "
+                               f"{row['name']!r}") from exc
             after = self.get_coding(coding_id)
             db.log(actor, "coding.update", "coding", coding_id, {"before": asdict(before), "after": asdict(after)})
             return after

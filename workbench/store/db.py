@@ -140,7 +140,8 @@ class Database:
 
     @contextmanager
     def logging_as(self, via: str) -> Iterator[None]:
-        """Mark the events logged inside this block as done ``via`` an undo or redo (not new actions)."""
+        """Mark the events logged inside this block as done ``via`` an undo, a redo or a larger action (a bulk
+        accept): parts of one action, not actions of their own."""
         outer = getattr(self._local, "via", None)
         self._local.via = outer or via  # inside an undo or redo, everything stays marked as that
         try:

@@ -25,6 +25,9 @@ class CodingFact:
     start_time: float | None
     entry_date: str | None
     source_case_id: int | None
+    accepted_by: str | None = None  # for accepted suggestions: who accepted, how, at what lowest score
+    accept_mode: str | None = None
+    accept_min_score: float | None = None
 
     @property
     def case_id(self) -> int | None:
@@ -46,7 +49,8 @@ class FactStore:
                      origins: Sequence[str] | None = None) -> list[CodingFact]:
         """Codings (filtered) with the structural segment each one starts in."""
         sql = ('SELECT c.id, c.code_id, c.source_id, c.start, c."end", c.coder, c.origin, c.memo, g.id, g.case_id, '
-               "g.speaker, g.start_time, g.entry_date, s.case_id FROM codings c JOIN sources s ON s.id = c.source_id "
+               "g.speaker, g.start_time, g.entry_date, s.case_id, c.accepted_by, c.accept_mode, c.accept_min_score "
+               "FROM codings c JOIN sources s ON s.id = c.source_id "
                "LEFT JOIN segments g ON g.id = (SELECT x.id FROM segments x WHERE x.source_id = c.source_id "
                "AND x.kind != 'sentence' AND x.start <= c.start ORDER BY x.start DESC LIMIT 1) WHERE 1")
         params: list = []

@@ -242,3 +242,12 @@ def _themes(conn: sqlite3.Connection) -> None:
             case_id INTEGER REFERENCES cases(id) ON DELETE SET NULL
         )""",
     ])
+
+
+@migration(4, "how an accepted suggestion was accepted: one by one or in bulk")
+def _accept_mode(conn: sqlite3.Connection) -> None:
+    # NULL on a coding of origin 'suggestion' accepted before this migration: how is not known.
+    _run(conn, [
+        "ALTER TABLE codings ADD COLUMN accept_mode TEXT CHECK (accept_mode IN ('one', 'bulk'))",
+        "ALTER TABLE codings ADD COLUMN accept_min_score REAL",  # the bulk accept's lowest score
+    ])

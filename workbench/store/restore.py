@@ -8,7 +8,7 @@ from workbench.errors import Conflict
 from workbench.store.db import Database
 
 _CODING_COLUMNS = ("id", "uid", "source_id", "start", "end", "code_id", "coder", "created_at", "memo", "origin",
-                   "suggester", "model", "score", "reason", "accepted_by")
+                   "suggester", "model", "score", "reason", "accepted_by", "accept_mode", "accept_min_score")
 _CODE_COLUMNS = ("id", "uid", "name", "parent_id", "definition", "use_when", "dont_use_when", "examples",
                  "keywords", "color", "codable", "sort_order")
 
@@ -26,8 +26,12 @@ class RestoreStore:
                 raise Conflict(f"coding {coding['id']} is already there")
             self.check_span(coding["source_id"], coding["start"], coding["end"])  # type: ignore[attr-defined]
             conn.execute(f'INSERT INTO codings ({", ".join(chr(34) + c + chr(34) for c in _CODING_COLUMNS)}) '
-                         f"VALUES ({','.join('?' * len(_CODING_COLUMNS))})", [coding[c] for c in _CODING_COLUMNS])
-            db.log(actor, "coding.add", "coding", coding["id"], {"coding": coding})
+                         f"VALUES ({','.join('?' * len(_CODING_COLUMNS))})", [coding.get(c) for c in _CODING_COLUMNS])
+            payload: dict[str, Any] = {"coding": coding}
+            resolved = self.resolve_suggestions(self.get_coding(coding["id"]))  # type: ignore[attr-defined]
+            if resolved:
+                payload["resolved_suggestions"] = resolved
+            db.log(actor, "coding.add", "coding", coding["id"], payload)
             return int(coding["id"])
 
     def restore_code(self, code: dict[str, Any], actor: str) -> int:

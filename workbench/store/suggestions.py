@@ -10,6 +10,18 @@ from workbench.store.db import Database, now
 
 
 _COLUMNS = tuple(Suggestion.__dataclass_fields__)
+LABEL_LENGTH = 30  # characters of the suggested words a message quotes
+
+
+def shorten(text: str, limit: int = LABEL_LENGTH) -> str:
+    """Words on one line, cut at a word boundary to about ``limit`` characters with an ellipsis."""
+    words = " ".join(text.split())
+    if len(words) <= limit:
+        return words
+    cut = words[:limit + 1].rsplit(" ", 1)[0] if " " in words[:limit + 1] else words[:limit]
+    return cut.rstrip(" ,;:.") + "…"
+
+
 class SuggestionStore:
     """Storing suggestions and deciding on them."""
 
@@ -81,33 +93,88 @@ class SuggestionStore:
             raise NotFound(f"no suggestion with id {suggestion_id}")
         return Suggestion(**rows[0])
 
+    def suggestion_label(self, suggestion: Suggestion) -> str:
+        """A suggestion in words for messages: ``Housing on “we rent a flat above the chip…”``."""
+        row = self.database.query("SELECT c.name, substr(s.text, ? + 1, ?) AS words FROM codes c, sources s "
+                                  "WHERE c.id = ? AND s.id = ?", (suggestion.start, suggestion.end - suggestion.start,
+                                                                  suggestion.code_id, suggestion.source_id))
+        if not row:
+            return f"suggestion {suggestion.id}"
+        return f"{row[0]['name']} on “{shorten(row[0]['words'])}”"
+
+    def _pending(self, suggestion_id: int) -> Suggestion:
+        s = self.get_suggestion(suggestion_id)
+        if s.status != "pending":
+            raise Conflict(f"{self.suggestion_label(s)} was already {s.status} by {s.decided_by}")
+        return s
+
     def accept_suggestion(self, suggestion_id: int, actor: str, *, start: int | None = None,
-                          end: int | None = None, code_id: int | None = None) -> int:
-        """Turn a suggestion into the actor's coding (optionally with an adjusted span or code)."""
+                          end: int | None = None, code_id: int | None = None,
+                          bulk_min_score: float | None = None) -> int:
+        """Turn a suggestion into the actor's coding (optionally with an adjusted span or code).
+
+        The coding records how it was accepted: one by one, or (with ``bulk_min_score``) in bulk with
+        every suggestion scoring at least that.
+        """
         db = self.database
         with db.transaction() as conn:
-            s = self.get_suggestion(suggestion_id)
-            if s.status != "pending":
-                raise Conflict(f"suggestion {suggestion_id} was already {s.status} by {s.decided_by}")
+            s = self._pending(suggestion_id)
+            mode = "one" if bulk_min_score is None else "bulk"
             with db.logging_as(f"suggestion.accept:{suggestion_id}"):  # one action: undone with the accept
                 coding_id = self.add_coding(  # type: ignore[attr-defined]
                     s.source_id, s.start if start is None else start, s.end if end is None else end,
                     s.code_id if code_id is None else code_id, actor, origin="suggestion", suggester=s.suggester,
-                    model=s.model, score=s.score, reason=s.reason, accepted_by=actor)
+                    model=s.model, score=s.score, reason=s.reason, accepted_by=actor, accept_mode=mode,
+                    accept_min_score=bulk_min_score)
             conn.execute("UPDATE suggestions SET status = 'accepted', decided_by = ?, decided_at = ?, coding_id = ? "
                          "WHERE id = ?", (actor, now(), coding_id, suggestion_id))
             adjusted = {k: v for k, v in {"start": start, "end": end, "code_id": code_id}.items() if v is not None}
             db.log(actor, "suggestion.accept", "suggestion", suggestion_id,
-                   {"suggestion": asdict(s), "coding_id": coding_id, "adjusted": adjusted})
+                   {"suggestion": asdict(s), "coding_id": coding_id, "adjusted": adjusted, "mode": mode,
+                    "min_score": bulk_min_score})
             return coding_id
+
+    def accept_suggestions_in_bulk(self, suggestion_ids: Sequence[int], actor: str, *,
+                                   min_score: float) -> tuple[list[int], list[int]]:
+        """Accept many suggestions as ONE action (one event, one undo step), each coding marked as accepted in
+        bulk at ``min_score``; returns (coding ids, ids skipped because they were no longer pending)."""
+        db = self.database
+        with db.transaction():
+            coding_ids, accepted, skipped = [], [], []
+            with db.logging_as("suggestion.accept_bulk"):  # the single accepts are parts of this action
+                for suggestion_id in suggestion_ids:
+                    if self.get_suggestion(suggestion_id).status != "pending":
+                        skipped.append(suggestion_id)
+                        continue
+                    coding_ids.append(self.accept_suggestion(suggestion_id, actor, bulk_min_score=min_score))
+                    accepted.append(suggestion_id)
+            names = dict(db.conn.execute("SELECT g.id, c.name FROM suggestions g JOIN codes c ON c.id = g.code_id "
+                                         f"WHERE g.id IN ({','.join('?' * len(accepted))})", accepted).fetchall())
+            codes: dict[str, int] = {}
+            for suggestion_id in accepted:
+                codes[names[suggestion_id]] = codes.get(names[suggestion_id], 0) + 1
+            db.log(actor, "suggestion.accept_bulk", "project", None,
+                   {"suggestion_ids": accepted, "coding_ids": coding_ids, "min_score": min_score,
+                    "codes": dict(sorted(codes.items(), key=lambda kv: (-kv[1], kv[0]))), "skipped": skipped})
+            return coding_ids, skipped
+
+    def restore_suggestions(self, suggestions: Sequence[dict], actor: str) -> int:
+        """Put pending suggestions back with their ids (a person's coding that resolved them was undone)."""
+        db = self.database
+        with db.transaction() as conn:
+            before = db.scalar("SELECT total_changes()")
+            conn.executemany(f'INSERT OR IGNORE INTO suggestions ({", ".join(chr(34) + c + chr(34) for c in _COLUMNS)}) '
+                             f"VALUES ({','.join('?' * len(_COLUMNS))})", [[s[c] for c in _COLUMNS] for s in suggestions])
+            restored = db.scalar("SELECT total_changes()") - before
+            if restored:
+                db.log(actor, "suggestions.restore", "project", None, {"ids": [s["id"] for s in suggestions]})
+            return restored
 
     def reject_suggestion(self, suggestion_id: int, actor: str) -> None:
         """Record that a person rejected this suggestion: it is never proposed again and teaches the engine."""
         db = self.database
         with db.transaction() as conn:
-            s = self.get_suggestion(suggestion_id)
-            if s.status != "pending":
-                raise Conflict(f"suggestion {suggestion_id} was already {s.status} by {s.decided_by}")
+            s = self._pending(suggestion_id)
             conn.execute("UPDATE suggestions SET status = 'rejected', decided_by = ?, decided_at = ? WHERE id = ?",
                          (actor, now(), suggestion_id))
             db.log(actor, "suggestion.reject", "suggestion", suggestion_id, {"suggestion": asdict(s)})

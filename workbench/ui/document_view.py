@@ -9,14 +9,12 @@ from __future__ import annotations
 import hashlib
 import html
 import re
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from workbench.errors import WorkbenchError
 from workbench.model import Code, Coding, Segment
-from workbench.assist.review import learning_order
+from workbench.assist.review import QueueRow, accept_suggestions, review_queue  # noqa: F401  (the page's names)
 from workbench.store import Store, Suggestion
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
@@ -98,6 +96,7 @@ class Mark:
     origin: str = "manual"
     score: float | None = None
     reason: str = ""
+    provenance: str = ""  # for codings from accepted suggestions: "machine-suggested, accepted … by X"
 
 
 @dataclass
@@ -162,7 +161,8 @@ def to_marks(codings: Iterable[Coding], suggestions: Iterable[Suggestion],
     """Codings and suggestions as marks, in text order (longer first where they start together)."""
     unknown = ("?", "?", PALETTE[0])
     marks = [Mark("coding", c.id, c.start, c.end, c.code_id, *codes.get(c.code_id, unknown), coder=c.coder,
-                  memo=c.memo or "", origin=c.origin, score=c.score, reason=c.reason or "") for c in codings]
+                  memo=c.memo or "", origin=c.origin, score=c.score, reason=c.reason or "",
+                  provenance=c.provenance) for c in codings]
     marks += [Mark("suggestion", s.id, s.start, s.end, s.code_id, *codes.get(s.code_id, unknown),
                    coder=s.suggester, score=s.score, reason=s.reason or "") for s in suggestions]
     marks.sort(key=lambda m: (m.start, -m.end, m.kind, m.id))
@@ -337,61 +337,3 @@ def view_version(html_text: str) -> str:
 def pending_suggestions(store: Store, source_id: int) -> list[Suggestion]:
     """A source's pending suggestions in text order."""
     return sorted(store.suggestions(source_id=source_id, status="pending"), key=lambda s: (s.start, s.end, s.id))
-
-
-@dataclass
-class QueueRow:
-    """A pending suggestion with what a reviewer needs to judge it."""
-
-    id: int
-    source_id: int
-    source: str
-    start: int
-    end: int
-    code_id: int
-    code: str
-    score: float
-    reason: str
-    quote: str
-    suggester: str
-
-
-def review_queue(store: Store, *, code_ids: Sequence[int] | None = None, source_id: int | None = None,
-                 attributes: dict[str, str] | None = None, min_score: float | None = None,
-                 limit: int | None = None, order: str = "score") -> list[QueueRow]:
-    """Pending suggestions across the project with their source, code path and words.
-
-    ``order``: "score" (best first) or "learn" (uncovered codes and uncertain suggestions first, codes taking
-    turns: the order in which decisions teach the engine fastest).
-    """
-    rows = store.suggestions(source_id=source_id, status="pending", code_ids=code_ids, min_score=min_score,
-                             attributes=attributes or None, limit=None if order == "learn" else limit)
-    if not rows:
-        return []
-    if order == "learn":
-        coded = Counter(row[1] for row in store.coding_rows())
-        rows = learning_order(rows, coded)[:limit]
-    paths = code_lookup(store.codes())
-    names = {s.id: s.name for s in store.list_sources()}
-    texts: dict[int, str] = {}
-    result = []
-    for s in rows:
-        if s.source_id not in texts:
-            texts[s.source_id] = store.get_source(s.source_id).text
-        result.append(QueueRow(s.id, s.source_id, names.get(s.source_id, "?"), s.start, s.end, s.code_id,
-                               paths.get(s.code_id, ("?", "?", ""))[1], s.score, s.reason or "",
-                               texts[s.source_id][s.start:s.end], s.suggester))
-    return result
-
-
-def accept_suggestions(store: Store, ids: Sequence[int], actor: str) -> tuple[int, list[str]]:
-    """Accept several suggestions; returns how many became codings and the problems met on the others."""
-    accepted, problems = 0, []
-    with store.database.transaction():
-        for suggestion_id in ids:
-            try:
-                store.accept_suggestion(suggestion_id, actor)
-                accepted += 1
-            except WorkbenchError as exc:
-                problems.append(str(exc))
-    return accepted, problems

@@ -8,8 +8,8 @@ from workbench.store import Store
 def next_steps(store: Store, coder: str) -> tuple[str | None, str | None]:
     """What Undo and Redo would reverse or repeat for this coder (None when nothing)."""
     stacks = history.history(store, coder)
-    return (history.describe(stacks.done[-1]) if stacks.done else None,
-            history.describe(stacks.undone[-1]) if stacks.undone else None)
+    return (history.describe(stacks.done[-1], store) if stacks.done else None,
+            history.describe(stacks.undone[-1], store) if stacks.undone else None)
 
 
 def undo(store: Store, coder: str) -> str:

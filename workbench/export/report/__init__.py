@@ -50,6 +50,8 @@ class ReportSummary:
     sites: list[str]
     pseudonymised: bool
     agreement: bool  # whether inter-coder agreement figures are in the method section
+    machine_quotes: int = 0  # quotes shown that come from accepted suggestions (each marked in the report)
+    bulk_quotes: int = 0  # of those, accepted in bulk
 
 
 @dataclass
@@ -149,12 +151,14 @@ def _free_memos(store: Store) -> list[Memo]:
 def summarise(content: ReportContent, path: Path | None) -> ReportSummary:
     """The summary of a gathered report."""
     codes = content.code_sections
+    machine = [e for c in codes for e in c.shown if e.quote.origin == "suggestion"]
     return ReportSummary(path=path, title=content.title, themes=[t.theme.name for t in content.themes],
                          codes=len(codes), quotes=sum(len(c.shown) for c in codes),
                          passages=sum(len(c.passages) for c in codes),
                          sites=sorted({s for c in codes for s in c.sites}),
                          pseudonymised=content.options.pseudonymise,
-                         agreement=content.method.agreement is not None)
+                         agreement=content.method.agreement is not None, machine_quotes=len(machine),
+                         bulk_quotes=sum(1 for e in machine if e.quote.accept_mode == "bulk"))
 
 
 def build_report(store: Store, path: str | Path, options: ReportOptions | None = None) -> ReportSummary:

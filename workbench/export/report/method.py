@@ -39,6 +39,8 @@ class MethodFacts:
     participants: dict[str, Counter]  # role → site → number of cases
     coders: Counter  # coder → codings
     origins: Counter  # manual / import / suggestion → codings
+    accepts: Counter  # how accepted suggestions were accepted: "one" / "bulk" / None (not recorded) → codings
+    bulk: Counter  # (lowest score, accepted by) of each bulk accept → codings
     codebook_name: str
     codes: int
     categories: int
@@ -57,6 +59,9 @@ def method_facts(store: Store, sites: Sequence[str] = ()) -> MethodFacts:
         sites=shown_sites, sources=_sources_table(store, context, wanted),
         participants=_participants_table(store, wanted), coders=Counter(f.coder for f in facts),
         origins=Counter(f.origin for f in facts),
+        accepts=Counter(f.accept_mode for f in facts if f.origin == "suggestion"),
+        bulk=Counter((f.accept_min_score, f.accepted_by or f.coder) for f in facts
+                     if f.origin == "suggestion" and f.accept_mode == "bulk"),
         codebook_name=store.setting("codebook_name") or "",
         codes=sum(1 for c in codes if c.codable), categories=sum(1 for c in codes if not c.codable),
         agreement=double_coding_agreement(store))

@@ -255,10 +255,7 @@ def _coding(document: DocumentObject, facts: MethodFacts, content: ReportContent
         parts.append(f"{imported} {_was(imported)} imported from another analysis tool")
     text = _join(parts) + ". "
     if accepted:
-        what = "is a machine suggestion" if accepted == 1 else "are machine suggestions"
-        text += (f"{_plural(accepted, 'coding')} {what} "
-                 "that a researcher reviewed and accepted; suggestions "
-                 "that were not accepted are never counted. ")
+        text += _accepted_suggestions(facts) + " Suggestions that were not accepted are never counted. "
     else:
         text += "No machine suggestions were used: every coding was made by a researcher. "
     human_only = tuple(content.options.origins) == HUMAN_ORIGINS
@@ -266,6 +263,42 @@ def _coding(document: DocumentObject, facts: MethodFacts, content: ReportContent
         text += ("This report uses the codings applied by hand only." if human_only else
                  "This report uses both the codings applied by hand and the accepted suggestions.")
     document.add_paragraph(text.strip())
+    if accepted and not human_only:
+        document.add_paragraph(_machine_quotes(content))
+
+
+def _accepted_suggestions(facts: MethodFacts) -> str:
+    """The accepted suggestions, told apart by how they were accepted (never all called reviewed)."""
+    one, bulk, unknown = facts.accepts.get("one", 0), facts.accepts.get("bulk", 0), facts.accepts.get(None, 0)
+    sentences = []
+    if one:
+        what = "is a machine suggestion" if one == 1 else "are machine suggestions"
+        sentences.append(f"{_plural(one, 'coding')} {what} that a researcher reviewed and accepted one by one.")
+    if bulk:
+        what = "is a machine suggestion" if bulk == 1 else "are machine suggestions"
+        batches = _join([f"every pending suggestion scoring {score:.2f} or more, accepted by {who}"
+                         if score is not None else f"accepted by {who}"
+                         for (score, who), _n in sorted(facts.bulk.items(), key=lambda kv: (-kv[1], str(kv[0])))])
+        sentences.append(f"{_plural(bulk, 'coding')} {what} accepted in bulk, without being read one by one "
+                         f"({batches}).")
+    if unknown:
+        what, verb = ("is a machine suggestion", "it was") if unknown == 1 else ("are machine suggestions",
+                                                                                 "they were")
+        sentences.append(f"{_plural(unknown, 'coding')} {what} accepted before the workbench recorded whether "
+                         f"{verb} read one by one.")
+    return " ".join(sentences)
+
+
+def _machine_quotes(content: ReportContent) -> str:
+    """How many of the report's quotes come from accepted suggestions, and that they are marked."""
+    shown = [e for c in content.code_sections for e in c.shown]
+    machine = [e for e in shown if e.quote.origin == "suggestion"]
+    if not machine:
+        return f"None of the {_plural(len(shown), 'quote')} in this report comes from an accepted suggestion."
+    bulk = sum(1 for e in machine if e.quote.accept_mode == "bulk")
+    return (f"Of the {_plural(len(shown), 'quote')} in this report, {len(machine)} "
+            f"{'comes' if len(machine) == 1 else 'come'} from accepted suggestions"
+            + (f" ({bulk} accepted in bulk)" if bulk else "") + "; each is marked under the quote.")
 
 
 _KAPPA_WORDS = ((0.8, "almost perfect"), (0.6, "substantial"), (0.4, "moderate"), (0.2, "fair"), (-1, "slight"))
@@ -385,7 +418,12 @@ def quote_block(document: DocumentObject, excerpt: Excerpt, content: ReportConte
         run = paragraph.add_run(line)
         if n < len(lines) - 1:
             run.add_break(WD_BREAK.LINE)
-    document.add_paragraph(attribution_line(excerpt), style=ATTRIBUTION_STYLE)
+    attribution = document.add_paragraph(attribution_line(excerpt), style=ATTRIBUTION_STYLE)
+    if excerpt.quote.provenance:  # a machine's coding is never passed off as a person's: said right under it
+        attribution.paragraph_format.space_after = Pt(0)
+        mark = document.add_paragraph(style=ATTRIBUTION_STYLE)
+        mark.paragraph_format.space_before = Pt(0)
+        mark.add_run(excerpt.quote.provenance[0].upper() + excerpt.quote.provenance[1:] + ".").italic = True
     if content.options.include_memos and excerpt.quote.memo.strip():
         _memo(document, f"Coding memo ({excerpt.quote.coder})", content.names.text(excerpt.quote.memo))
 

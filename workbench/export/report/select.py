@@ -33,9 +33,11 @@ def length_score(length: int) -> float:
 
 
 def _rank(excerpt: Excerpt) -> tuple:
-    """Sort key: best length first, then earlier passages."""
+    """Sort key: best length first, then earlier passages; of the same words, a person's coding before an
+    accepted suggestion (so a passage people coded too is not shown as machine-suggested)."""
     q = excerpt.quote
-    return (-length_score(len(excerpt.text.strip())), q.source_name, q.start, q.end, q.coder)
+    return (-length_score(len(excerpt.text.strip())), q.source_name, q.start, q.end, q.origin == "suggestion",
+            q.coder)
 
 
 def _overlap(a: Excerpt, b: Excerpt) -> bool:

@@ -3,6 +3,7 @@ import uuid
 
 import streamlit as st
 
+from workbench.assist.review import accept, reject
 from workbench.ui import document_view as dv
 from workbench.errors import WorkbenchError
 from workbench.ui import history as ui_history
@@ -66,11 +67,9 @@ def decide(action: str, suggestion_id: int) -> None:
         return
     try:
         if action == "accept":
-            store.accept_suggestion(suggestion_id, actor)
-            say("success", "Suggestion accepted: it is now your coding.")
+            say("success", accept(store, suggestion_id, actor) + " (now your coding)")
         elif action == "reject":
-            store.reject_suggestion(suggestion_id, actor)
-            say("info", "Suggestion rejected: it will not be proposed again.")
+            say("info", reject(store, suggestion_id, actor))
     except WorkbenchError as exc:
         say("error", str(exc))
 
@@ -251,7 +250,7 @@ with side_col:
                 st.html(swatch(mark.color, mark.path))
                 quote(view.text[mark.start:mark.end], limit=200)
                 if mark.kind == "coding":
-                    st.caption(md(f"{mark.coder} · {mark.origin}"
+                    st.caption(md(f"{mark.coder} · " + (mark.provenance or mark.origin)
                                   + (f" · score {mark.score:.2f}" if mark.score is not None else "")))
                     st.text_area("Memo", value=mark.memo, key=f"code.memo.{mark.id}", height=70)
                     memo_col, remove_col = st.columns(2)
@@ -280,6 +279,8 @@ with side_col:
                 label += f' <small style="opacity:0.7">suggested · {mark.score:.2f}</small>'
             else:
                 label += f' <small style="opacity:0.7">{esc(mark.coder)}</small>'
+                if mark.provenance:  # a machine's coding is never shown as if a person made it
+                    label += f' <small style="opacity:0.7">· {esc(mark.provenance)}</small>'
             st.html(label)
             quote(view.text[mark.start:mark.end], limit=120,
                   note=mark.reason if mark.kind == "suggestion" else mark.memo)

@@ -183,7 +183,8 @@ with act_col:
             st.caption(f"{len(found)} quotes for {md(code.name)} and the codes under it")
             for q in found[:100]:
                 with st.container(border=True):
-                    quote(q.text, limit=500, note=f"{attribution(q)} · {q.code_path} · {q.coder}")
+                    quote(q.text, limit=500, note=f"{attribution(q)} · {q.code_path} · {q.coder}"
+                          + (f" · {q.provenance}" if q.provenance else ""))
                     if st.button("Open", key=f"codebook.open.{q.coding_id}", help="Show it in the Code page"):
                         open_in_code_page(q.source_id, q.start, q.end)
             if len(found) > 100:

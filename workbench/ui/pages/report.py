@@ -33,7 +33,9 @@ def _report_form(store: Store) -> None:
         max_quotes = st.number_input("Quotes per code", min_value=1, max_value=50, value=DEFAULT_MAX_QUOTES,
                                      key="report.max-quotes",
                                      help="Chosen to cover the sites and participants, not just the first ones.")
-        origin = st.radio("Codings", list(ORIGIN_CHOICES), horizontal=True, key="report.origin")
+        origin = st.radio("Codings", list(ORIGIN_CHOICES), horizontal=True, key="report.origin",
+                          help="Quotes from accepted suggestions are marked under the quote (machine-suggested, "
+                               "accepted one by one or in bulk, and by whom), and the method section counts them.")
         pseudonymise = st.toggle("Pseudonymise participants", value=True, key="report.pseudonymise",
                                  help="Case IDs or pseudonyms instead of names, also inside quotes.")
         memos = st.checkbox("Include memos", key="report.memos")
@@ -52,6 +54,9 @@ def _report_form(store: Store) -> None:
         name, data, summary = st.session_state["report.file"]
         st.success(f"{summary.quotes} quotes for {summary.codes} codes in {len(summary.themes)} themes "
                    f"({summary.passages} coded passages behind them)."
+                   + (f" {summary.machine_quotes} come from accepted suggestions"
+                      + (f" ({summary.bulk_quotes} accepted in bulk)" if summary.bulk_quotes else "")
+                      + " and are marked as machine-suggested." if summary.machine_quotes else "")
                    + ("" if summary.pseudonymised else " Contains real names."))
         st.download_button("Download the report (.docx)", data, file_name=name, mime=DOCX_MIME)
 

@@ -4,7 +4,8 @@ import streamlit as st
 
 from workbench.ui import document_view as dv
 from workbench.errors import WorkbenchError
-from workbench.assist.review import adjusted_span
+from workbench.assist.review import (accept, accept_in_bulk, adjusted_span, plan_bulk_accept,
+                                     reject, review_queue)
 from workbench.assist.suggest import (DEFAULT_MIN_SCORE, SUGGESTERS, run_suggestions, set_skipped_speakers,
                                skipped_speakers)
 from workbench.ui import session
@@ -13,6 +14,7 @@ from workbench.ui.text import esc, md, quote
 
 MESSAGE = "suggestions.message"
 PAGE = "suggestions.page"
+CONFIRM = "suggestions.confirm_bulk"  # the bulk accept waiting for a yes: (threshold, suggestion ids)
 PAGE_SIZE = 15
 
 
@@ -20,11 +22,9 @@ def decide(action: str, suggestion_id: int) -> None:
     """Accept or reject one suggestion as the session's coder."""
     try:
         if action == "accept":
-            session.project().accept_suggestion(suggestion_id, session.coder())
+            st.session_state[MESSAGE] = ("success", accept(session.project(), suggestion_id, session.coder()))
         else:
-            session.project().reject_suggestion(suggestion_id, session.coder())
-        st.session_state[MESSAGE] = ("success" if action == "accept" else "info",
-                                     f"Suggestion {suggestion_id} {action}ed.")
+            st.session_state[MESSAGE] = ("info", reject(session.project(), suggestion_id, session.coder()))
     except WorkbenchError as exc:
         st.session_state[MESSAGE] = ("error", str(exc))
 
@@ -35,19 +35,25 @@ def accept_adjusted(row) -> None:
     try:
         start, end = adjusted_span(store.get_source(row.source_id).text, row.start, row.end,
                                    st.session_state[f"suggestions.words.{row.id}"])
-        store.accept_suggestion(row.id, session.coder(), start=start, end=end,
-                                code_id=st.session_state[f"suggestions.code.{row.id}"])
-        st.session_state[MESSAGE] = ("success", f"Suggestion {row.id} accepted as adjusted.")
+        st.session_state[MESSAGE] = ("success", accept(store, row.id, session.coder(), start=start, end=end,
+                                                       code_id=st.session_state[f"suggestions.code.{row.id}"]))
     except WorkbenchError as exc:
         st.session_state[MESSAGE] = ("error", str(exc))
 
 
-def accept_all(ids: list[int]) -> None:
-    """Accept every suggestion of the preview."""
-    accepted, problems = dv.accept_suggestions(session.project(), ids, session.coder())
-    st.session_state[MESSAGE] = ("success" if not problems else "warning",
-                                 f"Accepted {accepted} suggestions." + (f" {len(problems)} could not be: "
-                                                                        + "; ".join(problems[:3]) if problems else ""))
+def ask_bulk(min_score: float, ids: list[int]) -> None:
+    """The bulk accept button was pressed: ask before accepting (the question names what would happen)."""
+    st.session_state[CONFIRM] = (min_score, ids)
+
+
+def accept_all(plan) -> None:
+    """Accept the previewed suggestions in bulk, once the person has said yes (one Undo takes them back)."""
+    st.session_state.pop(CONFIRM, None)
+    try:
+        st.session_state[MESSAGE] = ("success", accept_in_bulk(session.project(), plan, session.coder(),
+                                                               confirmed=True))
+    except WorkbenchError as exc:
+        st.session_state[MESSAGE] = ("error", str(exc))
 
 
 store = session.require_project()
@@ -107,7 +113,7 @@ if MESSAGE in st.session_state:
 order = st.radio("Order", ["learn", "score"], horizontal=True, key="suggestions.order",
                  format_func={"learn": "Learn fastest (uncovered codes, uncertain first)",
                               "score": "Highest score first"}.get)
-queue = dv.review_queue(store, code_ids=code_filter or None, source_id=source_filter,
+queue = review_queue(store, code_ids=code_filter or None, source_id=source_filter,
                         attributes={"site": site_filter} if site_filter else None, min_score=min_score or None,
                         order=order)
 counts = store.suggestion_counts()
@@ -117,15 +123,27 @@ if not queue:
     st.info("No pending suggestions match these filters.")
     st.stop()
 
-with st.expander("Accept all above a score"):
-    threshold = st.slider("Accept suggestions scoring at least", 0.0, 1.0, 0.8, 0.01, key="suggestions.threshold")
-    batch = [row for row in queue if row.score >= threshold]
+with st.expander("Accept all above a score", expanded=CONFIRM in st.session_state):
+    threshold = st.slider("Accept suggestions scoring at least", 0.0, 1.0, 0.8, 0.01, key="suggestions.threshold",
+                          on_change=lambda: st.session_state.pop(CONFIRM, None))
+    plan = plan_bulk_accept(store, max(threshold, min_score), code_ids=code_filter or None, source_id=source_filter,
+                            attributes={"site": site_filter} if site_filter else None)
+    batch = plan.rows
     st.dataframe(pd.DataFrame([{"score": round(r.score, 3), "code": r.code, "source": r.source, "words": r.quote,
                                 "reason": r.reason} for r in batch], columns=["score", "code", "source", "words",
                                                                               "reason"]),
                  hide_index=True, width="stretch", height=min(38 + 35 * len(batch), 300))
-    st.button(f"Accept these {len(batch)} suggestions", type="primary", disabled=not batch,
-              key="suggestions.bulk", on_click=accept_all, args=([r.id for r in batch],))
+    st.caption("Codings accepted in bulk are marked “accepted in bulk” with the score and your name in the report, "
+               "the spreadsheets and the Code page.")
+    if st.session_state.get(CONFIRM) != (plan.min_score, [r.id for r in batch]):
+        st.button(f"Accept these {len(batch)} suggestions…", type="primary", disabled=not batch,
+                  key="suggestions.bulk", on_click=ask_bulk, args=(plan.min_score, [r.id for r in batch]))
+    else:
+        st.warning(md(plan.question()))
+        yes_col, no_col = st.columns(2)
+        yes_col.button(f"Yes, accept {len(batch)} in bulk", type="primary", key="suggestions.bulk_confirm",
+                       on_click=accept_all, args=(plan,))
+        no_col.button("Cancel", key="suggestions.bulk_cancel", on_click=lambda: st.session_state.pop(CONFIRM, None))
 
 pages = max(1, -(-len(queue) // PAGE_SIZE))
 page = min(st.session_state.get(PAGE, 0), pages - 1)
