@@ -8,14 +8,15 @@ Memos become ``Notes``, referenced by ``NoteRef`` from the project, source, code
 belong to; the schema gives a ``Case`` no ``NoteRef``, so a memo on a case is tied to it by a
 ``Link`` from the note to the case. Source and case attributes are ``Text`` variables.
 
-Positions count code points of the written text. ``crlf=True`` writes CR+LF line endings (and so
-counts each as two positions, as NVivo for Windows does); ``utf16=True`` counts UTF-16 code units
-(an emoji is two), as NVivo for Windows also does. ``pseudonymise`` takes the project's roster
+Positions count code points of the written text (the REFI standard), or as the tool named by
+``for_tool`` counts them (``targets.py``): ``crlf`` writes CR+LF line endings and counts each as two
+positions, ``utf16`` counts UTF-16 code units (an emoji is two), as NVivo does. ``pseudonymise`` takes the project's roster
 (``workbench.sources.pseudonyms.Roster``, or a mapping made into one): its names are replaced, by its rules,
 in texts, memos, attribute values, and source and case names; coding positions follow the texts.
 """
 from __future__ import annotations
 
+import io
 import os
 import re
 import uuid
@@ -26,6 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import IO
 
 from coding.codebook import GUID_RE
 from coding.qdc import DEFAULT_ORIGIN, PROJECT_NAMESPACE, codebook_element
@@ -35,6 +37,7 @@ from workbench.sources.pseudonyms import Roster
 from workbench.store import Store
 from workbench.export.refi.positions import UnitCounter
 from workbench.export.refi.qde import QdpxError
+from workbench.export.refi.targets import target_for
 
 _GUID_NAMESPACE = uuid.UUID("7C7B0E4A-9E55-4E0F-8D5B-3F1A2C6D9B10")
 _XML_ILLEGAL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -323,26 +326,48 @@ def project_document(store: Store, options: ExportOptions | None = None) -> tupl
     return ET.tostring(root, encoding="utf-8", xml_declaration=True), builder.files
 
 
-def export_qdpx(store: Store, path: str | Path, *, crlf: bool = False, utf16: bool = False,
-                pseudonymise: Roster | Mapping[str, str] | None = None, actor: str | None = None) -> Path:
+def _archive(target: IO[bytes], document: bytes, files: dict[str, str]) -> None:
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("project.qde", document)
+        for name, text in files.items():
+            archive.writestr(f"sources/{name}", text.encode("utf-8"))
+
+
+def _options(for_tool: str | None, crlf: bool | None, utf16: bool | None,
+             pseudonymise: Roster | Mapping[str, str] | None, actor: str | None) -> ExportOptions:
+    target = target_for(for_tool, crlf=crlf, utf16=utf16)
+    return ExportOptions(crlf=target.crlf, utf16=target.utf16, roster=as_roster(pseudonymise), actor=actor)
+
+
+def export_qdpx(store: Store, path: str | Path, *, for_tool: str | None = None, crlf: bool | None = None,
+                utf16: bool | None = None, pseudonymise: Roster | Mapping[str, str] | None = None,
+                actor: str | None = None) -> Path:
     """Write the project as a REFI-QDA ``.qdpx`` at ``path`` (replaced atomically); returns the path.
 
-    ``crlf``: CR+LF line endings, positions counting them as two; ``utf16``: positions in UTF-16 code
-    units; ``pseudonymise``: a roster (``workbench.sources.pseudonyms.project_roster(store)``) or a mapping of
-    real names to pseudonyms; ``actor``: who exports (the project's creating user).
+    ``for_tool``: a key of ``targets.TARGETS`` (``nvivo-win``, ``maxqda``, ...) whose way of counting
+    positions and line endings to write (default: the REFI standard, code points and LF);
+    ``crlf``/``utf16``: when given, override it (CR+LF line endings counted as two; UTF-16 code
+    units); ``pseudonymise``: a roster (``workbench.sources.pseudonyms.project_roster(store)``) or a
+    mapping of real names to pseudonyms; ``actor``: who exports (the project's creating user).
     """
     path = Path(path)
-    options = ExportOptions(crlf=crlf, utf16=utf16, roster=as_roster(pseudonymise), actor=actor)
-    document, files = project_document(store, options)
+    document, files = project_document(store, _options(for_tool, crlf, utf16, pseudonymise, actor))
     partial = path.with_name(f".{path.name}.{uuid.uuid4().hex}.partial")
     try:
-        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr("project.qde", document)
-            for name, text in files.items():
-                archive.writestr(f"sources/{name}", text.encode("utf-8"))
+        with open(partial, "wb") as target:
+            _archive(target, document, files)
         os.replace(partial, path)
     except OSError as exc:
         raise QdpxError(path, f"cannot be written ({exc.strerror or exc})") from exc
     finally:
         partial.unlink(missing_ok=True)
     return path
+
+
+def qdpx_bytes(store: Store, *, for_tool: str | None = None, pseudonymise: Roster | Mapping[str, str] | None = None,
+               actor: str | None = None) -> bytes:
+    """The ``.qdpx`` that ``export_qdpx`` would write, as bytes (for a download)."""
+    document, files = project_document(store, _options(for_tool, None, None, pseudonymise, actor))
+    buffer = io.BytesIO()
+    _archive(buffer, document, files)
+    return buffer.getvalue()
