@@ -2,8 +2,10 @@
 
 The archive holds ``project.qde`` (UTF-8 without BOM, elements in Project.xsd's order) and one
 ``sources/<guid>.txt`` per source. Every coding becomes its own ``PlainTextSelection`` holding one
-``Coding`` (as NVivo writes them), with the coding's memo as the selection's ``Description`` and the
-selected text (up to 100 characters) as its ``name``, which lets importers check the positions.
+``Coding`` (as NVivo writes them), except that codings imported in one selection go back into it
+under its GUID; the coding's memo is the selection's ``Description`` and the selected text (up to
+100 characters) its ``name``, which lets importers check the positions. Users, sources, codes,
+selections and codings keep the GUIDs they were imported with.
 Memos become ``Notes``, referenced by ``NoteRef`` from the project, source, code or coding they
 belong to; the schema gives a ``Case`` no ``NoteRef``, so a memo on a case is tied to it by a
 ``Link`` from the note to the case. Source and case attributes are ``Text`` variables.
@@ -169,10 +171,14 @@ class _ProjectBuilder:
         self.files: dict[str, str] = {}
         self.code_uids = {code.id: code.uid for code in store.codes()}
         self.case_memos: list[tuple[Memo, str]] = []
+        self.known_users = {name: as_guid(uid) for name, uid in store.users().items()}
+        self.selection_uids = store.selection_uids()
+        self.selections_written: set[str] = set()
 
     def user(self, name: str) -> str:
-        """The GUID of a user, adding them to ``<Users>``."""
-        self.users.setdefault(name, user_guid(name))
+        """The GUID of a user (the one an imported file gave them, else derived from the name), adding them to
+        ``<Users>``."""
+        self.users.setdefault(name, self.known_users.get(name) or user_guid(name))
         return self.users[name]
 
     def note_refs(self, parent: ET.Element, target_type: str, target_id: int | None) -> None:
@@ -197,6 +203,8 @@ class _ProjectBuilder:
         self.sources(root, sources)
         self.notes(root)
         self.note_refs(root, "project", None)
+        for name in self.known_users:  # also the users who made no codings
+            self.user(name)
         for name, guid in self.users.items():
             ET.SubElement(users, "User", guid=guid, name=name)
         if not len(users):
@@ -268,26 +276,45 @@ class _ProjectBuilder:
                                 plainTextPath=f"internal://{guid}.txt", creatingUser=self.user(source.imported_by))
         _stamp(element, "creationDateTime", source.imported_at)
         counter = UnitCounter(mapped.text, crlf=options.crlf, utf16=options.utf16)
-        for coding in self.store.codings(source_id=source.id):
-            self.selection(element, coding, mapped, counter)
+        for guid, codings in self.selection_groups(self.store.codings(source_id=source.id)):
+            self.selection(element, guid, codings, mapped, counter)
         self.note_refs(element, "source", source.id)
         self.values(element, "source", source.id)
 
-    def selection(self, parent: ET.Element, coding: Coding, mapped: MappedText, counter: UnitCounter) -> None:
-        """One ``PlainTextSelection`` holding one coding, its memo as the Description."""
-        start, end = mapped.offset(coding.start, end=False), mapped.offset(coding.end, end=True)
-        coder = self.user(coding.coder)
-        element = ET.SubElement(parent, "PlainTextSelection", guid=stable_guid("selection", coding.uid),
+    def selection_groups(self, codings: list[Coding]) -> list[tuple[str, list[Coding]]]:
+        """Codings grouped into selections: those that came in one selection (same GUID, span and memo) go back
+        in it, under its GUID; any other coding gets a selection of its own."""
+        groups: dict[tuple, list[Coding]] = {}
+        for coding in codings:
+            selection = self.selection_uids.get(coding.uid)
+            key = (selection, coding.start, coding.end, coding.memo) if selection else (None, coding.uid)
+            groups.setdefault(key, []).append(coding)
+        result = []
+        for key, members in groups.items():
+            guid = as_guid(key[0]) if key[0] else None
+            if guid is None or guid in self.selections_written:  # a GUID names one selection only
+                guid = stable_guid("selection", members[0].uid)
+            self.selections_written.add(guid)
+            result.append((guid, members))
+        return result
+
+    def selection(self, parent: ET.Element, guid: str, codings: list[Coding], mapped: MappedText,
+                  counter: UnitCounter) -> None:
+        """One ``PlainTextSelection`` holding its codings, their memo as the Description."""
+        first = codings[0]
+        start, end = mapped.offset(first.start, end=False), mapped.offset(first.end, end=True)
+        element = ET.SubElement(parent, "PlainTextSelection", guid=guid,
                                 name=mapped.text[start:end][:SELECTION_NAME_CHARS],
                                 startPosition=str(counter.units(start)), endPosition=str(counter.units(end)),
-                                creatingUser=coder)
-        _stamp(element, "creationDateTime", coding.created_at)
-        if coding.memo:
-            ET.SubElement(element, "Description").text = self.options.text(coding.memo)
-        coding_el = ET.SubElement(element, "Coding", guid=as_guid(coding.uid), creatingUser=coder)
-        _stamp(coding_el, "creationDateTime", coding.created_at)
-        ET.SubElement(coding_el, "CodeRef", targetGUID=self.code_uids[coding.code_id])
-        self.note_refs(coding_el, "coding", coding.id)
+                                creatingUser=self.user(first.coder))
+        _stamp(element, "creationDateTime", first.created_at)
+        if first.memo:
+            ET.SubElement(element, "Description").text = self.options.text(first.memo)
+        for coding in codings:
+            coding_el = ET.SubElement(element, "Coding", guid=as_guid(coding.uid), creatingUser=self.user(coding.coder))
+            _stamp(coding_el, "creationDateTime", coding.created_at)
+            ET.SubElement(coding_el, "CodeRef", targetGUID=self.code_uids[coding.code_id])
+            self.note_refs(coding_el, "coding", coding.id)
 
     def notes(self, root: ET.Element) -> None:
         """``<Notes>`` for every memo, and ``<Links>`` tying case memos to their case."""

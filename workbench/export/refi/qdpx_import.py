@@ -245,6 +245,7 @@ class _Writer:
         self.known_memos = {m.uid for m in store.memos()}
         self.known_sources = {s.uid for s in store.list_sources()}
         self.note_targets: dict[str, tuple[str, int | None]] = {}
+        self.selection_uids: dict[str, str] = {}  # coding uid -> the GUID of the selection it came in
 
     def user(self, guid: str | None) -> str:
         """The name of a user GUID (the GUID itself if the file does not name it; else the importer)."""
@@ -253,6 +254,13 @@ class _Writer:
     def target(self, note: str, target_type: str, target_id: int | None) -> None:
         """Attach a note to the first thing that refers to it."""
         self.note_targets.setdefault(note, (target_type, target_id))
+
+    def users(self) -> list[str]:
+        """Remember every user of the file with their GUID, also those who coded nothing."""
+        by_name: dict[str, str] = {}
+        for guid, name in self.project.users.items():
+            by_name.setdefault(name, _uid(guid) or guid)
+        return self.store.add_users(by_name)
 
     def codes(self, codes: list[CodeDef]) -> None:
         if not codes:
@@ -329,6 +337,8 @@ class _Writer:
         else:
             coding_id = self.store.add_coding(source_id, start, end, code_id, coder, memo=selection.description,
                                               origin="import", uid=uid, created_at=_timestamp(coding.created))
+            if selection.guid:
+                self.selection_uids[self.store.get_coding(coding_id).uid] = _uid(selection.guid) or ""
             existing[(start, end, code_id, coder)] = coding_id
             self.report.codings_added += 1
             if uid:
@@ -437,13 +447,15 @@ def _write(store: Store, project: ProjectRec, codes: list[CodeDef], case_values:
     """Everything the import changes, in one transaction (rolled back whole on any error)."""
     with store.database.transaction():
         writer = _Writer(store, project, actor, report, path)
+        users_added = writer.users()
         writer.codes(codes)
         writer.cases(case_values)
         for item in planned:
             writer.codings(item, writer.source(item))
         writer.notes(note_texts)
+        store.set_selection_uids(writer.selection_uids)
         report.coders = sorted(writer.coders)
         store.database.log(actor, "qdpx.import", "project", None, {
             "file": str(path), "origin": project.origin, "sources_added": report.sources_added,
             "sources_reused": report.sources_reused, "codings_added": report.codings_added,
-            "memos_added": report.memos_added, "skipped": [f"{s.what} {s.name}: {s.reason}" for s in report.skipped]})
+            "memos_added": report.memos_added, "users_added": users_added, "skipped": [f"{s.what} {s.name}: {s.reason}" for s in report.skipped]})

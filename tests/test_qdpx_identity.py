@@ -1,0 +1,84 @@
+"""A .qdpx round trip keeps what tools recognise a project by: GUIDs, users (also those who coded
+nothing) and Sets; importing into an existing project never clears a value the file leaves out."""
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import defusedxml.ElementTree as DefusedET
+import pytest
+
+from workbench.export.refi import export_qdpx, import_qdpx
+from workbench.store import Store
+
+from conftest import fixtures_dir
+from test_qdpx_import import CODE_A, CODE_B, CODES, SOURCE_1, SOURCE_2, USER_1, USER_2, USERS, project_xml, qdpx, \
+    selection, text_source
+
+Q = "{urn:QDA-XML:project:1.0}"
+FIXTURES = ["nvivo-win-12.6.qdpx", "nvivo-mac-15.0.qdpx", "qc-1.3.2-demo.qdpx", "atlasti-win-23.2.3-blank.qdpx",
+            "atlasti-win-23.2.3-codes.qdpx"]
+
+
+def read_qde(path: Path):
+    with zipfile.ZipFile(path) as archive:
+        name = next(n for n in archive.namelist() if n.lower().endswith(".qde"))
+        return DefusedET.fromstring(archive.read(name))
+
+
+def guids(root, tag: str, *, within: str | None = None) -> set[str]:
+    scope = root.find(f"{Q}{within}") if within else root
+    return {e.get("guid").upper() for e in (scope.iter(f"{Q}{tag}") if scope is not None else []) if e.get("guid")}
+
+
+def users(root) -> dict[str, str]:
+    return {u.get("guid").upper(): u.get("name") for u in root.iter(f"{Q}User")}
+
+
+@pytest.mark.parametrize("fixture", FIXTURES)
+def test_guids_and_users_of_a_real_export_survive_our_export(store: Store, tmp_path: Path, fixture: str) -> None:
+    original = read_qde(fixtures_dir("refi", "qdpx") / fixture)
+    import_qdpx(store, fixtures_dir("refi", "qdpx") / fixture, actor="tester")
+    ours = read_qde(export_qdpx(store, tmp_path / "out.qdpx", actor="tester"))
+    assert guids(original, "Code") == guids(ours, "Code")
+    assert guids(original, "TextSource") <= guids(ours, "TextSource") or fixture.startswith("nvivo-mac")
+    assert guids(original, "PlainTextSelection") == guids(ours, "PlainTextSelection")
+    assert guids(original, "Coding", within="Sources") == guids(ours, "Coding", within="Sources")
+    assert users(original).items() <= users(ours).items()  # also the users who coded nothing
+
+
+def test_a_selection_holding_several_codings_is_written_back_as_one(store: Store, tmp_path: Path) -> None:
+    original = read_qde(fixtures_dir("refi", "qdpx") / "qc-1.3.2-demo.qdpx")
+    import_qdpx(store, fixtures_dir("refi", "qdpx") / "qc-1.3.2-demo.qdpx", actor="tester")
+    ours = read_qde(export_qdpx(store, tmp_path / "out.qdpx"))
+
+    def shape(root) -> dict[str, tuple[str, str, frozenset[str]]]:
+        return {s.get("guid").upper(): (s.get("startPosition"), s.get("endPosition"),
+                                        frozenset(c.get("guid").upper() for c in s.iter(f"{Q}Coding")))
+                for s in root.iter(f"{Q}PlainTextSelection")}
+
+    assert shape(ours) == shape(original)
+    assert max(len(codings) for _, _, codings in shape(ours).values()) >= 2
+
+
+def test_a_second_round_trip_changes_no_guid(store: Store, tmp_path: Path) -> None:
+    import_qdpx(store, fixtures_dir("refi", "qdpx") / "nvivo-win-12.6.qdpx", actor="tester")
+    first = export_qdpx(store, tmp_path / "first.qdpx", for_tool="nvivo-win")
+    copy = Store.create(tmp_path / "copy.wbproj")
+    import_qdpx(copy, first, actor="someone")
+    second = export_qdpx(copy, tmp_path / "second.qdpx", for_tool="nvivo-win")
+    a, b = read_qde(first), read_qde(second)
+    for tag in ("Code", "TextSource", "PlainTextSelection", "Coding"):
+        assert guids(a, tag) == guids(b, tag), tag
+    assert users(a).items() <= users(b).items()
+    assert set(users(b).values()) - set(users(a).values()) == {"someone"}  # who imported the copy
+
+
+def test_users_without_codings_are_stored_and_exported(store: Store, tmp_path: Path) -> None:
+    lurker = "B0000000-0000-4000-8000-0000000000FF"
+    xml = project_xml(text_source(SOURCE_1, "one", "internal://one.txt", selection(0, 5, CODE_A, user=USER_1)),
+                      users=USERS.replace("</Users>", f'<User guid="{lurker}" name="Lurker"/></Users>'))
+    import_qdpx(store, qdpx(tmp_path, xml, {"sources/one.txt": "Hello world"}), actor="tester")
+    assert store.users() == {"Ana": USER_1, "Ben": USER_2, "Lurker": lurker}
+    exported = users(read_qde(export_qdpx(store, tmp_path / "out.qdpx")))
+    assert {USER_1: "Ana", USER_2: "Ben", lurker: "Lurker"}.items() <= exported.items()
