@@ -82,3 +82,78 @@ def test_users_without_codings_are_stored_and_exported(store: Store, tmp_path: P
     assert store.users() == {"Ana": USER_1, "Ben": USER_2, "Lurker": lurker}
     exported = users(read_qde(export_qdpx(store, tmp_path / "out.qdpx")))
     assert {USER_1: "Ana", USER_2: "Ben", lurker: "Lurker"}.items() <= exported.items()
+
+
+# --- Sets ---------------------------------------------------------------------------------------------
+
+SET_1 = "D0000000-0000-4000-8000-000000000001"
+SET_2 = "D0000000-0000-4000-8000-000000000002"
+NOTE_1 = "F0000000-0000-4000-8000-000000000001"
+PICTURE = "C0000000-0000-4000-8000-0000000000AA"
+
+
+def sets_xml(*, description: str = "<Description>First wave, spring.</Description>",
+             extra_members: str = "") -> str:
+    """Two sources (one a picture we skip), a note, and MAXQDA-style sets of documents and codes."""
+    sources = (text_source(SOURCE_1, "one", "internal://one.txt", selection(0, 5, CODE_A))
+               + text_source(SOURCE_2, "two", "internal://two.txt")
+               + f'<PictureSource guid="{PICTURE}" name="photo" path="internal://p.png"/>')
+    notes = f'<Notes><Note guid="{NOTE_1}" name="memo"><PlainTextContent>A thought.</PlainTextContent></Note></Notes>'
+    sets = (f'<Sets><Set guid="{SET_1}" name="Wave 1">{description}'
+            f'<MemberSource targetGUID="{SOURCE_1}"/><MemberSource targetGUID="{SOURCE_2}"/>'
+            f'<MemberSource targetGUID="{PICTURE}"/>{extra_members}</Set>'
+            f'<Set guid="{SET_2}" name="Core codes"><MemberCode targetGUID="{CODE_A}"/>'
+            f'<MemberCode targetGUID="{CODE_B}"/><MemberNote targetGUID="{NOTE_1}"/></Set></Sets>')
+    return project_xml(f"<Sources>{sources}</Sources>{notes}{sets}")
+
+
+def sets_file(tmp_path: Path, xml: str, name: str = "sets.qdpx") -> Path:
+    return qdpx(tmp_path, xml, {"sources/one.txt": "Hello world", "sources/two.txt": "Another text"}, name=name)
+
+
+def named_sets(store: Store) -> dict[str, tuple]:
+    source_names = {s.id: s.name for s in store.list_sources()}
+    memo_titles = {m.id: m.title for m in store.memos()}
+    return {s.name: (s.uid.upper(), s.description, sorted(store.get_code(i).name for i in s.code_ids),
+                     sorted(source_names[i] for i in s.source_ids), sorted(memo_titles[i] for i in s.memo_ids))
+            for s in store.sets()}
+
+
+def test_sets_are_imported_with_their_members(store: Store, tmp_path: Path) -> None:
+    report = import_qdpx(store, sets_file(tmp_path, sets_xml()), actor="tester")
+    assert named_sets(store) == {
+        "Wave 1": (SET_1, "First wave, spring.", [], ["one", "two"], []),
+        "Core codes": (SET_2, "", ["Bonding", "Place attachment"], [], ["memo"]),
+    }
+    assert report.sets_added == 2
+    assert ("set member", "Wave 1") in {(s.what, s.name) for s in report.skipped}  # the skipped picture
+    assert any("sets: 2 added" in line for line in report.summary())
+    again = import_qdpx(store, sets_file(tmp_path, sets_xml()), actor="tester")
+    assert again.sets_added == 0 and len(store.sets()) == 2
+
+
+def test_sets_round_trip_and_validate(store: Store, tmp_path: Path) -> None:
+    import xmlschema
+
+    import_qdpx(store, sets_file(tmp_path, sets_xml()), actor="tester")
+    path = export_qdpx(store, tmp_path / "out.qdpx", for_tool="maxqda")
+    with zipfile.ZipFile(path) as archive:
+        document = archive.read("project.qde").decode("utf-8")
+    xmlschema.XMLSchema(str(fixtures_dir("refi", "schemas") / "Project.xsd")).validate(document)
+    root = DefusedET.fromstring(document)
+    written = {s.get("guid"): (s.get("name"), [(m.tag.removeprefix(Q), m.get("targetGUID")) for m in s])
+               for s in root.iter(f"{Q}Set")}
+    assert written[SET_2] == ("Core codes", [("MemberCode", CODE_A), ("MemberCode", CODE_B),
+                                             ("MemberNote", NOTE_1)])
+    assert written[SET_1][1][0] == ("Description", None)
+    copy = Store.create(tmp_path / "copy.wbproj")
+    import_qdpx(copy, path, actor="someone")
+    assert named_sets(copy) == named_sets(store)
+
+
+def test_a_set_member_the_file_does_not_define_is_reported(store: Store, tmp_path: Path) -> None:
+    ghost = "C0000000-0000-4000-8000-0000000000EE"
+    report = import_qdpx(store, sets_file(tmp_path, sets_xml(extra_members=f'<MemberSource targetGUID="{ghost}"/>')),
+                         actor="tester")
+    assert named_sets(store)["Wave 1"][3] == ["one", "two"]
+    assert any(ghost in s.reason for s in report.skipped if s.what == "set member")

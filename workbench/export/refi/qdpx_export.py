@@ -8,7 +8,8 @@ under its GUID; the coding's memo is the selection's ``Description`` and the sel
 selections and codings keep the GUIDs they were imported with.
 Memos become ``Notes``, referenced by ``NoteRef`` from the project, source, code or coding they
 belong to; the schema gives a ``Case`` no ``NoteRef``, so a memo on a case is tied to it by a
-``Link`` from the note to the case. Source and case attributes are ``Text`` variables.
+``Link`` from the note to the case. Source and case attributes are ``Text`` variables. ``Sets``
+(MAXQDA's document and code sets) list their member codes, sources and memos.
 
 Positions count code points of the written text (the REFI standard), or as the tool named by
 ``for_tool`` counts them (``targets.py``): ``crlf`` writes CR+LF line endings and counts each as two
@@ -202,6 +203,7 @@ class _ProjectBuilder:
         self.cases(root, sources)
         self.sources(root, sources)
         self.notes(root)
+        self.sets(root, sources)
         self.note_refs(root, "project", None)
         for name in self.known_users:  # also the users who made no codings
             self.user(name)
@@ -333,6 +335,25 @@ class _ProjectBuilder:
             for memo, case_guid in self.case_memos:
                 ET.SubElement(links, "Link", guid=stable_guid("link", memo.uid), name="memo", direction="OneWay",
                               originGUID=as_guid(memo.uid), targetGUID=case_guid)
+
+
+    def sets(self, root: ET.Element, sources: list[Source]) -> None:
+        """``<Sets>``: each set's description and its member codes, sources and memos by GUID."""
+        sets = self.store.sets()
+        if not sets:
+            return
+        source_guids = {source.id: as_guid(source.uid) for source in sources}
+        memo_guids = {memo.id: as_guid(memo.uid) for memo in self.store.memos()}
+        container = ET.SubElement(root, "Sets")
+        for item in sets:
+            element = ET.SubElement(container, "Set", guid=as_guid(item.uid), name=self.options.text(item.name))
+            if item.description:
+                ET.SubElement(element, "Description").text = self.options.text(item.description)
+            for tag, guids in (("MemberCode", [self.code_uids[i] for i in item.code_ids]),
+                               ("MemberSource", [source_guids[i] for i in item.source_ids]),
+                               ("MemberNote", [memo_guids[i] for i in item.memo_ids])):
+                for guid in guids:
+                    ET.SubElement(element, tag, targetGUID=guid)
 
 
 def sanitise(root: ET.Element) -> None:

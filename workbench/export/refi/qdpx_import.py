@@ -2,7 +2,8 @@
 
 What is read: users (as coder and author names), the codebook, text sources (``TextSource``, and the
 text representation of a ``PDFSource``) with their selections and codings, variables and cases (as
-attributes and cases), and notes (as memos). Pictures, audio and video are skipped and listed in the
+attributes and cases), notes (as memos), users with their GUIDs (also those who coded nothing) and
+``Sets`` of codes, sources and notes. Pictures, audio and video are skipped and listed in the
 report. The whole import is one transaction: a hostile or malformed file raises ``QdpxError`` and
 leaves the project exactly as it was.
 
@@ -63,6 +64,8 @@ class ImportReport:
     memos_added: int = 0
     memos_existing: int = 0
     cases: list[str] = field(default_factory=list)
+    sets_added: int = 0
+    sets_existing: int = 0
     positions: dict[str, str] = field(default_factory=dict)  # source name -> how its positions count
     skipped: list[SkippedItem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -75,7 +78,8 @@ class ImportReport:
                  f"  codings: {self.codings_added} added, {self.codings_existing} already there",
                  f"  coders: {', '.join(self.coders) or '-'}",
                  f"  memos: {self.memos_added} added, {self.memos_existing} already there",
-                 f"  cases: {len(self.cases)}"]
+                 f"  cases: {len(self.cases)}",
+                 f"  sets: {self.sets_added} added, {self.sets_existing} already there"]
         by_scheme: dict[str, list[str]] = {}
         for name, how in self.positions.items():
             by_scheme.setdefault(how, []).append(name)
@@ -378,6 +382,30 @@ class _Writer:
                        self.user(note.user), note.name, target_type, target_id)
 
 
+    def sets(self) -> None:
+        """Sets and their members: codes, sources and notes imported here (others are reported)."""
+        memo_ids = {m.uid.upper(): m.id for m in self.store.memos()}
+        for rec in self.project.sets:
+            uid = _uid(rec.guid) or rec.guid
+            set_id = self.store.find_set(uid)
+            if set_id is None:
+                set_id = self.store.add_set(rec.name, self.actor, description=rec.description, uid=uid)
+                self.report.sets_added += 1
+            else:  # never clear what the file leaves out
+                self.store.update_set(set_id, self.actor, name=rec.name or None, description=rec.description or None)
+                self.report.sets_existing += 1
+            members: list[tuple[str, int]] = []
+            for kind, guids, ids in (("code", rec.codes, self.code_ids), ("source", rec.sources, self.source_ids),
+                                     ("memo", rec.notes, {g: memo_ids.get((_uid(g) or g).upper()) for g in rec.notes})):
+                for guid in guids:
+                    if ids.get(guid) is None:
+                        self.report.skipped.append(SkippedItem("set member", rec.name, f"the {kind} {guid} was not "
+                                                               "imported (not a text source, or not in the file)"))
+                    else:
+                        members.append((kind, int(ids[guid])))
+            self.store.add_set_members(set_id, members, self.actor)
+
+
 def _codable_codes(project: ProjectRec, report: ImportReport) -> list[CodeDef]:
     """The codebook, with every code that has codings in the file made codable (tools are lax about it)."""
     used = {c.code for s in project.sources for sel in s.selections for c in sel.codings}
@@ -453,9 +481,10 @@ def _write(store: Store, project: ProjectRec, codes: list[CodeDef], case_values:
         for item in planned:
             writer.codings(item, writer.source(item))
         writer.notes(note_texts)
+        writer.sets()
         store.set_selection_uids(writer.selection_uids)
         report.coders = sorted(writer.coders)
         store.database.log(actor, "qdpx.import", "project", None, {
             "file": str(path), "origin": project.origin, "sources_added": report.sources_added,
             "sources_reused": report.sources_reused, "codings_added": report.codings_added,
-            "memos_added": report.memos_added, "users_added": users_added, "skipped": [f"{s.what} {s.name}: {s.reason}" for s in report.skipped]})
+            "memos_added": report.memos_added, "sets_added": report.sets_added, "users_added": users_added, "skipped": [f"{s.what} {s.name}: {s.reason}" for s in report.skipped]})
