@@ -157,3 +157,33 @@ def test_a_set_member_the_file_does_not_define_is_reported(store: Store, tmp_pat
                          actor="tester")
     assert named_sets(store)["Wave 1"][3] == ["one", "two"]
     assert any(ghost in s.reason for s in report.skipped if s.what == "set member")
+
+
+# --- importing into an existing project -------------------------------------------------------------
+
+
+def test_importing_never_clears_a_value_the_file_leaves_out(store: Store, tmp_path: Path) -> None:
+    full = CODES.replace('<Code guid="A0000000-0000-4000-8000-00000000000B" name="Place attachment" isCodable="true"/>',
+                         '<Code guid="A0000000-0000-4000-8000-00000000000B" name="Place attachment" isCodable="true" '
+                         'color="#AD1457"><Description>Feeling for a place.</Description></Code>')
+    import_qdpx(store, qdpx(tmp_path, project_xml(sets_xml_body(), codes=full), name="full.qdpx"), actor="ana")
+    bare = ('<Code guid="A0000000-0000-4000-8000-0000000000CA" name="Support" isCodable="false">'
+            f'<Code guid="{CODE_A}" name="Bonding" isCodable="true"/></Code>'
+            f'<Code guid="{CODE_B}" name="Place attachment" isCodable="true"/>')
+    before = {c.uid: c for c in store.codes()}
+    report = import_qdpx(store, qdpx(tmp_path, project_xml(sets_xml_body(described=False), codes=bare),
+                                     name="bare.qdpx"), actor="ben")
+    after = {c.uid: c for c in store.codes()}
+    assert after == before and report.codes_updated == 0
+    assert (after[CODE_A].color, after[CODE_B].color) == ("#2E7D32", "#AD1457")
+    assert after[CODE_B].definition == "Feeling for a place."
+    assert after["A0000000-0000-4000-8000-0000000000CA"].definition == "Help people give and get."
+    assert named_sets(store)["Wave 1"][1] == "First wave, spring."
+    recoloured = bare.replace(f'name="Bonding" isCodable="true"/>', f'name="Bonding" isCodable="true" color="#000000"/>')
+    import_qdpx(store, qdpx(tmp_path, project_xml(sets_xml_body(), codes=recoloured), name="new.qdpx"), actor="ben")
+    assert store.find_code(CODE_A).color == "#000000"  # a value the file gives still changes
+
+
+def sets_xml_body(*, described: bool = True) -> str:
+    description = "<Description>First wave, spring.</Description>" if described else ""
+    return f'<Sets><Set guid="{SET_1}" name="Wave 1">{description}</Set></Sets>'
