@@ -28,6 +28,7 @@ import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import IO
 
 from coding.codebook import GUID_RE, CodeDef, Codebook
 from ingest.dispatch import paragraph_segments
@@ -437,17 +438,20 @@ def _note_texts(project: ProjectRec, files: QdpxTexts) -> dict[str, str]:
     return texts
 
 
-def import_qdpx(store: Store, path: str | Path, *, actor: str, limits: ZipLimits | None = None) -> ImportReport:
+def import_qdpx(store: Store, file: str | Path | IO[bytes], *, actor: str, limits: ZipLimits | None = None,
+                label: str | None = None) -> ImportReport:
     """Import a REFI-QDA project (.qdpx) into the project, in one transaction; returns what was done.
 
-    Raises QdpxError (and changes nothing) for a file that is not a safe, well-formed, consistent
-    REFI-QDA project. Sources, codings and memos already in the project are reused, not duplicated.
+    ``file`` is a path or an open binary file (an upload); ``label`` is the name that messages and the
+    report give it (default: the path). Raises QdpxError (and changes nothing) for a file that is not
+    a safe, well-formed, consistent REFI-QDA project. Sources, codings and memos already in the
+    project are reused, not duplicated.
     """
-    path = Path(path)
+    path = Path(label or (file if isinstance(file, (str, Path)) else "upload.qdpx"))
     limits = limits or ZipLimits()
     report = ImportReport(path=str(path))
     try:
-        archive = SafeZip(path, label=str(path), limits=limits)
+        archive = SafeZip(file if not isinstance(file, str) else Path(file), label=str(path), limits=limits)
     except ArchiveError as exc:
         raise QdpxError(path, exc.reason) from exc
     with archive:
