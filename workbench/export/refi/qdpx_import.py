@@ -62,6 +62,7 @@ class ImportReport:
     codings_added: int = 0
     codings_existing: int = 0  # already in the project: not added again
     coders: list[str] = field(default_factory=list)
+    users_added: list[str] = field(default_factory=list)  # new to the project, with their GUIDs (coders or not)
     memos_added: int = 0
     memos_existing: int = 0
     cases: list[str] = field(default_factory=list)
@@ -78,6 +79,7 @@ class ImportReport:
                  f"  codes: {self.codes_added} added, {self.codes_updated} updated",
                  f"  codings: {self.codings_added} added, {self.codings_existing} already there",
                  f"  coders: {', '.join(self.coders) or '-'}",
+                 f"  users new to the project: {', '.join(self.users_added) or '-'}",
                  f"  memos: {self.memos_added} added, {self.memos_existing} already there",
                  f"  cases: {len(self.cases)}",
                  f"  sets: {self.sets_added} added, {self.sets_existing} already there"]
@@ -479,7 +481,7 @@ def _write(store: Store, project: ProjectRec, codes: list[CodeDef], case_values:
     """Everything the import changes, in one transaction (rolled back whole on any error)."""
     with store.database.transaction():
         writer = _Writer(store, project, actor, report, path)
-        users_added = writer.users()
+        report.users_added = writer.users()
         writer.codes(codes)
         writer.cases(case_values)
         for item in planned:
@@ -491,4 +493,4 @@ def _write(store: Store, project: ProjectRec, codes: list[CodeDef], case_values:
         store.database.log(actor, "qdpx.import", "project", None, {
             "file": str(path), "origin": project.origin, "sources_added": report.sources_added,
             "sources_reused": report.sources_reused, "codings_added": report.codings_added,
-            "memos_added": report.memos_added, "sets_added": report.sets_added, "users_added": users_added, "skipped": [f"{s.what} {s.name}: {s.reason}" for s in report.skipped]})
+            "memos_added": report.memos_added, "sets_added": report.sets_added, "users_added": report.users_added, "skipped": [f"{s.what} {s.name}: {s.reason}" for s in report.skipped]})
