@@ -187,3 +187,11 @@ def test_importing_never_clears_a_value_the_file_leaves_out(store: Store, tmp_pa
 def sets_xml_body(*, described: bool = True) -> str:
     description = "<Description>First wave, spring.</Description>" if described else ""
     return f'<Sets><Set guid="{SET_1}" name="Wave 1">{description}</Set></Sets>'
+
+
+def test_case_guids_survive_the_round_trip(store: Store, tmp_path: Path) -> None:
+    case = "E0000000-0000-4000-8000-000000000001"
+    body = (f'<Cases><Case guid="{case}" name="NG-R01"><SourceRef targetGUID="{SOURCE_1}"/></Case></Cases>'
+            f'<Sources>{text_source(SOURCE_1, "one", "internal://one.txt", selection(0, 5, CODE_A))}</Sources>')
+    import_qdpx(store, qdpx(tmp_path, project_xml(body), {"sources/one.txt": "Hello world"}), actor="tester")
+    assert guids(read_qde(export_qdpx(store, tmp_path / "out.qdpx")), "Case") == {case}

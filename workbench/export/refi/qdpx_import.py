@@ -291,7 +291,7 @@ class _Writer:
 
     def cases(self, case_values: dict[str, dict[str, str]]) -> None:
         for case in self.project.cases:
-            self.case_ids[case.guid] = self.store.ensure_case(case.name, self.actor)
+            self.case_ids[case.guid] = self.store.ensure_case(case.name, self.actor, uid=_uid(case.guid))
             if case_values[case.guid]:
                 self.store.set_attributes("case", self.case_ids[case.guid], case_values[case.guid], self.actor)
             self.report.cases.append(case.name)
