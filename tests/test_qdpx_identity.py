@@ -179,7 +179,7 @@ def test_importing_never_clears_a_value_the_file_leaves_out(store: Store, tmp_pa
     assert after[CODE_B].definition == "Feeling for a place."
     assert after["A0000000-0000-4000-8000-0000000000CA"].definition == "Help people give and get."
     assert named_sets(store)["Wave 1"][1] == "First wave, spring."
-    recoloured = bare.replace(f'name="Bonding" isCodable="true"/>', f'name="Bonding" isCodable="true" color="#000000"/>')
+    recoloured = bare.replace('name="Bonding" isCodable="true"/>', 'name="Bonding" isCodable="true" color="#000000"/>')
     import_qdpx(store, qdpx(tmp_path, project_xml(sets_xml_body(), codes=recoloured), name="new.qdpx"), actor="ben")
     assert store.find_code(CODE_A).color == "#000000"  # a value the file gives still changes
 

@@ -73,8 +73,8 @@ def add_emoji_source(store: Store) -> None:
     source = add_source(store, "emoji.txt", EMOJI_LINES, {}, None)
     text = store.get_source(source).text
     code = store.find_code("Place attachment").id
-    for words in ("neighbour dragged me along 🌱. Now", "The pantry is a lifeline", "🌱🌱 Twice\nover. 👋🏽 Bye",
-                  "Twice\nover"):
+    for words in ("neighbour dragged me along 🌱. Now", "The pantry is a lifeline",
+                  "🌱🌱 Twice\nover. 👋🏽 Bye", "Twice\nover"):
         store.add_coding(source, *span(text, words), code, "ana")
 
 

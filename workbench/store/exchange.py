@@ -47,7 +47,8 @@ class ExchangeStore:
     def sets(self) -> list[ProjectSet]:
         """Every set with its members, by name."""
         conn = self.database.conn
-        found = [ProjectSet(*row) for row in conn.execute("SELECT id, uid, name, description FROM sets ORDER BY name, id")]
+        found = [ProjectSet(*row)
+                 for row in conn.execute("SELECT id, uid, name, description FROM sets ORDER BY name, id")]
         for item in found:
             for member_type, member_id in conn.execute(
                     "SELECT member_type, member_id FROM set_members WHERE set_id = ? ORDER BY member_type, member_id",

@@ -13,9 +13,10 @@ belong to; the schema gives a ``Case`` no ``NoteRef``, so a memo on a case is ti
 
 Positions count code points of the written text (the REFI standard), or as the tool named by
 ``for_tool`` counts them (``targets.py``): ``crlf`` writes CR+LF line endings and counts each as two
-positions, ``utf16`` counts UTF-16 code units (an emoji is two), as NVivo does. ``pseudonymise`` takes the project's roster
-(``workbench.sources.pseudonyms.Roster``, or a mapping made into one): its names are replaced, by its rules,
-in texts, memos, attribute values, and source and case names; coding positions follow the texts.
+positions, ``utf16`` counts UTF-16 code units (an emoji is two), as NVivo does. ``pseudonymise``
+takes the project's roster (``workbench.sources.pseudonyms.Roster``, or a mapping made into one): its
+names are replaced, by its rules, in texts, memos, attribute values, and source and case names;
+coding positions follow the texts.
 """
 from __future__ import annotations
 
@@ -335,7 +336,6 @@ class _ProjectBuilder:
             for memo, case_guid in self.case_memos:
                 ET.SubElement(links, "Link", guid=stable_guid("link", memo.uid), name="memo", direction="OneWay",
                               originGUID=as_guid(memo.uid), targetGUID=case_guid)
-
 
     def sets(self, root: ET.Element, sources: list[Source]) -> None:
         """``<Sets>``: each set's description and its member codes, sources and memos by GUID."""

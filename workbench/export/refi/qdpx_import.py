@@ -493,4 +493,5 @@ def _write(store: Store, project: ProjectRec, codes: list[CodeDef], case_values:
         store.database.log(actor, "qdpx.import", "project", None, {
             "file": str(path), "origin": project.origin, "sources_added": report.sources_added,
             "sources_reused": report.sources_reused, "codings_added": report.codings_added,
-            "memos_added": report.memos_added, "sets_added": report.sets_added, "users_added": report.users_added, "skipped": [f"{s.what} {s.name}: {s.reason}" for s in report.skipped]})
+            "memos_added": report.memos_added, "sets_added": report.sets_added, "users_added": report.users_added,
+            "skipped": [f"{s.what} {s.name}: {s.reason}" for s in report.skipped]})
