@@ -9,6 +9,7 @@ import defusedxml.ElementTree as DefusedET
 import pytest
 
 from workbench.export.refi import export_qdpx, import_qdpx
+from workbench.export.refi.qdpx_export import user_guid
 from workbench.store import Store
 
 from conftest import fixtures_dir
@@ -195,3 +196,38 @@ def test_case_guids_survive_the_round_trip(store: Store, tmp_path: Path) -> None
             f'<Sources>{text_source(SOURCE_1, "one", "internal://one.txt", selection(0, 5, CODE_A))}</Sources>')
     import_qdpx(store, qdpx(tmp_path, project_xml(body), {"sources/one.txt": "Hello world"}), actor="tester")
     assert guids(read_qde(export_qdpx(store, tmp_path / "out.qdpx")), "Case") == {case}
+
+
+def test_deleting_a_member_takes_it_out_of_its_sets_and_the_export_stays_valid(store: Store, tmp_path: Path) -> None:
+    import xmlschema
+
+    import_qdpx(store, sets_file(tmp_path, sets_xml()), actor="tester")
+    store.delete_source(store.source_by_name("two").id, "tester")
+    store.delete_memo(store.memos()[0].id, "tester")
+    store.delete_code(store.find_code("Place attachment").id, "tester")
+    assert {name: (codes, sources, memos) for name, (_, _, codes, sources, memos) in named_sets(store).items()} == {
+        "Wave 1": ([], ["one"], []), "Core codes": (["Bonding"], [], [])}
+    with zipfile.ZipFile(export_qdpx(store, tmp_path / "out.qdpx")) as archive:
+        document = archive.read("project.qde").decode("utf-8")
+    xmlschema.XMLSchema(str(fixtures_dir("refi", "schemas") / "Project.xsd")).validate(document)
+
+
+def test_architecture_documents_every_tool() -> None:
+    from workbench.export.refi.targets import TARGETS
+
+    architecture = (Path(__file__).resolve().parents[1] / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    for key, target in TARGETS.items():
+        row = next(line for line in architecture.splitlines() if line.startswith(f"| `{key}` |"))
+        assert ("CR+LF" in row.split("|")[2]) == target.crlf and ("UTF-16" in row.split("|")[3]) == target.utf16
+
+
+def test_our_nvivo_export_imported_back_adds_nothing(store: Store, tmp_path: Path) -> None:
+    import_qdpx(store, fixtures_dir("refi", "qdpx") / "nvivo-win-12.6.qdpx", actor="tester")
+    before = (store.counts(), store.users(), store.selection_uids())
+    report = import_qdpx(store, export_qdpx(store, tmp_path / "out.qdpx", for_tool="nvivo-win"), actor="tester")
+    counts, known_users, selections = before
+    assert {k: v for k, v in store.counts().items() if k != "events"} == {k: v for k, v in counts.items()
+                                                                          if k != "events"}
+    assert store.selection_uids() == selections
+    assert store.users() == {**known_users, "tester": user_guid("tester")}  # who imported: the file names them
+    assert report.codings_added == 0 and report.sources_reused == ["videos_selection"]
