@@ -231,3 +231,17 @@ def test_our_nvivo_export_imported_back_adds_nothing(store: Store, tmp_path: Pat
     assert store.selection_uids() == selections
     assert store.users() == {**known_users, "tester": user_guid("tester")}  # who imported: the file names them
     assert report.codings_added == 0 and report.sources_reused == ["videos_selection"]
+
+
+def test_variable_guids_survive_the_round_trip(store: Store, tmp_path: Path) -> None:
+    site = "70000000-0000-4000-8000-000000000001"
+    body = (f'<Variables><Variable guid="{site}" name="Site" typeOfVariable="Text"/></Variables>'
+            f'<Sources>{text_source(SOURCE_1, "one", "internal://one.txt", tail=_value(site, "Northgate"))}</Sources>')
+    import_qdpx(store, qdpx(tmp_path, project_xml(body), {"sources/one.txt": "Hello world"}), actor="tester")
+    root = read_qde(export_qdpx(store, tmp_path / "out.qdpx"))
+    assert guids(root, "Variable") == {site}
+    assert {r.get("targetGUID") for r in root.iter(f"{Q}VariableRef")} == {site}
+
+
+def _value(variable: str, text: str) -> str:
+    return f'<VariableValue><VariableRef targetGUID="{variable}"/><TextValue>{text}</TextValue></VariableValue>'

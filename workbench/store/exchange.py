@@ -1,5 +1,5 @@
-"""What other tools recognise a project by, kept for the next .qdpx export: users' GUIDs, the
-selection each coding came in, and REFI-QDA Sets."""
+"""What other tools recognise a project by, kept for the next .qdpx export: the GUIDs of users and
+variables, the selection each coding came in, and REFI-QDA Sets."""
 from __future__ import annotations
 
 from workbench.errors import NotFound
@@ -30,6 +30,17 @@ class ExchangeStore:
                     conn.execute("INSERT INTO users (name, uid) VALUES (?, ?)", (name, uid))
                     added.append(name)
         return added
+
+    # -- variables ---------------------------------------------------------------
+    def variable_uids(self) -> dict[str, str]:
+        """Attribute name → the GUID a .qdpx gave it as a Variable."""
+        return dict(self.database.conn.execute("SELECT key, uid FROM variables"))
+
+    def add_variable_uids(self, variables: dict[str, str]) -> None:
+        """Remember Variable GUIDs by attribute name (part of the caller's change); known names and GUIDs stay."""
+        with self.database.transaction() as conn:
+            conn.executemany("INSERT OR IGNORE INTO variables (key, uid) VALUES (?, ?)",
+                             [(key.strip().lower(), uid) for key, uid in variables.items()])
 
     # -- selections --------------------------------------------------------------
     def set_selection_uids(self, selections: dict[str, str]) -> None:

@@ -244,7 +244,7 @@ def _themes(conn: sqlite3.Connection) -> None:
     ])
 
 
-@migration(4, "REFI-QDA identities: users, selection GUIDs, sets")
+@migration(4, "REFI-QDA identities: users, selection GUIDs, variable GUIDs, sets")
 def _exchange(conn: sqlite3.Connection) -> None:
     _run(conn, [
         # People known by name (coders, authors) with the GUID other tools know them by.
@@ -257,6 +257,11 @@ def _exchange(conn: sqlite3.Connection) -> None:
         """CREATE TABLE selection_uids (
             coding_uid TEXT PRIMARY KEY,
             selection_uid TEXT NOT NULL
+        )""",
+        # The GUID a .qdpx gave an attribute name (a REFI Variable), reused on export.
+        """CREATE TABLE variables (
+            key TEXT PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE COLLATE NOCASE
         )""",
         """CREATE TABLE sets (
             id INTEGER PRIMARY KEY,

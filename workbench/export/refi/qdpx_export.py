@@ -175,6 +175,7 @@ class _ProjectBuilder:
         self.case_memos: list[tuple[Memo, str]] = []
         self.known_users = {name: as_guid(uid) for name, uid in store.users().items()}
         self.selection_uids = store.selection_uids()
+        self.variable_uids = {key: as_guid(uid) for key, uid in store.variable_uids().items()}
         self.selections_written: set[str] = set()
 
     def user(self, name: str) -> str:
@@ -235,14 +236,18 @@ class _ProjectBuilder:
         if keys:
             variables = ET.SubElement(root, "Variables")
             for key in keys:
-                ET.SubElement(variables, "Variable", guid=stable_guid("variable", key), name=key,
+                ET.SubElement(variables, "Variable", guid=self.variable(key), name=key,
                               typeOfVariable="Text")
+
+    def variable(self, key: str) -> str:
+        """The GUID of an attribute name: the one an imported file gave it, else derived from the name."""
+        return self.variable_uids.get(key) or stable_guid("variable", key)
 
     def values(self, parent: ET.Element, owner_type: str, owner_id: int) -> None:
         """A ``VariableValue`` per attribute of a source or case."""
         for key, value in self.store.attributes(owner_type, owner_id).items():
             element = ET.SubElement(parent, "VariableValue")
-            ET.SubElement(element, "VariableRef", targetGUID=stable_guid("variable", key))
+            ET.SubElement(element, "VariableRef", targetGUID=self.variable(key))
             ET.SubElement(element, "TextValue").text = self.options.text(value)
 
     def cases(self, root: ET.Element, sources: list[Source]) -> None:

@@ -488,6 +488,7 @@ def _write(store: Store, project: ProjectRec, codes: list[CodeDef], case_values:
             writer.codings(item, writer.source(item))
         writer.notes(note_texts)
         writer.sets()
+        store.add_variable_uids({name: _uid(guid) or guid for guid, name in project.variables.items()})
         store.set_selection_uids(writer.selection_uids)
         report.coders = sorted(writer.coders)
         store.database.log(actor, "qdpx.import", "project", None, {
