@@ -560,3 +560,67 @@ def test_workbench_app_serves_locally_by_default_and_warns_otherwise(project: Pa
 
     result = CliRunner().invoke(cli, ["app", "--project", str(project.with_name("missing.wbproj"))])
     assert result.exit_code == 1 and "no project here" in result.output and len(calls) == 2
+
+
+# -- Report page: REFI-QDA exchange ---------------------------------------------------------------------
+def _other_project_qdpx(folder: Path) -> bytes:
+    """A .qdpx from another project: one source whose name and text look like Markdown and HTML."""
+    from ingest.records import LoadedSource
+    from workbench.export.refi import export_qdpx
+    from workbench.sources.importer import to_new_source
+
+    other = Store.create(folder / "other.wbproj", name="Other")
+    other.import_codebook(load_codebook(CODEBOOK), "ana")
+    text = f"Ray: I fished for forty years. {HOSTILE}"
+    loaded = LoadedSource(name="[click](http://evil.example) :red[ray]", kind="interview", text=text, format="txt",
+                          segments=[])
+    source_id = other.add_source(to_new_source(loaded, folder / "ray.txt", {}), "ana")
+    other.add_coding(source_id, 5, 29, other.find_code("Bonding ties").id, "ana")
+    return export_qdpx(other, folder / "other.qdpx").read_bytes()
+
+
+def test_report_page_exports_qdpx_for_the_chosen_tool(project: Path) -> None:
+    import io
+    import zipfile
+
+    at = open_page(project, "report")
+    at.selectbox(key="report.qdpx-for").set_value("nvivo-win")
+    at.button(key="report.qdpx-build").click().run()
+    assert not at.exception
+    name, data = at.session_state["report.qdpx-file"]
+    assert name.endswith(".qdpx")
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        texts = [archive.read(n) for n in archive.namelist() if n.startswith("sources/")]
+    assert len(texts) == 2 and all(b"\r\n" in t for t in texts)  # NVivo: CR+LF line endings
+    assert any("NVivo for Windows" in c.value for c in at.caption)
+    assert any(".qdpx" in b.label for b in at.get("download_button"))
+
+
+def test_report_page_imports_a_qdpx_and_shows_the_summary_as_plain_text(project: Path, tmp_path: Path) -> None:
+    at = open_page(project, "report")
+    at.file_uploader(key="report.qdpx-upload").upload("other.qdpx", _other_project_qdpx(tmp_path),
+                                                      "application/zip")
+    at.run()
+    at.button(key="report.qdpx-import").click().run()
+    assert not at.exception
+    summary = "\n".join(t.value for t in at.text)
+    assert "sources: 1 added" in summary and "codings: 1 added" in summary
+    assert "[click](http://evil.example) :red[ray]" in summary  # shown as typed, never as a link
+    assert not any("evil.example" in m.value for m in at.markdown)
+    assert str(tmp_path) not in summary
+    names = [s.name for s in store_of(project).list_sources()]
+    assert "[click](http://evil.example) :red[ray]" in names
+
+
+def test_report_page_names_a_bad_qdpx_and_changes_nothing(project: Path) -> None:
+    before = store_of(project).counts()
+    at = open_page(project, "report")
+    at.file_uploader(key="report.qdpx-upload").upload("bad.qdpx", b"this is not a zip", "application/zip")
+    at.run()
+    at.button(key="report.qdpx-import").click().run()
+    assert not at.exception
+    errors = [e.value.replace("\\", "") for e in at.error]
+    assert any("bad.qdpx: not a ZIP archive" in e for e in errors)
+    assert not any("/tmp" in e or "workbench-" in e for e in errors)
+    after = store_of(project).counts()
+    assert {k: v for k, v in after.items() if k != "events"} == {k: v for k, v in before.items() if k != "events"}

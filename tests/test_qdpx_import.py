@@ -481,7 +481,8 @@ def test_what_cannot_be_kept_is_reported_not_dropped_silently(store: Store, tmp_
     path = qdpx(tmp_path, project_xml(f"{cases}{note}{sets}"))
     report = import_qdpx(store, path, actor="tester")
     skipped = {(s.what, s.name): s.reason for s in report.skipped}
-    assert skipped == {("codings", "coded note"): "1 codings inside a note", ("sets", "1 items"): "not supported"}
+    assert skipped == {("codings", "coded note"): "1 codings inside a note"}  # sets are imported now
+    assert [s.name for s in store.sets()] == ["Wave 1"]
     assert report.warnings == ["the description of case 'NG-R01' was not imported (cases keep only a name and "
                                "attributes)"]
     assert [m.text for m in store.memos()] == ["Hello"]

@@ -242,3 +242,16 @@ class SourceEdit:
     coding_spans: dict[int, tuple[int, int]]
     lost_coding_ids: list[int]
     lost_reasons: dict[int, str] = field(default_factory=dict)
+
+
+@dataclass
+class ProjectSet:
+    """A REFI-QDA ``Set``: a named group of codes, sources and memos (MAXQDA's document and code sets)."""
+
+    id: int
+    uid: str
+    name: str
+    description: str = ""
+    code_ids: list[int] = field(default_factory=list)
+    source_ids: list[int] = field(default_factory=list)
+    memo_ids: list[int] = field(default_factory=list)

@@ -124,33 +124,41 @@ def export_matrix_command(store: Store, out: Path, codes: tuple[str, ...], sites
 @export_group.command("qdpx")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The .qdpx file to write (replaced if it exists).")
-@click.option("--crlf", is_flag=True,
-              help="Windows line endings, positions counting CR+LF as two (NVivo for Windows).")
-@click.option("--utf16", is_flag=True,
-              help="Positions in UTF-16 code units, an emoji counting two (NVivo for Windows).")
+@click.option("--for", "for_tool", type=click.Choice(["nvivo-win", "nvivo-mac", "atlasti", "maxqda", "qualcoder"]),
+              help="The tool that will import the file: positions and line endings are written the way it "
+                   "counts them (default: the REFI-QDA standard, code points and LF).")
+@click.option("--crlf/--lf", default=None,
+              help="Expert override: CR+LF line endings with positions counting them as two, or LF.")
+@click.option("--utf16/--code-points", default=None,
+              help="Expert override: positions in UTF-16 code units (an emoji counts two), or code points.")
 @click.option("--pseudonymise", is_flag=True,
               help="Replace the names on the project's roster (see `workbench roster`) in texts, memos, "
                    "attributes and names; codings follow their words.")
 @project_option
 @user_option
 @handle_errors
-def export_qdpx_command(store: Store, out: Path, crlf: bool, utf16: bool, pseudonymise: bool,
-                        user: str) -> None:
-    """Export sources, codebook, codings, cases, attributes and memos as a REFI-QDA project (.qdpx).
+def export_qdpx_command(store: Store, out: Path, for_tool: str | None, crlf: bool | None, utf16: bool | None,
+                        pseudonymise: bool, user: str) -> None:
+    """Export sources, codebook, codings, cases, attributes, sets and memos as a REFI-QDA project (.qdpx).
 
-    NVivo, ATLAS.ti, MAXQDA and QualCoder import the file. Positions count characters of the
-    text as REFI-QDA says; use --crlf (and --utf16 for texts with emoji) for NVivo for Windows.
+    NVivo, ATLAS.ti, MAXQDA and QualCoder import the file. Name the tool with --for and every
+    coding lands on the same words there: NVivo (Windows and Mac) counts UTF-16 code units and
+    CR+LF as two; ATLAS.ti, MAXQDA and QualCoder read LF text in code points. GUIDs of imported
+    sources, codes, selections, codings and users are kept, so the tool recognises its own project.
     """
     from workbench.export.refi import export_qdpx
+    from workbench.export.refi.targets import target_for
     from workbench.sources.pseudonyms import project_roster
 
     roster = project_roster(store) if pseudonymise else None
     if pseudonymise and not roster:
         raise click.UsageError("the project's roster is empty: add names with `workbench roster propose --save` "
                                "or `workbench roster import` first")
-    path = export_qdpx(store, out, crlf=crlf, utf16=utf16, pseudonymise=roster, actor=user)
+    path = export_qdpx(store, out, for_tool=for_tool, crlf=crlf, utf16=utf16, pseudonymise=roster, actor=user)
+    target = target_for(for_tool, crlf=crlf, utf16=utf16)
     counts = store.counts()
     named = " (names pseudonymised)" if roster else ""
     click.echo(f"Wrote {path}{named}: {counts['sources']} sources, {counts['codes']} codes, "
                f"{counts['codings']} codings, {len(store.coders())} coders, {counts['memos']} memos, "
                f"{counts['cases']} cases.")
+    click.echo(f"Written for {target.tool}: positions in {target.describe()}.")

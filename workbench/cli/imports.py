@@ -26,9 +26,10 @@ def import_group() -> None:
 def import_qdpx_command(store: Store, file: Path, user: str) -> None:
     """Import a REFI-QDA project (.qdpx) from NVivo, ATLAS.ti, MAXQDA, QualCoder or qc.
 
-    Text sources, the codebook, codings (with their coders), cases, variables and notes are
-    imported in one step: if anything is wrong with the file, nothing is imported. Sources and
-    codings already in the project are not added twice; pictures, audio and video are skipped.
+    Text sources, the codebook, codings (with their coders), cases, variables, notes, users and
+    sets are imported in one step: if anything is wrong with the file, nothing is imported. Sources
+    and codings already in the project are not added twice, and a colour or description the file
+    leaves out is never cleared; pictures, audio and video are skipped.
     """
     from workbench.export.refi import import_qdpx
 

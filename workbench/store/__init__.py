@@ -14,6 +14,7 @@ from workbench.store.codes import CodeStore
 from workbench.store.codings import CodingStore
 from workbench.store.db import Database, new_uid, now, schema_version
 from workbench.store.events import EventStore
+from workbench.store.exchange import ExchangeStore
 from workbench.store.facts import CodingFact, FactStore
 from workbench.store.restore import RestoreStore
 from workbench.store.roster import RosterStore
@@ -27,7 +28,7 @@ from workbench.store.themes import CandidateTheme, FrameworkCellRecord, InvalidT
 
 
 class Store(SourceStore, CodeStore, CodingStore, SuggestionStore, CacheStore, RestoreStore, SearchStore, EventStore,
-            FactStore, RosterStore, CheckStore, ThemeStore):
+            FactStore, RosterStore, CheckStore, ThemeStore, ExchangeStore):
     """A project: open it with ``Store.open(path)`` or create it with ``Store.create(path)``."""
 
     def __init__(self, database: Database) -> None:

@@ -216,7 +216,10 @@ class CodeStore:
 
     # -- whole codebooks ---------------------------------------------------------
     def import_codebook(self, codebook: Codebook, actor: str) -> dict[str, int]:
-        """Add a codebook's codes; codes already here (same uid, or same path) are updated, not duplicated."""
+        """Add a codebook's codes; codes already here (same uid, or same path) are updated, not duplicated.
+
+        An update only sets the values the codebook gives: an empty colour, definition or list leaves ours.
+        """
         db = self.database
         added = updated = 0
         with db.transaction():
@@ -229,7 +232,9 @@ class CodeStore:
                     (parent_id, cdef.name))
                 if existing:
                     current = self.get_code(existing)
-                    changes = {k: v for k, v in {"name": cdef.name, **fields}.items() if getattr(current, k) != v}
+                    # a merge: a value the incoming codebook leaves out (no colour, no description) never clears ours
+                    changes = {k: v for k, v in {"name": cdef.name, **fields}.items()
+                               if getattr(current, k) != v and (v or isinstance(v, bool))}
                     if changes:
                         self.update_code(existing, actor, **changes)
                         updated += 1

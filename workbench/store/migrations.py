@@ -251,3 +251,41 @@ def _accept_mode(conn: sqlite3.Connection) -> None:
         "ALTER TABLE codings ADD COLUMN accept_mode TEXT CHECK (accept_mode IN ('one', 'bulk'))",
         "ALTER TABLE codings ADD COLUMN accept_min_score REAL",  # the bulk accept's lowest score
     ])
+
+
+@migration(5, "REFI-QDA identities: users, selection GUIDs, variable GUIDs, sets")
+def _exchange(conn: sqlite3.Connection) -> None:
+    _run(conn, [
+        # People known by name (coders, authors) with the GUID other tools know them by.
+        """CREATE TABLE users (
+            name TEXT PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE COLLATE NOCASE
+        )""",
+        # The PlainTextSelection a coding came in (several codings may share one); keyed by the
+        # coding's uid, which survives undo and redo.
+        """CREATE TABLE selection_uids (
+            coding_uid TEXT PRIMARY KEY,
+            selection_uid TEXT NOT NULL
+        )""",
+        # The GUID a .qdpx gave an attribute name (a REFI Variable), reused on export.
+        """CREATE TABLE variables (
+            key TEXT PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE COLLATE NOCASE
+        )""",
+        """CREATE TABLE sets (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            name TEXT NOT NULL,
+            description TEXT NOT NULL DEFAULT ''
+        )""",
+        """CREATE TABLE set_members (
+            set_id INTEGER NOT NULL REFERENCES sets(id) ON DELETE CASCADE,
+            member_type TEXT NOT NULL CHECK (member_type IN ('code', 'source', 'memo')),
+            member_id INTEGER NOT NULL,
+            PRIMARY KEY (set_id, member_type, member_id)
+        )""",
+        "CREATE INDEX set_members_member ON set_members(member_type, member_id)",
+        *(f"""CREATE TRIGGER {table}_leave_sets AFTER DELETE ON {table}
+              BEGIN DELETE FROM set_members WHERE member_type = '{kind}' AND member_id = old.id; END"""
+          for table, kind in (("codes", "code"), ("sources", "source"), ("memos", "memo"))),
+    ])

@@ -27,13 +27,15 @@ class SourceStore:
     database: Database
 
     # -- cases and attributes -------------------------------------------------
-    def ensure_case(self, name: str, actor: str = "system") -> int:
-        """The id of the case called ``name``, created if new."""
+    def ensure_case(self, name: str, actor: str = "system", *, uid: str | None = None) -> int:
+        """The id of the case called ``name``, created if new (with ``uid``, e.g. a REFI GUID, when it is free)."""
         with self.database.transaction() as conn:
             row = conn.execute("SELECT id FROM cases WHERE name = ?", (name,)).fetchone()
             if row:
                 return int(row[0])
-            cursor = conn.execute("INSERT INTO cases (uid, name) VALUES (?, ?)", (new_uid(), name))
+            if uid and conn.execute("SELECT 1 FROM cases WHERE uid = ? COLLATE NOCASE", (uid,)).fetchone():
+                uid = None
+            cursor = conn.execute("INSERT INTO cases (uid, name) VALUES (?, ?)", (uid or new_uid(), name))
             self.database.log(actor, "case.add", "case", cursor.lastrowid, {"name": name})
             return int(cursor.lastrowid)
 

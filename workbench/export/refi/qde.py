@@ -149,6 +149,18 @@ class NoteRec:
 
 
 @dataclass
+class SetRec:
+    """A ``Set``: a named group of codes, sources and notes, by GUID."""
+
+    guid: str
+    name: str
+    description: str
+    codes: list[str]
+    sources: list[str]
+    notes: list[str]
+
+
+@dataclass
 class ProjectRec:
     """Everything read from project.qde."""
 
@@ -164,6 +176,7 @@ class ProjectRec:
     links: list[tuple[str, str]]
     skipped: list[SkippedItem]
     ignored: dict[str, int]
+    sets: list[SetRec]
 
 
 class QdeReader:
@@ -199,7 +212,8 @@ class QdeReader:
             origin=root.get("origin", ""), users=self._users(), codes=self._codes(),
             code_notes=self._code_notes(), variables=self._variables(), cases=self._cases(), sources=sources,
             notes=[self._note(n, skipped) for n in (x.children(notes_el, "Note") if notes_el is not None else [])],
-            project_notes=x.refs(root), links=self._links(), skipped=skipped, ignored=self._ignored())
+            project_notes=x.refs(root), links=self._links(), skipped=skipped, ignored=self._ignored(),
+            sets=self._sets())
 
     def _users(self) -> dict[str, str]:
         users_el = self.x.child(self.root, "Users")
@@ -265,11 +279,24 @@ class QdeReader:
 
     def _ignored(self) -> dict[str, int]:
         counts = {}
-        for name, item in (("Sets", "Set"), ("Graphs", "Graph")):
+        for name, item in (("Graphs", "Graph"),):
             container = self.x.child(self.root, name)
             if container is not None and len(container):
                 counts[name.lower()] = len(self.x.children(container, item))
         return counts
+
+    def _sets(self) -> list[SetRec]:
+        sets_el = self.x.child(self.root, "Sets")
+        found = []
+        for element in self.x.children(sets_el, "Set") if sets_el is not None else []:
+            guid = normalize_guid(element.get("guid", ""))
+            if not guid:
+                raise self.fail(f"set {element.get('name')!r} has no guid")
+            found.append(SetRec(guid=guid, name=(element.get("name") or "").strip() or guid,
+                                description=self._description(element),
+                                codes=self.x.refs(element, "MemberCode"), sources=self.x.refs(element, "MemberSource"),
+                                notes=self.x.refs(element, "MemberNote")))
+        return found
 
     def _note(self, note: ET.Element, skipped: list[SkippedItem]) -> NoteRec:
         guid = normalize_guid(note.get("guid", ""))

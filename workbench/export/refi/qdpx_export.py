@@ -2,20 +2,25 @@
 
 The archive holds ``project.qde`` (UTF-8 without BOM, elements in Project.xsd's order) and one
 ``sources/<guid>.txt`` per source. Every coding becomes its own ``PlainTextSelection`` holding one
-``Coding`` (as NVivo writes them), with the coding's memo as the selection's ``Description`` and the
-selected text (up to 100 characters) as its ``name``, which lets importers check the positions.
+``Coding`` (as NVivo writes them), except that codings imported in one selection go back into it
+under its GUID; the coding's memo is the selection's ``Description`` and the selected text (up to
+100 characters) its ``name``, which lets importers check the positions. Users, sources, codes,
+selections and codings keep the GUIDs they were imported with.
 Memos become ``Notes``, referenced by ``NoteRef`` from the project, source, code or coding they
 belong to; the schema gives a ``Case`` no ``NoteRef``, so a memo on a case is tied to it by a
-``Link`` from the note to the case. Source and case attributes are ``Text`` variables.
+``Link`` from the note to the case. Source and case attributes are ``Text`` variables. ``Sets``
+(MAXQDA's document and code sets) list their member codes, sources and memos.
 
-Positions count code points of the written text. ``crlf=True`` writes CR+LF line endings (and so
-counts each as two positions, as NVivo for Windows does); ``utf16=True`` counts UTF-16 code units
-(an emoji is two), as NVivo for Windows also does. ``pseudonymise`` takes the project's roster
-(``workbench.sources.pseudonyms.Roster``, or a mapping made into one): its names are replaced, by its rules,
-in texts, memos, attribute values, and source and case names; coding positions follow the texts.
+Positions count code points of the written text (the REFI standard), or as the tool named by
+``for_tool`` counts them (``targets.py``): ``crlf`` writes CR+LF line endings and counts each as two
+positions, ``utf16`` counts UTF-16 code units (an emoji is two), as NVivo does. ``pseudonymise``
+takes the project's roster (``workbench.sources.pseudonyms.Roster``, or a mapping made into one): its
+names are replaced, by its rules, in texts, memos, attribute values, and source and case names;
+coding positions follow the texts.
 """
 from __future__ import annotations
 
+import io
 import os
 import re
 import uuid
@@ -26,6 +31,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import IO
 
 from coding.codebook import GUID_RE
 from coding.qdc import DEFAULT_ORIGIN, PROJECT_NAMESPACE, codebook_element
@@ -35,6 +41,7 @@ from workbench.sources.pseudonyms import Roster
 from workbench.store import Store
 from workbench.export.refi.positions import UnitCounter
 from workbench.export.refi.qde import QdpxError
+from workbench.export.refi.targets import target_for
 
 _GUID_NAMESPACE = uuid.UUID("7C7B0E4A-9E55-4E0F-8D5B-3F1A2C6D9B10")
 _XML_ILLEGAL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -166,10 +173,15 @@ class _ProjectBuilder:
         self.files: dict[str, str] = {}
         self.code_uids = {code.id: code.uid for code in store.codes()}
         self.case_memos: list[tuple[Memo, str]] = []
+        self.known_users = {name: as_guid(uid) for name, uid in store.users().items()}
+        self.selection_uids = store.selection_uids()
+        self.variable_uids = {key: as_guid(uid) for key, uid in store.variable_uids().items()}
+        self.selections_written: set[str] = set()
 
     def user(self, name: str) -> str:
-        """The GUID of a user, adding them to ``<Users>``."""
-        self.users.setdefault(name, user_guid(name))
+        """The GUID of a user (the one an imported file gave them, else derived from the name), adding them to
+        ``<Users>``."""
+        self.users.setdefault(name, self.known_users.get(name) or user_guid(name))
         return self.users[name]
 
     def note_refs(self, parent: ET.Element, target_type: str, target_id: int | None) -> None:
@@ -193,7 +205,10 @@ class _ProjectBuilder:
         self.cases(root, sources)
         self.sources(root, sources)
         self.notes(root)
+        self.sets(root, sources)
         self.note_refs(root, "project", None)
+        for name in self.known_users:  # also the users who made no codings
+            self.user(name)
         for name, guid in self.users.items():
             ET.SubElement(users, "User", guid=guid, name=name)
         if not len(users):
@@ -221,14 +236,18 @@ class _ProjectBuilder:
         if keys:
             variables = ET.SubElement(root, "Variables")
             for key in keys:
-                ET.SubElement(variables, "Variable", guid=stable_guid("variable", key), name=key,
+                ET.SubElement(variables, "Variable", guid=self.variable(key), name=key,
                               typeOfVariable="Text")
+
+    def variable(self, key: str) -> str:
+        """The GUID of an attribute name: the one an imported file gave it, else derived from the name."""
+        return self.variable_uids.get(key) or stable_guid("variable", key)
 
     def values(self, parent: ET.Element, owner_type: str, owner_id: int) -> None:
         """A ``VariableValue`` per attribute of a source or case."""
         for key, value in self.store.attributes(owner_type, owner_id).items():
             element = ET.SubElement(parent, "VariableValue")
-            ET.SubElement(element, "VariableRef", targetGUID=stable_guid("variable", key))
+            ET.SubElement(element, "VariableRef", targetGUID=self.variable(key))
             ET.SubElement(element, "TextValue").text = self.options.text(value)
 
     def cases(self, root: ET.Element, sources: list[Source]) -> None:
@@ -265,26 +284,45 @@ class _ProjectBuilder:
                                 plainTextPath=f"internal://{guid}.txt", creatingUser=self.user(source.imported_by))
         _stamp(element, "creationDateTime", source.imported_at)
         counter = UnitCounter(mapped.text, crlf=options.crlf, utf16=options.utf16)
-        for coding in self.store.codings(source_id=source.id):
-            self.selection(element, coding, mapped, counter)
+        for guid, codings in self.selection_groups(self.store.codings(source_id=source.id)):
+            self.selection(element, guid, codings, mapped, counter)
         self.note_refs(element, "source", source.id)
         self.values(element, "source", source.id)
 
-    def selection(self, parent: ET.Element, coding: Coding, mapped: MappedText, counter: UnitCounter) -> None:
-        """One ``PlainTextSelection`` holding one coding, its memo as the Description."""
-        start, end = mapped.offset(coding.start, end=False), mapped.offset(coding.end, end=True)
-        coder = self.user(coding.coder)
-        element = ET.SubElement(parent, "PlainTextSelection", guid=stable_guid("selection", coding.uid),
+    def selection_groups(self, codings: list[Coding]) -> list[tuple[str, list[Coding]]]:
+        """Codings grouped into selections: those that came in one selection (same GUID, span and memo) go back
+        in it, under its GUID; any other coding gets a selection of its own."""
+        groups: dict[tuple, list[Coding]] = {}
+        for coding in codings:
+            selection = self.selection_uids.get(coding.uid)
+            key = (selection, coding.start, coding.end, coding.memo) if selection else (None, coding.uid)
+            groups.setdefault(key, []).append(coding)
+        result = []
+        for key, members in groups.items():
+            guid = as_guid(key[0]) if key[0] else None
+            if guid is None or guid in self.selections_written:  # a GUID names one selection only
+                guid = stable_guid("selection", members[0].uid)
+            self.selections_written.add(guid)
+            result.append((guid, members))
+        return result
+
+    def selection(self, parent: ET.Element, guid: str, codings: list[Coding], mapped: MappedText,
+                  counter: UnitCounter) -> None:
+        """One ``PlainTextSelection`` holding its codings, their memo as the Description."""
+        first = codings[0]
+        start, end = mapped.offset(first.start, end=False), mapped.offset(first.end, end=True)
+        element = ET.SubElement(parent, "PlainTextSelection", guid=guid,
                                 name=mapped.text[start:end][:SELECTION_NAME_CHARS],
                                 startPosition=str(counter.units(start)), endPosition=str(counter.units(end)),
-                                creatingUser=coder)
-        _stamp(element, "creationDateTime", coding.created_at)
-        if coding.memo:
-            ET.SubElement(element, "Description").text = self.options.text(coding.memo)
-        coding_el = ET.SubElement(element, "Coding", guid=as_guid(coding.uid), creatingUser=coder)
-        _stamp(coding_el, "creationDateTime", coding.created_at)
-        ET.SubElement(coding_el, "CodeRef", targetGUID=self.code_uids[coding.code_id])
-        self.note_refs(coding_el, "coding", coding.id)
+                                creatingUser=self.user(first.coder))
+        _stamp(element, "creationDateTime", first.created_at)
+        if first.memo:
+            ET.SubElement(element, "Description").text = self.options.text(first.memo)
+        for coding in codings:
+            coding_el = ET.SubElement(element, "Coding", guid=as_guid(coding.uid), creatingUser=self.user(coding.coder))
+            _stamp(coding_el, "creationDateTime", coding.created_at)
+            ET.SubElement(coding_el, "CodeRef", targetGUID=self.code_uids[coding.code_id])
+            self.note_refs(coding_el, "coding", coding.id)
 
     def notes(self, root: ET.Element) -> None:
         """``<Notes>`` for every memo, and ``<Links>`` tying case memos to their case."""
@@ -303,6 +341,24 @@ class _ProjectBuilder:
             for memo, case_guid in self.case_memos:
                 ET.SubElement(links, "Link", guid=stable_guid("link", memo.uid), name="memo", direction="OneWay",
                               originGUID=as_guid(memo.uid), targetGUID=case_guid)
+
+    def sets(self, root: ET.Element, sources: list[Source]) -> None:
+        """``<Sets>``: each set's description and its member codes, sources and memos by GUID."""
+        sets = self.store.sets()
+        if not sets:
+            return
+        source_guids = {source.id: as_guid(source.uid) for source in sources}
+        memo_guids = {memo.id: as_guid(memo.uid) for memo in self.store.memos()}
+        container = ET.SubElement(root, "Sets")
+        for item in sets:
+            element = ET.SubElement(container, "Set", guid=as_guid(item.uid), name=self.options.text(item.name))
+            if item.description:
+                ET.SubElement(element, "Description").text = self.options.text(item.description)
+            for tag, guids in (("MemberCode", [self.code_uids[i] for i in item.code_ids]),
+                               ("MemberSource", [source_guids[i] for i in item.source_ids]),
+                               ("MemberNote", [memo_guids[i] for i in item.memo_ids])):
+                for guid in guids:
+                    ET.SubElement(element, tag, targetGUID=guid)
 
 
 def sanitise(root: ET.Element) -> None:
@@ -323,26 +379,48 @@ def project_document(store: Store, options: ExportOptions | None = None) -> tupl
     return ET.tostring(root, encoding="utf-8", xml_declaration=True), builder.files
 
 
-def export_qdpx(store: Store, path: str | Path, *, crlf: bool = False, utf16: bool = False,
-                pseudonymise: Roster | Mapping[str, str] | None = None, actor: str | None = None) -> Path:
+def _archive(target: IO[bytes], document: bytes, files: dict[str, str]) -> None:
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("project.qde", document)
+        for name, text in files.items():
+            archive.writestr(f"sources/{name}", text.encode("utf-8"))
+
+
+def _options(for_tool: str | None, crlf: bool | None, utf16: bool | None,
+             pseudonymise: Roster | Mapping[str, str] | None, actor: str | None) -> ExportOptions:
+    target = target_for(for_tool, crlf=crlf, utf16=utf16)
+    return ExportOptions(crlf=target.crlf, utf16=target.utf16, roster=as_roster(pseudonymise), actor=actor)
+
+
+def export_qdpx(store: Store, path: str | Path, *, for_tool: str | None = None, crlf: bool | None = None,
+                utf16: bool | None = None, pseudonymise: Roster | Mapping[str, str] | None = None,
+                actor: str | None = None) -> Path:
     """Write the project as a REFI-QDA ``.qdpx`` at ``path`` (replaced atomically); returns the path.
 
-    ``crlf``: CR+LF line endings, positions counting them as two; ``utf16``: positions in UTF-16 code
-    units; ``pseudonymise``: a roster (``workbench.sources.pseudonyms.project_roster(store)``) or a mapping of
-    real names to pseudonyms; ``actor``: who exports (the project's creating user).
+    ``for_tool``: a key of ``targets.TARGETS`` (``nvivo-win``, ``maxqda``, ...) whose way of counting
+    positions and line endings to write (default: the REFI standard, code points and LF);
+    ``crlf``/``utf16``: when given, override it (CR+LF line endings counted as two; UTF-16 code
+    units); ``pseudonymise``: a roster (``workbench.sources.pseudonyms.project_roster(store)``) or a
+    mapping of real names to pseudonyms; ``actor``: who exports (the project's creating user).
     """
     path = Path(path)
-    options = ExportOptions(crlf=crlf, utf16=utf16, roster=as_roster(pseudonymise), actor=actor)
-    document, files = project_document(store, options)
+    document, files = project_document(store, _options(for_tool, crlf, utf16, pseudonymise, actor))
     partial = path.with_name(f".{path.name}.{uuid.uuid4().hex}.partial")
     try:
-        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr("project.qde", document)
-            for name, text in files.items():
-                archive.writestr(f"sources/{name}", text.encode("utf-8"))
+        with open(partial, "wb") as target:
+            _archive(target, document, files)
         os.replace(partial, path)
     except OSError as exc:
         raise QdpxError(path, f"cannot be written ({exc.strerror or exc})") from exc
     finally:
         partial.unlink(missing_ok=True)
     return path
+
+
+def qdpx_bytes(store: Store, *, for_tool: str | None = None, pseudonymise: Roster | Mapping[str, str] | None = None,
+               actor: str | None = None) -> bytes:
+    """The ``.qdpx`` that ``export_qdpx`` would write, as bytes (for a download)."""
+    document, files = project_document(store, _options(for_tool, None, None, pseudonymise, actor))
+    buffer = io.BytesIO()
+    _archive(buffer, document, files)
+    return buffer.getvalue()

@@ -2,7 +2,8 @@
 
 What is read: users (as coder and author names), the codebook, text sources (``TextSource``, and the
 text representation of a ``PDFSource``) with their selections and codings, variables and cases (as
-attributes and cases), and notes (as memos). Pictures, audio and video are skipped and listed in the
+attributes and cases), notes (as memos), users with their GUIDs (also those who coded nothing) and
+``Sets`` of codes, sources and notes. Pictures, audio and video are skipped and listed in the
 report. The whole import is one transaction: a hostile or malformed file raises ``QdpxError`` and
 leaves the project exactly as it was.
 
@@ -27,6 +28,7 @@ import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import IO
 
 from coding.codebook import GUID_RE, CodeDef, Codebook
 from ingest.dispatch import paragraph_segments
@@ -60,9 +62,12 @@ class ImportReport:
     codings_added: int = 0
     codings_existing: int = 0  # already in the project: not added again
     coders: list[str] = field(default_factory=list)
+    users_added: list[str] = field(default_factory=list)  # new to the project, with their GUIDs (coders or not)
     memos_added: int = 0
     memos_existing: int = 0
     cases: list[str] = field(default_factory=list)
+    sets_added: int = 0
+    sets_existing: int = 0
     positions: dict[str, str] = field(default_factory=dict)  # source name -> how its positions count
     skipped: list[SkippedItem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -74,8 +79,10 @@ class ImportReport:
                  f"  codes: {self.codes_added} added, {self.codes_updated} updated",
                  f"  codings: {self.codings_added} added, {self.codings_existing} already there",
                  f"  coders: {', '.join(self.coders) or '-'}",
+                 f"  users new to the project: {', '.join(self.users_added) or '-'}",
                  f"  memos: {self.memos_added} added, {self.memos_existing} already there",
-                 f"  cases: {len(self.cases)}"]
+                 f"  cases: {len(self.cases)}",
+                 f"  sets: {self.sets_added} added, {self.sets_existing} already there"]
         by_scheme: dict[str, list[str]] = {}
         for name, how in self.positions.items():
             by_scheme.setdefault(how, []).append(name)
@@ -245,6 +252,7 @@ class _Writer:
         self.known_memos = {m.uid for m in store.memos()}
         self.known_sources = {s.uid for s in store.list_sources()}
         self.note_targets: dict[str, tuple[str, int | None]] = {}
+        self.selection_uids: dict[str, str] = {}  # coding uid -> the GUID of the selection it came in
 
     def user(self, guid: str | None) -> str:
         """The name of a user GUID (the GUID itself if the file does not name it; else the importer)."""
@@ -253,6 +261,13 @@ class _Writer:
     def target(self, note: str, target_type: str, target_id: int | None) -> None:
         """Attach a note to the first thing that refers to it."""
         self.note_targets.setdefault(note, (target_type, target_id))
+
+    def users(self) -> list[str]:
+        """Remember every user of the file with their GUID, also those who coded nothing."""
+        by_name: dict[str, str] = {}
+        for guid, name in self.project.users.items():
+            by_name.setdefault(name, _uid(guid) or guid)
+        return self.store.add_users(by_name)
 
     def codes(self, codes: list[CodeDef]) -> None:
         if not codes:
@@ -276,7 +291,7 @@ class _Writer:
 
     def cases(self, case_values: dict[str, dict[str, str]]) -> None:
         for case in self.project.cases:
-            self.case_ids[case.guid] = self.store.ensure_case(case.name, self.actor)
+            self.case_ids[case.guid] = self.store.ensure_case(case.name, self.actor, uid=_uid(case.guid))
             if case_values[case.guid]:
                 self.store.set_attributes("case", self.case_ids[case.guid], case_values[case.guid], self.actor)
             self.report.cases.append(case.name)
@@ -329,6 +344,8 @@ class _Writer:
         else:
             coding_id = self.store.add_coding(source_id, start, end, code_id, coder, memo=selection.description,
                                               origin="import", uid=uid, created_at=_timestamp(coding.created))
+            if selection.guid:
+                self.selection_uids[self.store.get_coding(coding_id).uid] = _uid(selection.guid) or ""
             existing[(start, end, code_id, coder)] = coding_id
             self.report.codings_added += 1
             if uid:
@@ -368,6 +385,30 @@ class _Writer:
                        self.user(note.user), note.name, target_type, target_id)
 
 
+    def sets(self) -> None:
+        """Sets and their members: codes, sources and notes imported here (others are reported)."""
+        memo_ids = {m.uid.upper(): m.id for m in self.store.memos()}
+        for rec in self.project.sets:
+            uid = _uid(rec.guid) or rec.guid
+            set_id = self.store.find_set(uid)
+            if set_id is None:
+                set_id = self.store.add_set(rec.name, self.actor, description=rec.description, uid=uid)
+                self.report.sets_added += 1
+            else:  # never clear what the file leaves out
+                self.store.update_set(set_id, self.actor, name=rec.name or None, description=rec.description or None)
+                self.report.sets_existing += 1
+            members: list[tuple[str, int]] = []
+            for kind, guids, ids in (("code", rec.codes, self.code_ids), ("source", rec.sources, self.source_ids),
+                                     ("memo", rec.notes, {g: memo_ids.get((_uid(g) or g).upper()) for g in rec.notes})):
+                for guid in guids:
+                    if ids.get(guid) is None:
+                        self.report.skipped.append(SkippedItem("set member", rec.name, f"the {kind} {guid} was not "
+                                                               "imported (not a text source, or not in the file)"))
+                    else:
+                        members.append((kind, int(ids[guid])))
+            self.store.add_set_members(set_id, members, self.actor)
+
+
 def _codable_codes(project: ProjectRec, report: ImportReport) -> list[CodeDef]:
     """The codebook, with every code that has codings in the file made codable (tools are lax about it)."""
     used = {c.code for s in project.sources for sel in s.selections for c in sel.codings}
@@ -399,17 +440,20 @@ def _note_texts(project: ProjectRec, files: QdpxTexts) -> dict[str, str]:
     return texts
 
 
-def import_qdpx(store: Store, path: str | Path, *, actor: str, limits: ZipLimits | None = None) -> ImportReport:
+def import_qdpx(store: Store, file: str | Path | IO[bytes], *, actor: str, limits: ZipLimits | None = None,
+                label: str | None = None) -> ImportReport:
     """Import a REFI-QDA project (.qdpx) into the project, in one transaction; returns what was done.
 
-    Raises QdpxError (and changes nothing) for a file that is not a safe, well-formed, consistent
-    REFI-QDA project. Sources, codings and memos already in the project are reused, not duplicated.
+    ``file`` is a path or an open binary file (an upload); ``label`` is the name that messages and the
+    report give it (default: the path). Raises QdpxError (and changes nothing) for a file that is not
+    a safe, well-formed, consistent REFI-QDA project. Sources, codings and memos already in the
+    project are reused, not duplicated.
     """
-    path = Path(path)
+    path = Path(label or (file if isinstance(file, (str, Path)) else "upload.qdpx"))
     limits = limits or ZipLimits()
     report = ImportReport(path=str(path))
     try:
-        archive = SafeZip(path, label=str(path), limits=limits)
+        archive = SafeZip(file if not isinstance(file, str) else Path(file), label=str(path), limits=limits)
     except ArchiveError as exc:
         raise QdpxError(path, exc.reason) from exc
     with archive:
@@ -437,13 +481,18 @@ def _write(store: Store, project: ProjectRec, codes: list[CodeDef], case_values:
     """Everything the import changes, in one transaction (rolled back whole on any error)."""
     with store.database.transaction():
         writer = _Writer(store, project, actor, report, path)
+        report.users_added = writer.users()
         writer.codes(codes)
         writer.cases(case_values)
         for item in planned:
             writer.codings(item, writer.source(item))
         writer.notes(note_texts)
+        writer.sets()
+        store.add_variable_uids({name: _uid(guid) or guid for guid, name in project.variables.items()})
+        store.set_selection_uids(writer.selection_uids)
         report.coders = sorted(writer.coders)
         store.database.log(actor, "qdpx.import", "project", None, {
             "file": str(path), "origin": project.origin, "sources_added": report.sources_added,
             "sources_reused": report.sources_reused, "codings_added": report.codings_added,
-            "memos_added": report.memos_added, "skipped": [f"{s.what} {s.name}: {s.reason}" for s in report.skipped]})
+            "memos_added": report.memos_added, "sets_added": report.sets_added, "users_added": report.users_added,
+            "skipped": [f"{s.what} {s.name}: {s.reason}" for s in report.skipped]})

@@ -1,14 +1,20 @@
 """Reports and spreadsheets page: choose what goes in, build, download."""
 from __future__ import annotations
 
+import io
 import re
+from pathlib import PurePath
 
 import streamlit as st
 
 from workbench.errors import WorkbenchError
 from workbench.export.report import DEFAULT_MAX_QUOTES, ReportOptions, report_bytes
 from workbench.export.report.data import ALL_ORIGINS, HUMAN_ORIGINS, project_sites
+from workbench.export.refi import import_qdpx
+from workbench.export.refi.qdpx_export import qdpx_bytes
+from workbench.export.refi.targets import REFI_STANDARD, TARGETS, target_for
 from workbench.export.report.themes import report_themes
+from workbench.sources.pseudonyms import project_roster
 from workbench.export.spreadsheets import matrix_file, quotes_file
 from workbench.store import Store
 from workbench.ui import session
@@ -16,6 +22,8 @@ from workbench.ui.text import md
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+QDPX_MIME = "application/zip"
+QDPX_TOOLS = {"refi": REFI_STANDARD.tool, **{key: target.tool for key, target in TARGETS.items()}}
 ORIGIN_CHOICES = {"Applied by hand and accepted suggestions": ALL_ORIGINS, "Applied by hand only": HUMAN_ORIGINS}
 
 
@@ -85,6 +93,52 @@ def _spreadsheet_form(store: Store) -> None:
         st.download_button(f"Download {name}", data, file_name=name, mime=XLSX_MIME if fmt == "xlsx" else "text/csv")
 
 
+def _qdpx_export_form(store: Store) -> None:
+    with st.form("report.qdpx-options"):
+        tool = st.selectbox("For", list(QDPX_TOOLS), format_func=QDPX_TOOLS.__getitem__, key="report.qdpx-for",
+                            help="Positions and line endings are written the way this tool counts them, so every "
+                                 "coding lands on the same words there.")
+        pseudonymise = st.toggle("Replace the names on the roster", key="report.qdpx-pseudonymise",
+                                 help="In texts, memos, attributes and names; codings follow their words.")
+        built = st.form_submit_button("Build .qdpx", key="report.qdpx-build")
+    if built:
+        roster = project_roster(store) if pseudonymise else None
+        if pseudonymise and not roster:
+            st.error("The roster is empty: add names on the Sources page or with `workbench roster` first.")
+            return
+        try:
+            data = qdpx_bytes(store, for_tool=None if tool == "refi" else tool, pseudonymise=roster,
+                              actor=session.require_coder())
+        except WorkbenchError as exc:
+            st.error(md(str(exc)))
+            return
+        st.session_state["report.qdpx-file"] = (f"{_file_stem(store.setting('name') or store.path.stem)}-{tool}.qdpx",
+                                                data)
+        st.session_state["report.qdpx-tool"] = tool
+    if "report.qdpx-file" in st.session_state:
+        name, data = st.session_state["report.qdpx-file"]
+        key = st.session_state.get("report.qdpx-tool", "refi")
+        target = target_for(None if key == "refi" else key)
+        st.caption(f"For {target.tool}: positions in {target.describe()}.")
+        st.download_button(f"Download {name}", data, file_name=name, mime=QDPX_MIME)
+
+
+def _qdpx_import_form(store: Store) -> None:
+    upload = st.file_uploader("A .qdpx from NVivo, ATLAS.ti, MAXQDA, QualCoder or qc", type=["qdpx"],
+                              key="report.qdpx-upload")
+    if st.button("Import .qdpx", disabled=upload is None, key="report.qdpx-import"):
+        name = PurePath(upload.name).name  # never a path from the browser
+        try:
+            report = import_qdpx(store, io.BytesIO(upload.getvalue()), label=name, actor=session.require_coder())
+        except WorkbenchError as exc:
+            st.session_state.pop("report.qdpx-summary", None)
+            st.error(md(str(exc)) + " Nothing was imported.")
+            return
+        st.session_state["report.qdpx-summary"] = "\n".join(report.summary())
+    if "report.qdpx-summary" in st.session_state:
+        st.text(st.session_state["report.qdpx-summary"])  # plain text: names from the file are never Markdown
+
+
 project_store = session.require_project()
 st.title("Reports and spreadsheets")
 st.subheader("Word evidence report")
@@ -92,3 +146,7 @@ st.caption("Method, codes across sites, and quotes per theme and code, ready to 
 _report_form(project_store)
 st.subheader("Spreadsheets for analysis")
 _spreadsheet_form(project_store)
+st.subheader("Exchange with NVivo, ATLAS.ti, MAXQDA, QualCoder (REFI-QDA .qdpx)")
+st.caption("Sources, codebook, codings, cases, attributes, sets and memos, with the GUIDs other tools know them by.")
+_qdpx_export_form(project_store)
+_qdpx_import_form(project_store)
