@@ -242,3 +242,18 @@ def _themes(conn: sqlite3.Connection) -> None:
             case_id INTEGER REFERENCES cases(id) ON DELETE SET NULL
         )""",
     ])
+
+
+@migration(4, "reviewed possible names")
+def _name_reviews(conn: sqlite3.Connection) -> None:
+    # A possible name found in the texts, reviewed once: accepted (it is then also on the roster) or
+    # dismissed (not a person's name); either way it is not proposed again.
+    _run(conn, [
+        """CREATE TABLE name_reviews (
+            name TEXT PRIMARY KEY COLLATE NOCASE,
+            decision TEXT NOT NULL CHECK (decision IN ('accepted', 'dismissed')),
+            pseudonym TEXT,
+            decided_by TEXT NOT NULL,
+            decided_at TEXT NOT NULL
+        )""",
+    ])
