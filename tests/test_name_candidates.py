@@ -137,14 +137,15 @@ def test_cli_roster_propose_lists_possible_names_and_records_decisions(demo: Sto
     assert listed.exit_code == 0, listed.output
     assert "Possible names not in the roster" in listed.output
     assert re.search(r"^  Val\b", listed.output, re.MULTILINE)
-    accepted = runner.invoke(cli, ["roster", "accept", "Val", "--as", "Person V", "--project", str(demo.path),
-                                   "--user", "amira"])
+    accepted = runner.invoke(cli, ["roster", "accept", "Val", "--pseudonym", "Person V", "--project",
+                                   str(demo.path), "--as", "amira"])
     assert accepted.exit_code == 0, accepted.output
-    dismissed = runner.invoke(cli, ["roster", "dismiss", "Dennis", "--project", str(demo.path), "--user", "amira"])
+    dismissed = runner.invoke(cli, ["roster", "dismiss", "Dennis", "--project", str(demo.path), "--as", "amira"])
     assert dismissed.exit_code == 0, dismissed.output
+    assert demo.roster()["Val"] == "Person V" and demo.name_reviews()["Dennis"] == ("dismissed", None)
     again = runner.invoke(cli, ["roster", "propose", "--project", str(demo.path)])
     assert not re.search(r"^  (Val|Dennis)\b", again.output, re.MULTILINE)
-    bad = runner.invoke(cli, ["roster", "accept", "Zuzia", "--as", "", "--project", str(demo.path)])
+    bad = runner.invoke(cli, ["roster", "accept", "Zuzia", "--pseudonym", "", "--project", str(demo.path)])
     assert bad.exit_code == 1 and "needs a pseudonym" in bad.output
 
 
