@@ -14,7 +14,7 @@ from pathlib import Path
 from workbench.model import Code, Memo
 from workbench.export.report.data import ALL_ORIGINS, Excerpt, ExportError, check_sites, load_excerpts, resolve_codes
 from workbench.export.report.method import MethodFacts, method_facts
-from workbench.export.report.names import ReportNames, export_names
+from workbench.export.report.names import NamesReview, ReportNames, export_names, review_names
 from workbench.export.report.sections import write_report
 from workbench.export.report.select import choose_quotes, distinct_passages
 from workbench.export.report.themes import ReportTheme, report_themes, select_themes
@@ -50,6 +50,8 @@ class ReportSummary:
     sites: list[str]
     pseudonymised: bool
     agreement: bool  # whether inter-coder agreement figures are in the method section
+    unreviewed_names: list[str] = field(default_factory=list)  # possible names nobody reviewed, left in quotes
+    quotes_with_unreviewed_names: int = 0
 
 
 @dataclass
@@ -92,6 +94,7 @@ class ReportContent:
     method: MethodFacts
     names: ReportNames
     memos: list[Memo] = field(default_factory=list)  # project, source and case memos (with include_memos)
+    names_review: NamesReview = field(default_factory=lambda: NamesReview(pseudonymise=False))
 
     @property
     def code_sections(self) -> list[CodeSection]:
@@ -121,8 +124,10 @@ def gather_report(store: Store, options: ReportOptions) -> ReportContent:
         raise ExportError("nothing to report: no codings match the chosen themes, codes, sites and origins")
     project = store.setting("name") or store.path.stem
     memos = _free_memos(store) if options.include_memos else []
+    quoted = [(e.quote.text, e.text) for t in sections for c in t.codes for e in c.shown]
     return ReportContent(title=options.title or project, project=project, options=options, sites=sites,
-                         themes=sections, method=method_facts(store, sites), names=names, memos=memos)
+                         themes=sections, method=method_facts(store, sites), names=names, memos=memos,
+                         names_review=review_names(store, names, quoted))
 
 
 def _code_section(store: Store, code_id: int, excerpts: list[Excerpt], options: ReportOptions) -> CodeSection:
@@ -154,7 +159,9 @@ def summarise(content: ReportContent, path: Path | None) -> ReportSummary:
                          passages=sum(len(c.passages) for c in codes),
                          sites=sorted({s for c in codes for s in c.sites}),
                          pseudonymised=content.options.pseudonymise,
-                         agreement=content.method.agreement is not None)
+                         agreement=content.method.agreement is not None,
+                         unreviewed_names=content.names_review.unreviewed,
+                         quotes_with_unreviewed_names=content.names_review.quotes_with_unreviewed)
 
 
 def build_report(store: Store, path: str | Path, options: ReportOptions | None = None) -> ReportSummary:

@@ -97,9 +97,7 @@ def title_page(document: DocumentObject, content: ReportContent) -> None:
         lines.append(scope)
     for line in lines:
         document.add_paragraph(line).paragraph_format.space_after = Pt(2)
-    privacy = ("Participants are identified by case IDs or pseudonyms, and names mentioned in quotes have been "
-               "replaced." if content.names.pseudonymise else
-               "This version shows participants' real names. Keep it within the research team.")
+    privacy = content.names_review.privacy_line()
     document.sections[0].different_first_page_header_footer = True
     footer = document.sections[0].first_page_footer  # the title page's own footer: the note sits at the bottom
     footer.paragraphs[0].text = privacy
@@ -311,13 +309,7 @@ def _selection(document: DocumentObject, content: ReportContent) -> None:
              f"note gives the number of passages behind it, and the table in “{OVERVIEW_HEADING}” counts them "
              "by site.")
     document.add_paragraph(text)
-    if content.names.pseudonymise:
-        document.add_paragraph("Participants are identified by their case ID (such as a participant number) or "
-                               "a pseudonym, never by name, and names mentioned within quotes are replaced by "
-                               "pseudonyms.")
-    else:
-        document.add_paragraph("This version shows participants’ real names and must stay within the research "
-                               "team.")
+    document.add_paragraph(content.names_review.statement())
 
 
 # -- overview table ------------------------------------------------------------------------------------------
