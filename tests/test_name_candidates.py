@@ -170,7 +170,7 @@ def test_report_page_reviews_possible_names(demo: Store) -> None:
     app.run()
     assert not app.exception
     names = app.selectbox(key="names.chosen")
-    assert "Val" in names.options
+    assert "Val (×1)" in names.options
     names.set_value("Val").run()
     app.text_input(key="names.pseudonym").set_value("Person V").run()
     app.button(key="names.accept").click().run()
