@@ -383,18 +383,20 @@ def quote_block(document: DocumentObject, excerpt: Excerpt, content: ReportConte
 
 
 def attribution_line(excerpt: Excerpt) -> str:
-    """``— NG-R01, resident, Northgate · interview, 3:12``; the file is named when no participant is quoted."""
+    """``— NG-R01, resident, Northgate · interview, 3:12``: who, role, site · kind of source, time or date.
+
+    Never a file name: a field note is its site's (``— Ashby Vale · field note, 13 March 2024``), and an
+    interviewer's words name whose interview they are in (``— Interviewer, Northgate · interview NG-R01, 1:05``).
+    """
     staff = is_role_label(excerpt.who)  # an interviewer's words: not the participant's role, but which interview
     role = "" if staff else excerpt.role
     who = [p for p in (excerpt.who, role, excerpt.site if excerpt.site != NO_SITE else "") if p]
     kind = KIND_LABELS.get(excerpt.quote.source_kind, excerpt.quote.source_kind)
-    where = kind if excerpt.who and not staff else f"{kind} {excerpt.source.rsplit('.', 1)[0]}"
-    details = [where]
+    details = [f"{kind} {excerpt.quote.case}" if staff and excerpt.quote.case else kind]
     if excerpt.question:
         details.append(f"“{excerpt.question}”")
     if excerpt.when:
-        details.append(_date_text(excerpt.when) if excerpt.quote.entry_date and excerpt.quote.start_time is None
-                       else excerpt.when)
+        details.append(excerpt.when if excerpt.quote.start_time is not None else _date_text(excerpt.when))
     return "— " + ", ".join(who) + (" · " if who else "") + ", ".join(details)
 
 

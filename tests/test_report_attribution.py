@@ -1,0 +1,83 @@
+"""Every quote in the report is attributed the same way: who, role, site · kind of source, time or date."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from workbench.export.report import ReportContent, ReportOptions, gather_report
+from workbench.export.report.sections import attribution_line
+from workbench.sources.demo import build_demo
+
+SITES = ("Northgate", "Ashby Vale", "Seacombe")
+KINDS = ("interview", "diary", "journal", "field note", "survey", "social media post", "document")
+FILE_ENDINGS = re.compile(r"\.(txt|md|docx|vtt|srt|csv|json|xlsx|pdf)\b|_")
+DATE = r"\d{1,2} (January|February|March|April|May|June|July|August|September|October|November|December) \d{4}"
+TIME = r"\d{1,2}:\d{2}(:\d{2})?"
+ATTRIBUTION = re.compile(rf"^— (?P<who>.+) · (?P<kind>{'|'.join(KINDS)})(?P<rest>.*)$")
+
+
+@pytest.fixture(scope="module")
+def content(tmp_path_factory: pytest.TempPathFactory) -> ReportContent:
+    store = build_demo(Path(tmp_path_factory.mktemp("demo")) / "demo.wbproj")
+    return gather_report(store, ReportOptions(max_quotes_per_code=None))
+
+
+def _shown(content: ReportContent):
+    return [e for section in content.code_sections for e in section.shown]
+
+
+def test_every_quote_is_attributed_who_site_kind_and_never_by_file_name(content: ReportContent) -> None:
+    for excerpt in _shown(content):
+        line = attribution_line(excerpt)
+        match = ATTRIBUTION.match(line)
+        assert match, line
+        assert not FILE_ENDINGS.search(line), line
+        if excerpt.site in SITES:
+            assert excerpt.site in match["who"], line
+
+
+def test_field_notes_are_named_by_site_and_kind_with_their_date(content: ReportContent) -> None:
+    notes = [e for e in _shown(content) if e.quote.source_kind == "fieldnote"]
+    assert len(notes) > 10
+    for excerpt in notes:
+        assert re.fullmatch(rf"— ({'|'.join(SITES)}) · field note, {DATE}", attribution_line(excerpt)), \
+            attribution_line(excerpt)
+    shed = next(e for e in notes if e.quote.source_name == "AV-FN01_mens-shed.txt")
+    assert attribution_line(shed) == "— Ashby Vale · field note, 13 March 2024"
+
+
+def test_posts_are_attributed_to_a_pseudonymous_author_with_site_and_date(content: ReportContent) -> None:
+    posts = [e for e in _shown(content) if e.quote.source_kind == "social"]
+    assert len(posts) > 10
+    for excerpt in posts:
+        assert re.fullmatch(rf"— Person \d+, ({'|'.join(SITES)}) · social media post, {DATE}",
+                            attribution_line(excerpt)), attribution_line(excerpt)
+
+
+def test_turns_with_times_carry_their_time_also_from_txt_transcripts(content: ReportContent) -> None:
+    timed = [e for e in _shown(content) if e.quote.start_time is not None]
+    assert {e.quote.source_name.rsplit(".", 1)[1] for e in timed} >= {"txt", "vtt", "srt"}
+    for excerpt in timed:
+        assert re.search(rf", {TIME}$", attribution_line(excerpt)), attribution_line(excerpt)
+
+
+def test_an_interview_dated_in_its_header_gives_that_date(content: ReportContent) -> None:
+    sandra = [e for e in _shown(content) if e.quote.source_name == "NG-P01_sandra.docx"]
+    assert sandra
+    for excerpt in sandra:
+        assert attribution_line(excerpt).startswith("— NG-P01, professional, Northgate · interview, 21 March 2024")
+
+
+def test_no_quote_appears_twice_in_one_theme(content: ReportContent) -> None:
+    for theme in content.themes:
+        seen: list[tuple[int, int, int, str]] = []
+        for section in theme.codes:
+            for e in section.shown:
+                q = e.quote
+                for source_id, start, end, code in seen:
+                    overlap = min(end, q.end) - max(start, q.start)
+                    assert not (source_id == q.source_id and overlap > 0), \
+                        f"{theme.theme.name}: {q.text[:50]!r} under {code} and {q.code_name}"
+                seen.append((q.source_id, q.start, q.end, q.code_name))
