@@ -16,7 +16,7 @@ from workbench.export.report.data import ALL_ORIGINS, Excerpt, ExportError, chec
 from workbench.export.report.method import MethodFacts, method_facts
 from workbench.export.report.names import NamesReview, ReportNames, export_names, review_names
 from workbench.export.report.sections import write_report
-from workbench.export.report.select import choose_quotes, distinct_passages
+from workbench.export.report.select import choose_quotes, distinct_passages, shares_words
 from workbench.export.report.themes import ReportTheme, report_themes, select_themes
 from workbench.store import Store
 
@@ -62,6 +62,7 @@ class CodeSection:
     passages: list[Excerpt]  # every distinct coded passage (after filters)
     shown: list[Excerpt]
     memos: list[Memo] = field(default_factory=list)
+    quoted_above: int = 0  # passages not shown again because an earlier code of the theme already quotes them
 
     @property
     def participants(self) -> int:
@@ -116,8 +117,11 @@ def gather_report(store: Store, options: ReportOptions) -> ReportContent:
         by_code.setdefault(excerpt.quote.code_id, []).append(excerpt)
     sections = []
     for theme in themes:
-        codes = [_code_section(store, code_id, by_code[code_id], options) for code_id in theme.code_ids
-                 if code_id in by_code and (wanted is None or code_id in wanted)]
+        codes: list[CodeSection] = []
+        for code_id in theme.code_ids:
+            if code_id in by_code and (wanted is None or code_id in wanted):
+                codes.append(_code_section(store, code_id, by_code[code_id], options,
+                                           [e for c in codes for e in c.shown]))
         if codes:
             sections.append(ThemeSection(theme, codes))
     if not sections:
@@ -130,10 +134,15 @@ def gather_report(store: Store, options: ReportOptions) -> ReportContent:
                          names_review=review_names(store, names, quoted))
 
 
-def _code_section(store: Store, code_id: int, excerpts: list[Excerpt], options: ReportOptions) -> CodeSection:
+def _code_section(store: Store, code_id: int, excerpts: list[Excerpt], options: ReportOptions,
+                  shown_above: Sequence[Excerpt]) -> CodeSection:
+    """A code's passages and quotes; a passage already quoted earlier in the theme is not quoted again."""
     memos = store.memos(target_type="code", target_id=code_id) if options.include_memos else []
-    return CodeSection(code=store.get_code(code_id), passages=distinct_passages(excerpts),
-                       shown=choose_quotes(excerpts, options.max_quotes_per_code), memos=memos)
+    passages = distinct_passages(excerpts)
+    fresh = [e for e in excerpts if not any(shares_words(e, other) for other in shown_above)]
+    return CodeSection(code=store.get_code(code_id), passages=passages,
+                       shown=choose_quotes(fresh, options.max_quotes_per_code), memos=memos,
+                       quoted_above=sum(1 for p in passages if any(shares_words(p, o) for o in shown_above)))
 
 
 def _with_other_codes(store: Store, themes: Sequence[ReportTheme], wanted: set[int]) -> list[ReportTheme]:
