@@ -7,7 +7,8 @@ names it lists; every other named person gets a fallback pseudonym worked out fr
 appears in a source's file name (``NG-R01_maureen.vtt``) becomes that source's case ID
 (``NG-R01``), any other named speaker or post author becomes ``Participant 01``, ``Participant 02``
 and so on, in alphabetical order so the same project always gives the same pseudonyms. In running
-text the fallback replaces those names with ``[name]``.
+text the fallback replaces those names with ``[name]``. :class:`NamesReview` records what was replaced in
+the quotes shown and which possible names nobody has reviewed are left there, so the report says exactly that.
 """
 from __future__ import annotations
 
