@@ -81,3 +81,22 @@ def test_no_quote_appears_twice_in_one_theme(content: ReportContent) -> None:
                     assert not (source_id == q.source_id and overlap > 0), \
                         f"{theme.theme.name}: {q.text[:50]!r} under {code} and {q.code_name}"
                 seen.append((q.source_id, q.start, q.end, q.code_name))
+
+
+@pytest.mark.parametrize(("kind", "text", "at", "expected"), [
+    ("fieldnote", "13 March 2024 — Men's shed\n\nNine men came.", "Nine", "2024-03-13"),
+    ("fieldnote", "## 15 February 2024 — Warm space\n\nQuiet.\n\n## Thursday 7 March 2024 — Again\n\nBusy.",
+     "Busy", "2024-03-07"),
+    ("fieldnote", "## 15 February 2024 — Warm space\n\nQuiet.\n\n## Thursday 7 March 2024 — Again\n\nBusy.",
+     "Quiet", "2024-02-15"),
+    ("document", "2025-04-05 repair café\nA kettle.", "kettle", "2025-04-05"),
+    ("interview", "Participant ID | NG-P01 Date | 21 March 2024 Setting | the Hub\n\nSandra: Hello.", "Hello",
+     "2024-03-21"),
+    ("interview", "Date of interview: 2024-03-21\n\nJean: Hello.", "Hello", "2024-03-21"),
+    ("interview", "Jean: Hello.\n\n12 March 2024 was the day the bus stopped.", "bus", None),  # speech, not a heading
+    ("fieldnote", "31 February 2024 — no such day\n\nLater.", "Later", None),
+])
+def test_passage_dates_from_headings_and_headers(kind: str, text: str, at: str, expected: str | None) -> None:
+    from workbench.analysis.quotes import passage_date, text_dates
+
+    assert passage_date(text_dates(text, kind), text.index(at)) == expected
