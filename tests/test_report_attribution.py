@@ -100,3 +100,10 @@ def test_passage_dates_from_headings_and_headers(kind: str, text: str, at: str, 
     from workbench.analysis.quotes import passage_date, text_dates
 
     assert passage_date(text_dates(text, kind), text.index(at)) == expected
+
+
+def test_a_code_says_how_many_of_its_quotes_stand_above_under_another_code(content: ReportContent) -> None:
+    repeated = [c for c in content.code_sections if c.quoted_above]
+    assert repeated  # the demo codes some passages with two codes of one theme
+    for section in repeated:
+        assert len(section.shown) + section.quoted_above == len(section.passages)  # every passage is shown

@@ -62,7 +62,7 @@ class CodeSection:
     passages: list[Excerpt]  # every distinct coded passage (after filters)
     shown: list[Excerpt]
     memos: list[Memo] = field(default_factory=list)
-    quoted_above: int = 0  # passages not shown again because an earlier code of the theme already quotes them
+    quoted_above: int = 0  # quotes this code would show that an earlier code of the theme already shows
 
     @property
     def participants(self) -> int:
@@ -138,11 +138,11 @@ def _code_section(store: Store, code_id: int, excerpts: list[Excerpt], options: 
                   shown_above: Sequence[Excerpt]) -> CodeSection:
     """A code's passages and quotes; a passage already quoted earlier in the theme is not quoted again."""
     memos = store.memos(target_type="code", target_id=code_id) if options.include_memos else []
-    passages = distinct_passages(excerpts)
+    limit = options.max_quotes_per_code
     fresh = [e for e in excerpts if not any(shares_words(e, other) for other in shown_above)]
-    return CodeSection(code=store.get_code(code_id), passages=passages,
-                       shown=choose_quotes(fresh, options.max_quotes_per_code), memos=memos,
-                       quoted_above=sum(1 for p in passages if any(shares_words(p, o) for o in shown_above)))
+    would_repeat = [e for e in choose_quotes(excerpts, limit) if any(shares_words(e, o) for o in shown_above)]
+    return CodeSection(code=store.get_code(code_id), passages=distinct_passages(excerpts),
+                       shown=choose_quotes(fresh, limit), memos=memos, quoted_above=len(would_repeat))
 
 
 def _with_other_codes(store: Store, themes: Sequence[ReportTheme], wanted: set[int]) -> list[ReportTheme]:

@@ -357,9 +357,8 @@ def code_section(document: DocumentObject, section: CodeSection, content: Report
         counts += f" in {len(sites)} site{'s' if len(sites) != 1 else ''}"
     shown = len(section.shown)
     counts += "; all shown." if shown == n else f"; {shown} shown below."
-    if section.quoted_above:
-        counts = counts[:-1] + (f" ({section.quoted_above} already quoted above in this theme, under another "
-                                "code).")
+    if section.quoted_above:  # a passage is quoted once per theme
+        counts = counts[:-1] + f", and {section.quoted_above} quoted above under another code of this theme."
     document.add_paragraph(counts, style=NOTE_STYLE)
     for memo in section.memos:
         _memo(document, memo.title or f"Memo by {memo.author}", content.names.text(memo.text))
