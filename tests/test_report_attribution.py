@@ -107,3 +107,22 @@ def test_a_code_says_how_many_of_its_quotes_stand_above_under_another_code(conte
     assert repeated  # the demo codes some passages with two codes of one theme
     for section in repeated:
         assert len(section.shown) + section.quoted_above == len(section.passages)  # every passage is shown
+
+
+def test_a_txt_interview_with_times_in_its_text_is_quoted_with_them(tmp_path: Path) -> None:
+    from workbench.sources.importer import ingest_paths
+    from workbench.store import Store
+
+    store = Store.create(tmp_path / "p.wbproj")
+    interview = tmp_path / "SC-R09_val.txt"
+    interview.write_text("00:00:05 Interviewer: Who helps you?\n\n00:01:20 Val: My sister does, every single "
+                         "day without fail.\n", encoding="utf-8")
+    sidecar = tmp_path / "attributes.csv"
+    sidecar.write_text("file,site,participant,role\nSC-R09_val.txt,Seacombe,SC-R09,resident\n", encoding="utf-8")
+    ingest_paths(store, [interview, sidecar], actor="amira")
+    source = store.list_sources()[0]
+    text = store.get_source(source.id).text
+    start = text.index("My sister")
+    store.add_coding(source.id, start, text.index("fail.") + 5, store.add_code("Bonding ties", "amira"), "amira")
+    [excerpt] = gather_report(store, ReportOptions()).code_sections[0].shown
+    assert attribution_line(excerpt) == "— SC-R09, resident, Seacombe · interview, 1:20"
