@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from workbench.errors import InvalidNameReview
 from workbench.export.report import ReportOptions, build_report, gather_report
 from workbench.sources.demo import build_demo
-from workbench.sources.name_candidates import accept_name, dismiss_name, find_name_candidates
+from workbench.sources.name_candidates import accept_name, dismiss_name, find_name_candidates, next_pseudonym
 from workbench.store import NewSegment, NewSource, Store
 
 
@@ -172,11 +172,13 @@ def test_report_page_reviews_possible_names(demo: Store) -> None:
     names = app.selectbox(key="names.chosen")
     assert "Val (×1)" in names.options
     names.set_value("Val").run()
-    app.text_input(key="names.pseudonym").set_value("Person V").run()
+    assert app.text_input(key="names.pseudonym.Val").value == next_pseudonym(demo)
+    app.text_input(key="names.pseudonym.Val").set_value("Person V").run()
     app.button(key="names.accept").click().run()
     assert not app.exception
     assert demo.roster()["Val"] == "Person V"
     app.selectbox(key="names.chosen").set_value("Dennis").run()
+    assert app.text_input(key="names.pseudonym.Dennis").value == next_pseudonym(demo) != "Person V"
     app.button(key="names.dismiss").click().run()
     assert not app.exception
     assert demo.name_reviews()["Dennis"] == ("dismissed", None)

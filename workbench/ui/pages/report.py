@@ -96,7 +96,7 @@ def _names_review(store: Store) -> None:
     candidate = candidates[chosen]
     st.text(f"{candidate.reason}; in {', '.join(candidate.sources)}")
     quote(candidate.example)
-    pseudonym = st.text_input("Pseudonym", value=next_pseudonym(store), key="names.pseudonym",
+    pseudonym = st.text_input("Pseudonym", value=next_pseudonym(store), key=f"names.pseudonym.{chosen}",
                               help="Replaces the name in every export (and in the stored texts with "
                                    "`workbench pseudonymise`).")
     accept_col, dismiss_col = st.columns(2)
@@ -113,7 +113,6 @@ def _decide(decision, message: str) -> None:
     except WorkbenchError as exc:
         st.error(md(str(exc)))
         return
-    st.session_state.pop("names.pseudonym", None)  # the next name gets the next free pseudonym
     st.toast(message)
     st.rerun()
 
