@@ -44,6 +44,7 @@ _NEVER_NAMES = frozenset({
     "interviewer", "facilitator", "moderator", "researcher", "participant", "respondent", "speaker", "mr", "mrs",
     "ms", "dr", "miss", "god", "christmas", "easter", "eid", "ramadan", "diwali"})
 EXAMPLE_CHARS = 40
+NOT_A_WORD = "a capitalised word that is not in the English word list"
 
 
 @dataclass
@@ -54,7 +55,7 @@ class NameCandidate:
     mentions: int = 0
     sources: list[str] = field(default_factory=list)
     example: str = ""  # a few words either side of the first mention
-    reason: str = "a capitalised word that is not in the English word list"
+    reason: str = NOT_A_WORD
     decision: str | None = None  # "accepted", "dismissed" or None
     pseudonym: str | None = None
 
@@ -114,7 +115,7 @@ def names_in_text(text: str, known: set[str]) -> dict[str, list[tuple[int, str]]
     for match in _WORD.finditer(text):
         token = _base(match.group())
         if token[:1].isupper() and not _starts_sentence(text, match.start()) and not _is_word(token, words):
-            found.setdefault(token, {})[match.start()] = NameCandidate.reason
+            found.setdefault(token, {})[match.start()] = NOT_A_WORD
     for pattern, reason in _PATTERNS:  # a pattern also finds names that are words, and says why
         for match in pattern.finditer(text):
             found.setdefault(_base(match["name"]), {})[match.start("name")] = reason.format(cue=match["cue"])
@@ -137,11 +138,9 @@ def find_name_candidates(store: Store, *, include_reviewed: bool = False) -> lis
         source = store.get_source(source_id)
         for name, hits in names_in_text(source.text, known).items():
             candidate = candidates.setdefault(name.lower(), NameCandidate(name))
-            if not candidate.mentions:
-                at, candidate.reason = hits[0]
-                candidate.example = _example(source.text, at, len(name))
-            elif candidate.reason == NameCandidate.reason and hits[0][1] != NameCandidate.reason:
-                candidate.reason = hits[0][1]
+            at, reason = next((hit for hit in hits if hit[1] != NOT_A_WORD), hits[0])  # a pattern says more
+            if not candidate.mentions or (candidate.reason == NOT_A_WORD and reason != NOT_A_WORD):
+                candidate.reason, candidate.example = reason, _example(source.text, at, len(name))
             candidate.mentions += len(hits)
             candidate.sources.append(source.name)
     result = []
