@@ -95,6 +95,8 @@ def test_accepting_joins_the_roster_dismissing_is_remembered(store: Store) -> No
     assert [e.action for e in reopened.events()][-2:] == ["name.accept", "name.dismiss"]
     with pytest.raises(InvalidNameReview, match="needs a pseudonym"):
         accept_name(reopened, "Val", " ", "amira")
+    dismiss_name(reopened, "Dennis", "amira")  # accepted by mistake: dismissing takes it off the roster
+    assert reopened.roster() == {} and reopened.name_reviews()["Dennis"] == ("dismissed", None)
 
 
 def test_pseudonymised_demo_report_contains_no_roster_name_and_no_accepted_candidate(demo: Store,

@@ -49,6 +49,8 @@ class RosterStore:
         with db.transaction() as conn:
             if decision == "accepted":
                 self.set_roster({name: pseudonym}, actor)
+            elif db.scalar("SELECT decision FROM name_reviews WHERE name = ?", (name,)) == "accepted":
+                self.set_roster({name: ""}, actor)  # accepted before, now not a name: no longer replaced
             conn.execute("INSERT INTO name_reviews (name, decision, pseudonym, decided_by, decided_at) "
                          "VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET decision = excluded.decision, "
                          "pseudonym = excluded.pseudonym, decided_by = excluded.decided_by, "
