@@ -5,7 +5,8 @@ Supported styles (``metadata["speaker_format"]``):
 - ``colon``: ``Name: text`` at the start of a line, wrapped lines continue the turn;
 - ``padded``: the same, with the text padded into a fixed column (``Name:      text``);
 - ``otter``: a line ``Name  0:01`` (name, spaces, timestamp), the spoken text on the next lines;
-- ``bracket``: ``[00:01:02] Name: text`` or ``Name [00:01:02]: text`` (parentheses also accepted).
+- ``bracket``: ``[00:01:02] Name: text``, ``Name [00:01:02]: text`` or ``Name: [00:01:02] text``
+  (parentheses also accepted), or the time first without brackets: ``00:01:02 Name: text``.
 
 The stored text is each turn as ``Speaker: flowing text``, turns separated by a blank line;
 lines before the first turn are kept as paragraphs. Each turn segment covers the spoken text only.
@@ -30,6 +31,14 @@ _PREFIX = 160  # labels are matched in the first characters of a line only: keep
 _COLON_RE = re.compile(rf"(?P<label>{_LABEL})[ \t]*:(?:(?P<pad>[ \t]+)|$)")
 _BRACKET_FIRST_RE = re.compile(
     rf"[\[(](?P<time>{_TIME})[\])][ \t]*(?P<label>{_LABEL})[ \t]*:(?:(?P<pad>[ \t]+)|$)"
+)
+# The time first without brackets (``00:01:02 Name: text``, ``00:01:02 - Name: text``), as some exports write it.
+_TIME_FIRST_RE = re.compile(
+    rf"(?P<time>{_TIME})(?:[ \t]*[-–—|][ \t]*|[ \t]+)(?P<label>{_LABEL})[ \t]*:(?:(?P<pad>[ \t]+)|$)"
+)
+# The time just after the label (``Name: [00:01:02] text``): it is taken off the spoken text.
+_TIME_AFTER_COLON_RE = re.compile(
+    rf"(?P<label>{_LABEL})[ \t]*:[ \t]*[\[(](?P<time>{_TIME})[\])](?:(?P<pad>[ \t]+)|$)"
 )
 _BRACKET_AFTER_RE = re.compile(
     rf"(?P<label>{_LABEL})[ \t]*[\[(](?P<time>{_TIME})[\])][ \t]*:?(?:(?P<pad>[ \t]+)|$)"
@@ -115,7 +124,8 @@ def speaker_prefix(line: str) -> tuple[str, int] | None:
 
 
 def _match_bracket(line: str) -> _Label | None:
-    match = _BRACKET_FIRST_RE.match(line, 0, _PREFIX) or _BRACKET_AFTER_RE.match(line, 0, _PREFIX)
+    match = (_BRACKET_FIRST_RE.match(line, 0, _PREFIX) or _TIME_FIRST_RE.match(line, 0, _PREFIX)
+             or _BRACKET_AFTER_RE.match(line, 0, _PREFIX) or _TIME_AFTER_COLON_RE.match(line, 0, _PREFIX))
     if match is None or (match.end() == _PREFIX and len(line) > _PREFIX):
         return None
     return _Label(" ".join(match["label"].split()), match.end(), parse_time(match["time"]), _is_padded(match["pad"]))

@@ -200,3 +200,21 @@ def test_kind_override_keeps_parsing():
     [source] = load_path(DATA / "bracket_after.txt", kind="fieldnote")
     assert source.kind == "fieldnote"
     assert source.metadata["speaker_format"] == "bracket"
+
+
+@pytest.mark.parametrize("text", [
+    # time first without brackets (Zoom-style text exports), with or without a dash
+    "00:00:05 Interviewer: How are you?\n00:00:09 Shirley: Fine, thanks, love.\n"
+    "00:01:12 Interviewer: And Dennis?\n00:01:20 Shirley: He is napping.\n",
+    "00:00:05 - Interviewer: How are you?\n00:00:09 - Shirley: Fine, thanks, love.\n"
+    "00:01:12 - Interviewer: And Dennis?\n00:01:20 - Shirley: He is napping.\n",
+    # time just after the label's colon
+    "Interviewer: [00:00:05] How are you?\nShirley: [00:00:09] Fine, thanks, love.\n"
+    "Interviewer: [00:01:12] And Dennis?\nShirley: [00:01:20] He is napping.\n",
+])
+def test_txt_timestamps_in_other_places_give_turn_times(text: str) -> None:
+    parse = detect_transcript(text)
+    assert parse is not None and parse.speaker_format == "bracket"
+    assert [(t.speaker, t.start_time, t.text) for t in parse.turns] == [
+        ("Interviewer", 5.0, "How are you?"), ("Shirley", 9.0, "Fine, thanks, love."),
+        ("Interviewer", 72.0, "And Dennis?"), ("Shirley", 80.0, "He is napping.")]

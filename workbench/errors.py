@@ -24,3 +24,7 @@ class Conflict(WorkbenchError):
 
 class SearchSyntaxError(WorkbenchError):
     """A search query could not be parsed."""
+
+
+class InvalidNameReview(WorkbenchError):
+    """A possible name cannot be reviewed as asked (empty name, unknown decision, accepted without a pseudonym)."""

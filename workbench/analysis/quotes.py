@@ -1,6 +1,8 @@
 """Quotes: codings with their words and attribution (who, where, when), for drill-down and exports."""
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -32,6 +34,43 @@ class Quote:
     attributes: dict[str, str] = field(default_factory=dict)
     provenance: str = ""  # "" for a person's coding, else "machine-suggested, accepted [in bulk (…)] by X"
     accept_mode: str | None = None  # "one" | "bulk" | None for accepted suggestions
+    date: str | None = None  # ISO date: the entry's or post's, else a date heading above it, else the source header's
+
+
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
+_DAY_MONTH_YEAR = (r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?\s+)?(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+"
+                   rf"(?P<month>{'|'.join(_MONTHS)}),?\s+(?P<year>\d{{4}})")
+_ISO = r"(?P<iso>\d{4}-\d{2}-\d{2})"
+# A line that starts with a date ("## 5 April 2025 — Repair café", "13 March 2024") heads what follows it.
+_DATE_HEADING = re.compile(rf"^[#*\s]*(?:{_DAY_MONTH_YEAR}|{_ISO})\b", re.IGNORECASE | re.MULTILINE)
+# A transcript's header field: "Date | 21 March 2024", "Date of interview: 2024-03-21".
+_HEADER_DATE = re.compile(rf"\bdate(?: of interview)?\s*[|:]\s*(?:{_DAY_MONTH_YEAR}|{_ISO})", re.IGNORECASE)
+HEADER_CHARS = 1500
+HEADED_KINDS = frozenset({"fieldnote", "document", "diary", "journal"})
+
+
+def _iso(match: re.Match[str]) -> str | None:
+    try:
+        if match["iso"]:
+            return dt.date.fromisoformat(match["iso"]).isoformat()
+        return dt.date(int(match["year"]), _MONTHS.index(match["month"].lower()) + 1, int(match["day"])).isoformat()
+    except ValueError:
+        return None
+
+
+def text_dates(text: str, kind: str) -> tuple[list[tuple[int, str]], str | None]:
+    """(date headings as (position, ISO date), the header's date) of a source's text."""
+    headings = [(m.start(), d) for m in _DATE_HEADING.finditer(text) if (d := _iso(m))] if kind in HEADED_KINDS else []
+    header = _HEADER_DATE.search(text[:HEADER_CHARS])
+    return headings, _iso(header) if header else None
+
+
+def passage_date(dates: tuple[list[tuple[int, str]], str | None], start: int) -> str | None:
+    """The date of a passage at ``start``: the last date heading at or before it, else the header's date."""
+    headings, header = dates
+    before = [d for at, d in headings if at <= start]
+    return before[-1] if before else header
 
 
 @dataclass
@@ -83,16 +122,18 @@ def build_quotes(store: Store, facts: Sequence[CodingFact], context: Context | N
     """Turn coding facts into quotes with their words and attribution."""
     context = context or Context.load(store)
     texts = store.texts(sorted({f.source_id for f in facts}))
+    dates = {i: text_dates(text, context.sources[i][1]) for i, text in texts.items()}
     quotes = []
     for f in facts:
         name, kind, _words, _case = context.sources[f.source_id]
+        date = f.entry_date or (None if f.start_time is not None else passage_date(dates[f.source_id], f.start))
         quotes.append(Quote(
             coding_id=f.coding_id, source_id=f.source_id, source_name=name, source_kind=kind, start=f.start,
             end=f.end, text=texts[f.source_id][f.start:f.end], code_id=f.code_id,
             code_name=context.code_names.get(f.code_id, "?"), code_path=context.code_paths.get(f.code_id, "?"),
             coder=f.coder, origin=f.origin, memo=f.memo, speaker=f.speaker, start_time=f.start_time,
             entry_date=f.entry_date, case=context.case_names.get(f.case_id) if f.case_id is not None else None,
-            attributes=context.attributes(f),
+            attributes=context.attributes(f), date=date,
             provenance=provenance(f.origin, f.accepted_by or f.coder, f.accept_mode, f.accept_min_score),
             accept_mode=f.accept_mode))
     return quotes
@@ -130,6 +171,6 @@ def attribution(quote: Quote, pseudonyms: Mapping[str, str] | None = None,
     where = [quote.source_name]
     if quote.start_time is not None:
         where.append(format_time(quote.start_time))
-    elif quote.entry_date:
-        where.append(quote.entry_date)
+    elif quote.date:
+        where.append(quote.date)
     return ", ".join(details) + (" — " if details else "") + ", ".join(where)

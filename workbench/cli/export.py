@@ -80,6 +80,10 @@ def export_report_command(store: Store, out: Path, themes: tuple[str, ...], code
                    + "; each is marked as machine-suggested.")
     click.echo("Participants are shown by real name." if real_names else
                "Participants are pseudonymised (case IDs and pseudonyms).")
+    if summary.unreviewed_names:
+        click.echo(f"Warning: {summary.quotes_with_unreviewed_names} quotes contain possible names that nobody has "
+                   f"reviewed ({', '.join(summary.unreviewed_names)}); the report says so. Review them with "
+                   "`workbench roster propose`.", err=True)
 
 
 @export_group.command("quotes")

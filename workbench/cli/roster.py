@@ -29,14 +29,18 @@ def roster_show(store: Store) -> None:
 
 
 @roster.command("propose")
-@click.option("--save", is_flag=True, help="Add the proposals to the roster.")
+@click.option("--save", is_flag=True, help="Add the speaker and author proposals to the roster.")
 @click.option("--ner", is_flag=True, help="Also find names with a trained spaCy pipeline, if one is installed.")
 @project_option
 @user_option
 @handle_errors
 def roster_propose(store: Store, save: bool, ner: bool, user: str) -> None:
-    """Propose roster entries from speakers, authors and (with --ner) names in the texts."""
-    from workbench.sources import pseudonyms
+    """Propose roster entries from speakers and authors, and list possible names in the texts for review.
+
+    Possible names are capitalised words inside sentences that are not English words, and names after
+    a title, a relation or "called" (my neighbour, Val). Review each with `roster accept` or `roster dismiss`.
+    """
+    from workbench.sources import name_candidates, pseudonyms
 
     nlp = pseudonyms.trained_pipeline() if ner else None
     if ner and nlp is None:
@@ -47,6 +51,46 @@ def roster_propose(store: Store, save: bool, ner: bool, user: str) -> None:
     if save:
         store.set_roster(proposals, user)
         click.echo(f"Added {len(proposals)} entries.")
+    candidates = name_candidates.find_name_candidates(store)
+    if not candidates:
+        click.echo("No possible names outside the roster are left to review.")
+        return
+    click.echo(f"Possible names not in the roster ({len(candidates)}; review each with "
+               "`workbench roster accept NAME --pseudonym P` or `workbench roster dismiss NAME`):")
+    for c in candidates:
+        where = c.sources[0] if len(c.sources) == 1 else f"{len(c.sources)} sources"
+        click.echo(f"  {c.name}  ×{c.mentions} in {where}; {c.reason}: {c.example}")
+
+
+@roster.command("accept")
+@click.argument("name")
+@click.option("--pseudonym", "-p", default=None,
+              help="The pseudonym that replaces the name (default: the next free 'Person N').")
+@project_option
+@user_option
+@handle_errors
+def roster_accept(store: Store, name: str, pseudonym: str | None, user: str) -> None:
+    """Accept a possible name: it joins the roster, so every export replaces it."""
+    from workbench.sources import name_candidates
+
+    if pseudonym is None:
+        pseudonym = name_candidates.next_pseudonym(store)
+    name_candidates.accept_name(store, name, pseudonym, user)
+    click.echo(f"{name} -> {pseudonym.strip()} (on the roster)")
+
+
+@roster.command("dismiss")
+@click.argument("names", nargs=-1, required=True)
+@project_option
+@user_option
+@handle_errors
+def roster_dismiss(store: Store, names: tuple[str, ...], user: str) -> None:
+    """Dismiss possible names that are not people (places, brands): they are not proposed again."""
+    from workbench.sources import name_candidates
+
+    for name in names:
+        name_candidates.dismiss_name(store, name, user)
+    click.echo(f"Dismissed {len(names)}: {', '.join(names)}")
 
 
 @roster.command("import")

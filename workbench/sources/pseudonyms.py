@@ -3,6 +3,7 @@
 Names come from the roster the researcher keeps. The workbench proposes entries from what it
 knows (speakers and authors, and the participant ID of their source); when the user has a trained
 spaCy pipeline installed (e.g. en_core_web_sm) it also proposes PERSON names found in the texts.
+People mentioned inside the texts are found without one by ``workbench.sources.name_candidates``.
 """
 from __future__ import annotations
 

@@ -289,3 +289,18 @@ def _exchange(conn: sqlite3.Connection) -> None:
               BEGIN DELETE FROM set_members WHERE member_type = '{kind}' AND member_id = old.id; END"""
           for table, kind in (("codes", "code"), ("sources", "source"), ("memos", "memo"))),
     ])
+
+
+@migration(6, "reviewed possible names")
+def _name_reviews(conn: sqlite3.Connection) -> None:
+    # A possible name found in the texts, reviewed once: accepted (it is then also on the roster) or
+    # dismissed (not a person's name); either way it is not proposed again.
+    _run(conn, [
+        """CREATE TABLE name_reviews (
+            name TEXT PRIMARY KEY COLLATE NOCASE,
+            decision TEXT NOT NULL CHECK (decision IN ('accepted', 'dismissed')),
+            pseudonym TEXT,
+            decided_by TEXT NOT NULL,
+            decided_at TEXT NOT NULL
+        )""",
+    ])

@@ -14,9 +14,9 @@ from pathlib import Path
 from workbench.model import Code, Memo
 from workbench.export.report.data import ALL_ORIGINS, Excerpt, ExportError, check_sites, load_excerpts, resolve_codes
 from workbench.export.report.method import MethodFacts, method_facts
-from workbench.export.report.names import ReportNames, export_names
+from workbench.export.report.names import NamesReview, ReportNames, export_names, review_names
 from workbench.export.report.sections import write_report
-from workbench.export.report.select import choose_quotes, distinct_passages
+from workbench.export.report.select import choose_quotes, distinct_passages, shares_words
 from workbench.export.report.themes import ReportTheme, report_themes, select_themes
 from workbench.store import Store
 
@@ -52,6 +52,8 @@ class ReportSummary:
     agreement: bool  # whether inter-coder agreement figures are in the method section
     machine_quotes: int = 0  # quotes shown that come from accepted suggestions (each marked in the report)
     bulk_quotes: int = 0  # of those, accepted in bulk
+    unreviewed_names: list[str] = field(default_factory=list)  # possible names nobody reviewed, left in quotes
+    quotes_with_unreviewed_names: int = 0
 
 
 @dataclass
@@ -62,6 +64,7 @@ class CodeSection:
     passages: list[Excerpt]  # every distinct coded passage (after filters)
     shown: list[Excerpt]
     memos: list[Memo] = field(default_factory=list)
+    quoted_above: int = 0  # quotes this code would show that an earlier code of the theme already shows
 
     @property
     def participants(self) -> int:
@@ -94,6 +97,7 @@ class ReportContent:
     method: MethodFacts
     names: ReportNames
     memos: list[Memo] = field(default_factory=list)  # project, source and case memos (with include_memos)
+    names_review: NamesReview = field(default_factory=lambda: NamesReview(pseudonymise=False))
 
     @property
     def code_sections(self) -> list[CodeSection]:
@@ -115,22 +119,32 @@ def gather_report(store: Store, options: ReportOptions) -> ReportContent:
         by_code.setdefault(excerpt.quote.code_id, []).append(excerpt)
     sections = []
     for theme in themes:
-        codes = [_code_section(store, code_id, by_code[code_id], options) for code_id in theme.code_ids
-                 if code_id in by_code and (wanted is None or code_id in wanted)]
+        codes: list[CodeSection] = []
+        for code_id in theme.code_ids:
+            if code_id in by_code and (wanted is None or code_id in wanted):
+                codes.append(_code_section(store, code_id, by_code[code_id], options,
+                                           [e for c in codes for e in c.shown]))
         if codes:
             sections.append(ThemeSection(theme, codes))
     if not sections:
         raise ExportError("nothing to report: no codings match the chosen themes, codes, sites and origins")
     project = store.setting("name") or store.path.stem
     memos = _free_memos(store) if options.include_memos else []
+    quoted = [(e.quote.text, e.text) for t in sections for c in t.codes for e in c.shown]
     return ReportContent(title=options.title or project, project=project, options=options, sites=sites,
-                         themes=sections, method=method_facts(store, sites), names=names, memos=memos)
+                         themes=sections, method=method_facts(store, sites), names=names, memos=memos,
+                         names_review=review_names(store, names, quoted))
 
 
-def _code_section(store: Store, code_id: int, excerpts: list[Excerpt], options: ReportOptions) -> CodeSection:
+def _code_section(store: Store, code_id: int, excerpts: list[Excerpt], options: ReportOptions,
+                  shown_above: Sequence[Excerpt]) -> CodeSection:
+    """A code's passages and quotes; a passage already quoted earlier in the theme is not quoted again."""
     memos = store.memos(target_type="code", target_id=code_id) if options.include_memos else []
+    limit = options.max_quotes_per_code
+    fresh = [e for e in excerpts if not any(shares_words(e, other) for other in shown_above)]
+    would_repeat = [e for e in choose_quotes(excerpts, limit) if any(shares_words(e, o) for o in shown_above)]
     return CodeSection(code=store.get_code(code_id), passages=distinct_passages(excerpts),
-                       shown=choose_quotes(excerpts, options.max_quotes_per_code), memos=memos)
+                       shown=choose_quotes(fresh, limit), memos=memos, quoted_above=len(would_repeat))
 
 
 def _with_other_codes(store: Store, themes: Sequence[ReportTheme], wanted: set[int]) -> list[ReportTheme]:
@@ -158,7 +172,9 @@ def summarise(content: ReportContent, path: Path | None) -> ReportSummary:
                          sites=sorted({s for c in codes for s in c.sites}),
                          pseudonymised=content.options.pseudonymise,
                          agreement=content.method.agreement is not None, machine_quotes=len(machine),
-                         bulk_quotes=sum(1 for e in machine if e.quote.accept_mode == "bulk"))
+                         bulk_quotes=sum(1 for e in machine if e.quote.accept_mode == "bulk"),
+                         unreviewed_names=content.names_review.unreviewed,
+                         quotes_with_unreviewed_names=content.names_review.quotes_with_unreviewed)
 
 
 def build_report(store: Store, path: str | Path, options: ReportOptions | None = None) -> ReportSummary:

@@ -36,10 +36,10 @@ class Excerpt:
 
     @property
     def when(self) -> str:
-        """Recording position (h:mm:ss) or entry date, as shown."""
+        """Recording position (h:mm:ss), else the passage's date (ISO), as shown."""
         if self.quote.start_time is not None:
             return format_time(self.quote.start_time)
-        return self.quote.entry_date or ""
+        return self.quote.date or ""
 
 
 def participant_label(quote: Quote) -> str:

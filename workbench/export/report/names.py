@@ -7,7 +7,8 @@ names it lists; every other named person gets a fallback pseudonym worked out fr
 appears in a source's file name (``NG-R01_maureen.vtt``) becomes that source's case ID
 (``NG-R01``), any other named speaker or post author becomes ``Participant 01``, ``Participant 02``
 and so on, in alphabetical order so the same project always gives the same pseudonyms. In running
-text the fallback replaces those names with ``[name]``.
+text the fallback replaces those names with ``[name]``. :class:`NamesReview` records what was replaced in
+the quotes shown and which possible names nobody has reviewed are left there, so the report says exactly that.
 """
 from __future__ import annotations
 
@@ -57,6 +58,10 @@ class FallbackRoster:
         """The pseudonym of ``name`` (unchanged when it is not a known real name)."""
         return self.mapping.get(name.strip(), name) if name else name
 
+    def count(self, text: str) -> int:
+        """How many known real names :meth:`apply` replaces in ``text``."""
+        return len(self._pattern.findall(text)) if self.mapping and text else 0
+
     def apply(self, text: str) -> str:
         """Replace whole-word occurrences of known real names (longest first) with ``[name]``.
 
@@ -92,6 +97,11 @@ class ReportNames:
     def text(self, text: str) -> str:
         """Quote or memo text as shown (real names replaced when pseudonymising)."""
         return self.roster.apply(text) if self.pseudonymise else text
+
+    def replacements(self, text: str) -> int:
+        """How many names :meth:`text` replaces in ``text`` (0 when not pseudonymising)."""
+        count = getattr(self.roster, "count", None)
+        return count(text) if self.pseudonymise and count is not None else 0
 
     def source(self, name: str) -> str:
         """A file name as shown; pseudonymising drops person names (``NG-R01_maureen.vtt`` → ``NG-R01.vtt``)."""
@@ -170,6 +180,12 @@ class CombinedRoster:
                 return chosen
         return self.fallback.pseudonym(name)
 
+    def count(self, text: str) -> int:
+        """How many names :meth:`apply` replaces in ``text``."""
+        found = getattr(self.project, "find", None)
+        listed = len(found(text)) if found is not None else 0
+        return listed + self.fallback.count(self.project.apply(text) if self.project is not None else text)
+
     def apply(self, text: str) -> str:
         """Replace roster names, then any remaining names the fallback knows."""
         if self.project is not None:
@@ -194,3 +210,78 @@ def export_names(store: Store, pseudonymise: bool = True) -> ReportNames:
     real = frozenset(n.lower() for n in [*fallback.mapping, *listed] if " " not in n)
     roster: Roster = CombinedRoster(project, fallback)
     return ReportNames(pseudonymise=pseudonymise, roster=roster, real_names=real)
+
+
+@dataclass
+class NamesReview:
+    """What pseudonymisation did to the quotes shown, so that the report says exactly that."""
+
+    pseudonymise: bool
+    roster_entries: int = 0  # names on the project's roster
+    accepted: int = 0  # of them, possible names found in the texts and accepted on review
+    replaced: int = 0  # mentions of names replaced in the quotes shown
+    unreviewed: list[str] = field(default_factory=list)  # possible names nobody reviewed, left in the quotes
+    quotes_with_unreviewed: int = 0
+
+    def statement(self) -> str:
+        """The method section's sentence on names: what was replaced, and a warning for what was not reviewed."""
+        if not self.pseudonymise:
+            return "This version shows participants’ real names and must stay within the research team."
+        text = ("Participants are identified by their case ID (such as a participant number) or a pseudonym, never "
+                "by name. Within quotes, the names of speakers and post authors")
+        if self.roster_entries:
+            text += (f" and the {_count(self.roster_entries, 'name')} on the project’s roster"
+                     + (f" ({self.accepted} of them accepted from the review of possible names in the texts)"
+                        if self.accepted else ""))
+        text += f" are replaced by pseudonyms: {_count(self.replaced, 'mention')} in the quotes shown."
+        if self.quotes_with_unreviewed:
+            text += " " + self.warning()
+        else:
+            text += " Every possible name found in the quotes shown has been reviewed."
+        return text
+
+    def warning(self) -> str:
+        """The warning for quotes that contain unreviewed possible names (empty when there are none)."""
+        n = self.quotes_with_unreviewed
+        if not n:
+            return ""
+        return (f"{n} {'quote contains' if n == 1 else 'quotes contain'} possible names that nobody has reviewed; "
+                f"{'it is' if n == 1 else 'they are'} shown as written.")
+
+    def privacy_line(self) -> str:
+        """The title page's note on names."""
+        if not self.pseudonymise:
+            return "This version shows participants' real names. Keep it within the research team."
+        line = ("Participants are identified by case IDs or pseudonyms; names of speakers, post authors and names on "
+                "the project's roster are replaced within quotes.")
+        if self.quotes_with_unreviewed:
+            line += " Some quotes contain possible names that nobody has reviewed (see Method)."
+        return line
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def review_names(store: Store, names: ReportNames, quoted: Iterable[tuple[str, str]]) -> NamesReview:
+    """How names were handled in the quotes shown; ``quoted`` holds (text as stored, text as shown) pairs."""
+    if not names.pseudonymise:
+        return NamesReview(pseudonymise=False)
+    from workbench.sources.name_candidates import find_name_candidates
+
+    roster = store.roster()
+    on_roster = {n.lower() for n in roster}
+    accepted = sum(1 for name, (decision, _p) in store.name_reviews().items()
+                   if decision == "accepted" and name.lower() in on_roster)
+    candidates = [c.name for c in find_name_candidates(store)]
+    pattern = re.compile(r"(?<!\w)(" + "|".join(map(re.escape, candidates)) + r")(?!\w)") if candidates else None
+    review = NamesReview(pseudonymise=True, roster_entries=len(roster), accepted=accepted)
+    left: set[str] = set()
+    for stored, shown in quoted:
+        review.replaced += names.replacements(stored)
+        found = set(pattern.findall(shown)) if pattern is not None else set()
+        if found:
+            review.quotes_with_unreviewed += 1
+            left |= found
+    review.unreviewed = sorted(left)
+    return review

@@ -97,9 +97,7 @@ def title_page(document: DocumentObject, content: ReportContent) -> None:
         lines.append(scope)
     for line in lines:
         document.add_paragraph(line).paragraph_format.space_after = Pt(2)
-    privacy = ("Participants are identified by case IDs or pseudonyms, and names mentioned in quotes have been "
-               "replaced." if content.names.pseudonymise else
-               "This version shows participants' real names. Keep it within the research team.")
+    privacy = content.names_review.privacy_line()
     document.sections[0].different_first_page_header_footer = True
     footer = document.sections[0].first_page_footer  # the title page's own footer: the note sits at the bottom
     footer.paragraphs[0].text = privacy
@@ -344,13 +342,7 @@ def _selection(document: DocumentObject, content: ReportContent) -> None:
              f"note gives the number of passages behind it, and the table in “{OVERVIEW_HEADING}” counts them "
              "by site.")
     document.add_paragraph(text)
-    if content.names.pseudonymise:
-        document.add_paragraph("Participants are identified by their case ID (such as a participant number) or "
-                               "a pseudonym, never by name, and names mentioned within quotes are replaced by "
-                               "pseudonyms.")
-    else:
-        document.add_paragraph("This version shows participants’ real names and must stay within the research "
-                               "team.")
+    document.add_paragraph(content.names_review.statement())
 
 
 # -- overview table ------------------------------------------------------------------------------------------
@@ -398,6 +390,8 @@ def code_section(document: DocumentObject, section: CodeSection, content: Report
         counts += f" in {len(sites)} site{'s' if len(sites) != 1 else ''}"
     shown = len(section.shown)
     counts += "; all shown." if shown == n else f"; {shown} shown below."
+    if section.quoted_above:  # a passage is quoted once per theme
+        counts = counts[:-1] + f", and {section.quoted_above} quoted above under another code of this theme."
     document.add_paragraph(counts, style=NOTE_STYLE)
     for memo in section.memos:
         _memo(document, memo.title or f"Memo by {memo.author}", content.names.text(memo.text))
@@ -429,18 +423,20 @@ def quote_block(document: DocumentObject, excerpt: Excerpt, content: ReportConte
 
 
 def attribution_line(excerpt: Excerpt) -> str:
-    """``— NG-R01, resident, Northgate · interview, 3:12``; the file is named when no participant is quoted."""
+    """``— NG-R01, resident, Northgate · interview, 3:12``: who, role, site · kind of source, time or date.
+
+    Never a file name: a field note is its site's (``— Ashby Vale · field note, 13 March 2024``), and an
+    interviewer's words name whose interview they are in (``— Interviewer, Northgate · interview NG-R01, 1:05``).
+    """
     staff = is_role_label(excerpt.who)  # an interviewer's words: not the participant's role, but which interview
     role = "" if staff else excerpt.role
     who = [p for p in (excerpt.who, role, excerpt.site if excerpt.site != NO_SITE else "") if p]
     kind = KIND_LABELS.get(excerpt.quote.source_kind, excerpt.quote.source_kind)
-    where = kind if excerpt.who and not staff else f"{kind} {excerpt.source.rsplit('.', 1)[0]}"
-    details = [where]
+    details = [f"{kind} {excerpt.quote.case}" if staff and excerpt.quote.case else kind]
     if excerpt.question:
         details.append(f"“{excerpt.question}”")
     if excerpt.when:
-        details.append(_date_text(excerpt.when) if excerpt.quote.entry_date and excerpt.quote.start_time is None
-                       else excerpt.when)
+        details.append(excerpt.when if excerpt.quote.start_time is not None else _date_text(excerpt.when))
     return "— " + ", ".join(who) + (" · " if who else "") + ", ".join(details)
 
 

@@ -49,6 +49,11 @@ def _overlap(a: Excerpt, b: Excerpt) -> bool:
     return shared > 0 and shared * 2 >= shorter
 
 
+def shares_words(a: Excerpt, b: Excerpt) -> bool:
+    """Whether two codings of one source share any words (a quote shown once in a theme is not shown again)."""
+    return a.quote.source_id == b.quote.source_id and min(a.quote.end, b.quote.end) > max(a.quote.start, b.quote.start)
+
+
 def distinct_passages(excerpts: Sequence[Excerpt]) -> list[Excerpt]:
     """One excerpt per passage: overlapping codings collapse to the best-length one."""
     kept: list[Excerpt] = []

@@ -16,9 +16,10 @@ from workbench.export.refi.targets import REFI_STANDARD, TARGETS, target_for
 from workbench.export.report.themes import report_themes
 from workbench.sources.pseudonyms import project_roster
 from workbench.export.spreadsheets import matrix_file, quotes_file
+from workbench.sources.name_candidates import accept_name, dismiss_name, find_name_candidates, next_pseudonym
 from workbench.store import Store
 from workbench.ui import session
-from workbench.ui.text import md
+from workbench.ui.text import md, quote
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -67,6 +68,10 @@ def _report_form(store: Store) -> None:
                       + " and are marked as machine-suggested." if summary.machine_quotes else "")
                    + ("" if summary.pseudonymised else " Contains real names."))
         st.download_button("Download the report (.docx)", data, file_name=name, mime=DOCX_MIME)
+        if summary.unreviewed_names:
+            st.warning(f"{summary.quotes_with_unreviewed_names} quotes contain possible names that nobody has "
+                       f"reviewed ({md(', '.join(summary.unreviewed_names))}); the report says so. Review them "
+                       "under “Names in quotes” below, then build the report again.")
 
 
 def _spreadsheet_form(store: Store) -> None:
@@ -139,6 +144,38 @@ def _qdpx_import_form(store: Store) -> None:
         st.text(st.session_state["report.qdpx-summary"])  # plain text: names from the file are never Markdown
 
 
+def _names_review(store: Store) -> None:
+    """Possible names not in the roster, one at a time: accept with a pseudonym, or dismiss."""
+    candidates = {c.name: c for c in find_name_candidates(store)}
+    if not candidates:
+        st.success("No possible names outside the roster are left to review.")
+        return
+    chosen = st.selectbox(f"Possible names not in the roster ({len(candidates)})", list(candidates),
+                          format_func=lambda n: f"{n} (×{candidates[n].mentions})", key="names.chosen")
+    candidate = candidates[chosen]
+    st.text(f"{candidate.reason}; in {', '.join(candidate.sources)}")
+    quote(candidate.example)
+    pseudonym = st.text_input("Pseudonym", value=next_pseudonym(store), key=f"names.pseudonym.{chosen}",
+                              help="Replaces the name in every export (and in the stored texts with "
+                                   "`workbench pseudonymise`).")
+    accept_col, dismiss_col = st.columns(2)
+    if accept_col.button("Accept into the roster", type="primary", key="names.accept"):
+        _decide(lambda actor: accept_name(store, chosen, pseudonym, actor),
+                f"{md(chosen)} is on the roster as {md(pseudonym.strip())}")
+    if dismiss_col.button("Dismiss: not a person's name", key="names.dismiss"):
+        _decide(lambda actor: dismiss_name(store, chosen, actor), f"{md(chosen)} dismissed")
+
+
+def _decide(decision, message: str) -> None:
+    try:
+        decision(session.require_coder())
+    except WorkbenchError as exc:
+        st.error(md(str(exc)))
+        return
+    st.toast(message)
+    st.rerun()
+
+
 project_store = session.require_project()
 st.title("Reports and spreadsheets")
 st.subheader("Word evidence report")
@@ -150,3 +187,9 @@ st.subheader("Exchange with NVivo, ATLAS.ti, MAXQDA, QualCoder (REFI-QDA .qdpx)"
 st.caption("Sources, codebook, codings, cases, attributes, sets and memos, with the GUIDs other tools know them by.")
 _qdpx_export_form(project_store)
 _qdpx_import_form(project_store)
+
+st.subheader("Names in quotes")
+st.caption("Possible names that the roster does not list: capitalised words inside sentences that are not English "
+           "words, and names after a title, a relation or “called”. Accept a name to replace it in every export, "
+           "or dismiss it; the report says how many quotes still contain names nobody has reviewed.")
+_names_review(project_store)
