@@ -242,3 +242,33 @@ def _themes(conn: sqlite3.Connection) -> None:
             case_id INTEGER REFERENCES cases(id) ON DELETE SET NULL
         )""",
     ])
+
+
+@migration(4, "sources are told apart by name or GUID, not by text alone")
+def _sources_not_unique_by_text(conn: sqlite3.Connection) -> None:
+    # Two survey answers that both read "Not sure" are two sources. SQLite cannot drop a UNIQUE
+    # constraint, so the table is rebuilt (foreign keys are off while migrating: nothing cascades).
+    columns = ("id, uid, name, kind, text, content_hash, format, encoding, imported_from, imported_at, "
+               "imported_by, metadata, case_id, words")
+    _run(conn, [
+        """CREATE TABLE sources_new (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            text TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            format TEXT NOT NULL,
+            encoding TEXT,
+            imported_from TEXT,
+            imported_at TEXT NOT NULL,
+            imported_by TEXT NOT NULL,
+            metadata TEXT NOT NULL DEFAULT '{}',
+            case_id INTEGER REFERENCES cases(id) ON DELETE SET NULL,
+            words INTEGER NOT NULL DEFAULT 0
+        )""",
+        f"INSERT INTO sources_new ({columns}) SELECT {columns} FROM sources",
+        "DROP TABLE sources",
+        "ALTER TABLE sources_new RENAME TO sources",
+        "CREATE INDEX sources_content ON sources(content_hash, name)",
+    ])
