@@ -16,14 +16,16 @@ import numpy as np
 import pandas as pd
 
 from workbench.errors import WorkbenchError
+from workbench.analysis.passages import Span, group_passages
 from workbench.analysis.quotes import Quote, build_quotes
 from workbench.store import Store
 
-MEASURES = ("codings", "sources", "participants", "per_1000_words")
+MEASURES = ("passages", "codings", "sources", "participants", "per_1000_words")
 BUILT_INS = ("kind", "coder", "speaker", "case")
 NONE = "(none)"
 MEASURE_LABELS = {
-    "codings": "number of codings",
+    "passages": "distinct coded passages (coded by two coders, it counts once)",
+    "codings": "codings by coder (coded by two coders, a passage counts twice)",
     "sources": "number of sources with the code",
     "participants": "share of participants with that value who have at least one coding",
     "per_1000_words": "codings per 1,000 words of text with that value",
@@ -190,7 +192,7 @@ class Matrix:
     values: np.ndarray
     observed: np.ndarray  # counts behind the measure (codings, sources or participants)
     exposure: np.ndarray  # per column: what a row's count is expected to follow (see ``residuals``)
-    cells: pd.DataFrame = field(repr=False)  # row, column, coding_id, code_id (a line per coding per row)
+    cells: pd.DataFrame = field(repr=False)  # row, column, coding_id, code_id, passage (a line per coding per row)
     filters: dict[str, str] = field(default_factory=dict)
 
     def row_index(self, row: int | str) -> int:
@@ -218,6 +220,15 @@ class Matrix:
         r, c = self.row_index(row), self.column_index(column)
         hit = self.cells[(self.cells["row"] == r) & (self.cells["column"] == c)]
         return sorted(hit["coding_id"].astype(int).tolist())
+
+    def cell_passages(self, row: int | str, column: int | str) -> list[list[int]]:
+        """The distinct passages of one cell, each as its coding ids (the one the passage is shown by first)."""
+        r, c = self.row_index(row), self.column_index(column)
+        hit = self.cells[(self.cells["row"] == r) & (self.cells["column"] == c)]
+        groups: dict[int, list[int]] = {}
+        for coding_id, passage in zip(hit["coding_id"].astype(int).tolist(), hit["passage"].astype(int).tolist()):
+            groups.setdefault(passage, []).append(coding_id)
+        return [[p, *sorted(i for i in ids if i != p)] for p, ids in sorted(groups.items())]
 
     def to_frame(self, *, labels: str = "path") -> pd.DataFrame:
         """The matrix as a DataFrame (index: code paths or names, columns: attribute values)."""
@@ -295,13 +306,15 @@ def compare(store: Store, by: str = "site", measure: str = "codings", *, codes: 
     frame["column"] = frame["value"].map({v: i for i, v in enumerate(columns)}).fillna(len(columns) - 1)
     cells = rows.members.merge(frame[["code_id", "coding_id", "source_id", "case_id", "column"]], on="code_id")
     cells["column"] = cells["column"].astype(np.int64)
+    cells["passage"] = _passage_ids(store, lookups, cells, frame)
     shape = (len(rows.ids), len(columns))
     observed, values, exposure = _measure(measure, cells, shape, units, columns, frame)
     filters = {k: str(v) for k, v in {"coders": ", ".join(coders or []), "origins": ", ".join(origins or []),
                                       **(where or {})}.items() if v}
     return Matrix(by, measure, "theme" if themes else "code", rows.ids, rows.labels, rows.paths, rows.depths,
                   columns, values, observed, exposure,
-                  cells[["row", "column", "coding_id", "code_id"]].sort_values(["row", "column", "coding_id"]),
+                  cells[["row", "column", "coding_id", "code_id", "passage"]].sort_values(
+                      ["row", "column", "coding_id"]),
                   filters)
 
 
@@ -351,6 +364,9 @@ def _measure(measure: str, cells: pd.DataFrame, shape: tuple[int, int], units: p
     if measure == "codings":
         observed = _grid(grouped.size(), shape)
         return observed, observed, per_column(frame.groupby("column").size())
+    if measure == "passages":
+        observed = _grid(grouped["passage"].nunique(), shape)
+        return observed, observed, observed.sum(axis=0)
     unit_column = units["value"].map({v: i for i, v in enumerate(columns)})
     if measure == "sources":
         observed = _grid(grouped["source_id"].nunique(), shape)
@@ -407,6 +423,39 @@ def _segment_units(store: Store, segments: pd.DataFrame) -> pd.DataFrame:
     units["words"] = words
     units["coder"] = None
     return units
+
+
+def _passage_ids(store: Store, lookups: Lookups, cells: pd.DataFrame, frame: pd.DataFrame) -> pd.Series:
+    """Each cell line's passage (the coding id it is shown by): the report's rule, within a row and column."""
+    spans = cells[["row", "column", "coding_id"]].merge(
+        frame[["coding_id", "source_id", "start", "end", "coder"]], on="coding_id", how="left")
+    texts = store.texts(sorted(spans["source_id"].unique().tolist())) if len(spans) else {}
+    passage = pd.Series(0, index=cells.index, dtype=np.int64)
+    spans.index = cells.index
+    for _key, group in spans.groupby(["row", "column", "source_id"]):
+        found = group_passages([Span(int(i), int(src), lookups.sources[int(src)][0], int(a), int(b), str(coder),
+                                     len(texts[int(src)][int(a):int(b)].strip()))
+                                for i, src, a, b, coder in group[["coding_id", "source_id", "start", "end",
+                                                                  "coder"]].itertuples(index=False)])
+        passage.loc[group.index] = group["coding_id"].map(found).to_numpy()
+    return passage
+
+
+@dataclass
+class PassageQuote:
+    """One distinct passage of a cell: the quote it is shown by and everyone who coded it."""
+
+    quote: Quote
+    coders: list[str]
+    coding_ids: list[int]
+
+
+def passages_for_cell(store: Store, matrix: Matrix, row: int | str, column: int | str) -> list[PassageQuote]:
+    """The distinct passages counted in one cell, each quoted once with its coders."""
+    groups = matrix.cell_passages(row, column)
+    quotes = {q.coding_id: q for q in quotes_for_codings(store, [i for g in groups for i in g])}
+    found = [PassageQuote(quotes[g[0]], list(dict.fromkeys(quotes[i].coder for i in g)), g) for g in groups]
+    return sorted(found, key=lambda p: (p.quote.source_name, p.quote.start, p.quote.end))
 
 
 def quotes_for_cell(store: Store, matrix: Matrix, row: int | str, column: int | str) -> list[Quote]:
