@@ -165,11 +165,13 @@ def reliability_command(store: Store, coders: tuple[str, ...], unit: str, ignore
                                    ignore_uncoded=ignore_uncoded, origins=list(origins) or None)
     click.echo(f"{' vs '.join(coders)} on {result.shared_sources} shared sources, unit: {unit}")
     frame = result.per_code_frame().set_index("code")
-    click.echo(frame.to_string(float_format=lambda v: f"{v:.2f}", na_rep="-"))
-    o = result.overall
-    kappa = "-" if o.cohen_kappa is None else f"{o.cohen_kappa:.3f}"
-    click.echo(f"overall: {100 * o.percent_agreement:.1f}% agreement, kappa {kappa}, "
+    click.echo(frame.to_string(float_format=lambda v: f"{v:.2f}", na_rep="undefined" if len(coders) == 2 else "-"))
+    c, o = result.coded, result.overall
+    click.echo(f"agreement where someone coded: {100 * c.percent_agreement:.1f}% over {c.n_units:,} {unit}s")
+    click.echo(f"  {icr.CODED_UNITS_NOTE}")
+    click.echo(f"overall: {100 * o.percent_agreement:.1f}% agreement, kappa {icr.kappa_text(o.cohen_kappa, len(coders))}, "
                f"alpha {o.krippendorff_alpha:.3f} over {o.n_units:,} {unit}s")
+    click.echo(f"  {icr.ALL_UNITS_NOTE}")
     if result.note:
         click.echo(f"note: {result.note}")
     rows = result.disagreements(limit=n_disagreements)
