@@ -18,6 +18,7 @@ import pandas as pd
 from workbench.errors import WorkbenchError
 from workbench.analysis.passages import Span, group_passages
 from workbench.analysis.quotes import Quote, build_quotes
+from workbench.analysis.tables import frame_to_csv, frames_to_xlsx
 from workbench.store import Store
 
 MEASURES = ("passages", "codings", "sources", "participants", "per_1000_words")
@@ -245,16 +246,14 @@ class Matrix:
 
     def to_csv(self, path: str | Path | None = None) -> str | None:
         """Write the matrix as CSV to ``path``, or return the CSV text when no path is given."""
-        return self.to_frame().to_csv(path)
+        return frame_to_csv(self.to_frame(), path)
 
     def to_xlsx(self, path: str | Path | BinaryIO) -> None:
         """Write the matrix (and a sheet saying what it measures) as an Excel workbook (a path or a buffer)."""
         about = pd.DataFrame({"setting": ["rows", "columns", "measure", *self.filters],
                               "value": [self.row_kind + "s", self.by, MEASURE_LABELS[self.measure],
                                         *self.filters.values()]})
-        with pd.ExcelWriter(path, engine="openpyxl") as writer:
-            self.to_frame().to_excel(writer, sheet_name="matrix")
-            about.to_excel(writer, sheet_name="about", index=False)
+        frames_to_xlsx(path, {"matrix": (self.to_frame(), True), "about": (about, False)})
 
     def residuals(self) -> np.ndarray:
         """Pearson residuals (O − E) / √E per cell; E spreads each row's total over the columns in

@@ -33,10 +33,12 @@ def _excerpt(text: str, width: int = 110) -> str:
 
 
 def _write(frame: pd.DataFrame, out: Path) -> None:
+    """Write a table as .xlsx or .csv, every user-derived cell as text (never a formula)."""
+    from workbench.analysis.tables import frame_to_csv, frames_to_xlsx
     if out.suffix.lower() == ".xlsx":
-        frame.to_excel(out, engine="openpyxl")
+        frames_to_xlsx(out, {"Sheet1": (frame, True)})
     elif out.suffix.lower() == ".csv":
-        frame.to_csv(out)
+        frame_to_csv(frame, out)
     else:
         raise click.BadParameter("write .csv or .xlsx", param_hint="--out")
     click.echo(f"Written to {out}")
