@@ -99,7 +99,7 @@ with st.expander("Import files", expanded=not store.counts()["sources"]):
             st.session_state["sources.report"] = import_uploads(
                 store, files, None if kind == "detect from the file" else kind, actor)
         except WorkbenchError as exc:
-            st.error(str(exc))
+            st.error(md(str(exc)))
         st.session_state["sources.upload_round"] = st.session_state.get("sources.upload_round", 0) + 1
         st.rerun()
     if "sources.report" in st.session_state:
@@ -141,7 +141,7 @@ if save_col.button(f"Save {sum(len(v) for v in changes.values())} attribute chan
         for source_id, values_changed in changes.items():
             store.set_attributes("source", source_id, values_changed, actor)
     except WorkbenchError as exc:
-        st.error(str(exc))
+        st.error(md(str(exc)))
     else:
         st.session_state["sources.table_round"] = st.session_state.get("sources.table_round", 0) + 1
         st.toast(f"Saved attributes of {len(changes)} sources")
@@ -165,6 +165,6 @@ with delete_col.popover("Remove from the project", icon=":material/delete:"):
         try:
             store.delete_source(chosen, session.require_coder())
         except WorkbenchError as exc:
-            st.error(str(exc))
+            st.error(md(str(exc)))
         else:
             st.rerun()
