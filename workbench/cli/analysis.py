@@ -62,8 +62,8 @@ def _format_matrix(matrix: compare_mod.Matrix) -> pd.DataFrame:
 @click.command("compare")
 @click.option("--by", default="site", show_default=True,
               help="Attribute for the columns: site, role, wave, method, ... or kind, coder, speaker, case.")
-@click.option("--measure", type=LazyChoice(Lazy("workbench.analysis.compare", "MEASURES")), default="passages", show_default=True,
-              help="distinct coded passages (a passage two coders coded counts once, as in the report), codings "
+@click.option("--measure", type=LazyChoice(Lazy("workbench.analysis.compare", "MEASURES")), default="passages",
+              show_default=True, help="distinct coded passages (a passage two coders coded counts once, as in the report), codings "
                    "by coder, sources with the code, share of participants, or codings per 1,000 words.")
 @click.option("--themes", is_flag=True, help="Rows are themes instead of codes.")
 @click.option("--coder", "coders", multiple=True, help="Only this coder's codings (repeatable).")
@@ -171,7 +171,8 @@ def reliability_command(store: Store, coders: tuple[str, ...], unit: str, ignore
     c, o = result.coded, result.overall
     click.echo(f"agreement where someone coded: {100 * c.percent_agreement:.1f}% over {c.n_units:,} {unit}s")
     click.echo(f"  {icr.CODED_UNITS_NOTE}")
-    click.echo(f"overall: {100 * o.percent_agreement:.1f}% agreement, kappa {icr.kappa_text(o.cohen_kappa, len(coders))}, "
+    kappa = icr.kappa_text(o.cohen_kappa, len(coders))
+    click.echo(f"overall: {100 * o.percent_agreement:.1f}% agreement, kappa {kappa}, "
                f"alpha {o.krippendorff_alpha:.3f} over {o.n_units:,} {unit}s")
     click.echo(f"  {icr.ALL_UNITS_NOTE}")
     if result.note:

@@ -118,7 +118,8 @@ with matrix_tab:
         column = col_col.selectbox("Column", matrix.columns, key=COLUMN)
         if measure == "passages":
             passages = cmp.passages_for_cell(store, matrix, row, column)
-            st.markdown(f"**{md(matrix.row_labels[row])} · {md(column)}**: {len(passages)} passage{'' if len(passages) == 1 else 's'}")
+            noun = "passage" if len(passages) == 1 else "passages"
+            st.markdown(f"**{md(matrix.row_labels[row])} · {md(column)}**: {len(passages)} {noun}")
             show_passages(passages)
         else:
             cell_quotes = cmp.quotes_for_cell(store, matrix, row, column)
