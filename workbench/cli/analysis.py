@@ -63,8 +63,9 @@ def _format_matrix(matrix: compare_mod.Matrix) -> pd.DataFrame:
 @click.option("--by", default="site", show_default=True,
               help="Attribute for the columns: site, role, wave, method, ... or kind, coder, speaker, case.")
 @click.option("--measure", type=LazyChoice(Lazy("workbench.analysis.compare", "MEASURES")), default="passages",
-              show_default=True, help="distinct coded passages (a passage two coders coded counts once, as in the report), codings "
-                   "by coder, sources with the code, share of participants, or codings per 1,000 words.")
+              show_default=True,
+              help="distinct coded passages (a passage two coders coded counts once, as in the report), "
+                   "codings by coder, sources with the code, share of participants, or codings per 1,000 words.")
 @click.option("--themes", is_flag=True, help="Rows are themes instead of codes.")
 @click.option("--coder", "coders", multiple=True, help="Only this coder's codings (repeatable).")
 @click.option("--origin", "origins", multiple=True, type=click.Choice(["manual", "suggestion", "import"]),
