@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.errors import WorkbenchError
-from workbench.analysis.passages import Span, group_passages
+from workbench.analysis.passages import passage_keys
 from workbench.analysis.quotes import Quote, build_quotes
 from workbench.analysis.tables import frame_to_csv, frames_to_xlsx
 from workbench.store import Store
@@ -305,7 +305,9 @@ def compare(store: Store, by: str = "site", measure: str = "codings", *, codes: 
     frame["column"] = frame["value"].map({v: i for i, v in enumerate(columns)}).fillna(len(columns) - 1)
     cells = rows.members.merge(frame[["code_id", "coding_id", "source_id", "case_id", "column"]], on="code_id")
     cells["column"] = cells["column"].astype(np.int64)
-    cells["passage"] = _passage_ids(store, lookups, cells, frame)
+    # distinct passages cost a pass over the codings' words: only for the measure that counts them
+    cells["passage"] = (_passage_ids(store, lookups, cells, frame) if measure == "passages"
+                        else cells["coding_id"].to_numpy())
     shape = (len(rows.ids), len(columns))
     observed, values, exposure = _measure(measure, cells, shape, units, columns, frame)
     filters = {k: str(v) for k, v in {"coders": ", ".join(coders or []), "origins": ", ".join(origins or []),
@@ -424,20 +426,20 @@ def _segment_units(store: Store, segments: pd.DataFrame) -> pd.DataFrame:
     return units
 
 
-def _passage_ids(store: Store, lookups: Lookups, cells: pd.DataFrame, frame: pd.DataFrame) -> pd.Series:
+def _passage_ids(store: Store, lookups: Lookups, cells: pd.DataFrame, frame: pd.DataFrame) -> np.ndarray:
     """Each cell line's passage (the coding id it is shown by): the report's rule, within a row and column."""
-    spans = cells[["row", "column", "coding_id"]].merge(
-        frame[["coding_id", "source_id", "start", "end", "coder"]], on="coding_id", how="left")
-    texts = store.texts(sorted(spans["source_id"].unique().tolist())) if len(spans) else {}
-    passage = pd.Series(0, index=cells.index, dtype=np.int64)
-    spans.index = cells.index
-    for _key, group in spans.groupby(["row", "column", "source_id"]):
-        found = group_passages([Span(int(i), int(src), lookups.sources[int(src)][0], int(a), int(b), str(coder),
-                                     len(texts[int(src)][int(a):int(b)].strip()))
-                                for i, src, a, b, coder in group[["coding_id", "source_id", "start", "end",
-                                                                  "coder"]].itertuples(index=False)])
-        passage.loc[group.index] = group["coding_id"].map(found).to_numpy()
-    return passage
+    if not len(cells):
+        return np.empty(0, dtype=np.int64)
+    codings = frame[["coding_id", "source_id", "start", "end", "coder"]].drop_duplicates("coding_id")
+    texts = store.texts(sorted(codings["source_id"].unique().tolist()))
+    codings = codings.assign(length=[len(texts[s][a:b].strip()) for s, a, b in zip(
+        codings["source_id"].tolist(), codings["start"].tolist(), codings["end"].tolist())])
+    spans = cells[["row", "column", "coding_id"]].merge(codings, on="coding_id", how="left")
+    names = {i: s[0] for i, s in lookups.sources.items()}
+    spans["name"] = spans["source_id"].map(names)
+    groups = spans.groupby(["row", "column", "name", "source_id"], sort=True).ngroup().to_numpy()
+    return passage_keys(groups, spans["start"].to_numpy(), spans["end"].to_numpy(), spans["length"].to_numpy(),
+                        spans["coder"].tolist(), spans["coding_id"].to_numpy())
 
 
 @dataclass
