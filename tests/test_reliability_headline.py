@@ -72,6 +72,7 @@ def test_cli_and_page_say_undefined_for_kappa(tmp_path: Path) -> None:
     assert not app.exception
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["Cohen's kappa"] == "undefined"
+    assert app.dataframe[0].value.set_index("code").loc["Hope", "kappa"] == "undefined"
 
 
 def test_page_leads_with_the_coded_units_and_explains_both(small: SmallProject) -> None:

@@ -1,4 +1,5 @@
 """Reliability: agreement between coders (or a suggester and a coder) per code, and their disagreements."""
+import pandas as pd
 import streamlit as st
 
 from workbench.analysis import icr
@@ -45,9 +46,11 @@ st.caption(f"{result.shared_sources} sources coded by at least two of them · so
 if result.note:
     st.warning(result.note)
 
-st.dataframe(result.per_code_frame(), hide_index=True, width="stretch",
+per_code = result.per_code_frame()
+per_code["kappa"] = [icr.kappa_text(None if pd.isna(k) else k, len(coders)) for k in per_code["kappa"]]
+st.dataframe(per_code, hide_index=True, width="stretch",
              column_config={"% agreement": st.column_config.NumberColumn(format="%.1f"),
-                            "kappa": st.column_config.NumberColumn(format="%.3f"),
+                            "kappa": st.column_config.TextColumn(),
                             "alpha": st.column_config.NumberColumn(format="%.3f")})
 
 codes = sorted({d.code for d in result.report.all_disagreements})
