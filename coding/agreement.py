@@ -38,8 +38,8 @@ def cohen_kappa(a: Sequence, b: Sequence, *, weights: Sequence[float] | np.ndarr
     """Cohen's kappa for two raters on nominal labels (any sortable labels, no missing values).
 
     When expected agreement is 1 (both raters used one and the same single
-    label throughout) kappa is undefined (0/0); we return 1.0 if observed
-    agreement is 1, else 0.0. Returns NaN for empty input.
+    label throughout) kappa is undefined (0/0) and NaN is returned, as
+    scikit-learn does; NaN also for empty input.
     """
     left, right = np.asarray(a), np.asarray(b)
     if left.ndim != 1 or left.shape != right.shape:
@@ -56,7 +56,8 @@ def cohen_kappa(a: Sequence, b: Sequence, *, weights: Sequence[float] | np.ndarr
 
 
 def kappa_from_confusion(confusion: np.ndarray) -> float:
-    """Cohen's kappa from a (weighted) k × k confusion matrix, rows rater A, columns rater B."""
+    """Cohen's kappa from a (weighted) k × k confusion matrix, rows rater A, columns rater B; NaN when it is
+    undefined (no units, or chance agreement 1: then 1.0 would claim agreement beyond chance that cannot exist)."""
     table = np.asarray(confusion, dtype=float)
     if table.ndim != 2 or table.shape[0] != table.shape[1]:
         raise AgreementError(f"confusion matrix must be square, got shape {table.shape}")
@@ -66,7 +67,7 @@ def kappa_from_confusion(confusion: np.ndarray) -> float:
     observed = np.trace(table) / total
     expected = float(table.sum(axis=1) @ table.sum(axis=0)) / total**2
     if np.isclose(expected, 1.0, rtol=0.0, atol=1e-12):
-        return 1.0 if np.isclose(observed, 1.0, rtol=0.0, atol=1e-12) else 0.0
+        return float("nan")
     return float((observed - expected) / (1.0 - expected))
 
 

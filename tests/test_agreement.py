@@ -93,8 +93,8 @@ def test_kappa_matches_sklearn(pair: tuple[list[str], list[str]]) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         expected = cohen_kappa_score(a, b)
-    if np.isnan(expected):  # sklearn: 0/0 when both raters used one single label
-        assert cohen_kappa(a, b) == 1.0
+    if np.isnan(expected):  # sklearn: 0/0 when both raters used one single label (undefined, issue 12 item 5)
+        assert np.isnan(cohen_kappa(a, b))
     else:
         assert cohen_kappa(a, b) == pytest.approx(expected, abs=1e-12)
 
@@ -102,8 +102,8 @@ def test_kappa_matches_sklearn(pair: tuple[list[str], list[str]]) -> None:
 @pytest.mark.parametrize(
     ("a", "b", "expected"),
     [
-        (["x", "x", "x"], ["x", "x", "x"], 1.0),  # expected agreement 1, observed 1
-        ([1, 1], [1, 1], 1.0),
+        (["x", "x", "x"], ["x", "x", "x"], NAN),  # expected agreement 1: undefined, not 1.0 (issue 12 item 5)
+        ([1, 1], [1, 1], NAN),
         ([], [], NAN),
     ],
 )

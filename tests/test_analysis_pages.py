@@ -41,6 +41,9 @@ def test_compare_cell_quotes_are_escaped_with_attribution(small: SmallProject) -
     small.store.add_coding(source_id, 0, len(text), small.codes["Wellbeing"], "amira")
     app = page("compare", small)
     assert not app.exception
+    # the default measure is distinct passages: tom's Bonding lies inside amira's Bridging (issue 12 item 4)
+    assert "**Social · Ashby Vale**: 1 passage" in [m.value for m in app.markdown]
+    app.selectbox(key="compare.measure").set_value("codings").run()
     assert "**Social · Ashby Vale**: 2 codings" in [m.value for m in app.markdown]
     app.selectbox(key="compare.row").set_value(3)  # Wellbeing
     app.selectbox(key="compare.column").set_value("Northgate").run()

@@ -38,7 +38,7 @@ SPANS = [
 def _expected(values: np.ndarray) -> tuple[float, float, float]:
     """Percent agreement, kappa (sklearn) and alpha (krippendorff package) of 2-coder data, pairable units only."""
     both = values[:, ~np.isnan(values).any(axis=0)]
-    kappa = cohen_kappa_score(both[0], both[1]) if len(np.unique(both)) > 1 else 1.0
+    kappa = cohen_kappa_score(both[0], both[1]) if len(np.unique(both)) > 1 else None  # undefined
     return float((both[0] == both[1]).mean()), kappa, _reference_alpha(values)
 
 
@@ -157,7 +157,7 @@ def test_codes_parameter_sets_order_and_includes_unused_codes() -> None:
     report = reliability(SPANS, ["ana", "ben"], UNITS, codes=["loss", "unused"])
     assert [c.code for c in report.per_code] == ["loss", "unused"]
     unused = report.code("unused")
-    assert (unused.percent_agreement, unused.cohen_kappa) == (1.0, 1.0)
+    assert (unused.percent_agreement, unused.cohen_kappa) == (1.0, None)  # chance agreement 1: undefined
     assert np.isnan(unused.krippendorff_alpha)
 
 
@@ -165,7 +165,7 @@ def test_no_pairable_units_gives_nan_figures() -> None:
     spans = [CodedSpan(1, 0, 5, "c", "a"), CodedSpan(2, 0, 5, "c", "b")]
     figures = reliability(spans, ["a", "b"], [Unit(1, 0, 5), Unit(2, 0, 5)]).code("c")
     assert figures.n_units == 0
-    assert np.isnan([figures.percent_agreement, figures.cohen_kappa, figures.krippendorff_alpha]).all()
+    assert np.isnan([figures.percent_agreement, figures.krippendorff_alpha]).all() and figures.cohen_kappa is None
 
 
 def test_unknown_code_in_report_is_an_error() -> None:
@@ -241,8 +241,11 @@ def _assert_figures(report_figures: object, values: np.ndarray) -> None:
     np.testing.assert_allclose(report_figures.krippendorff_alpha, _reference_alpha(pairable), atol=1e-9)
     np.testing.assert_allclose(report_figures.percent_agreement, percent_agreement(pairable.T), atol=1e-9)
     if values.shape[0] == 2 and pairable.size:
-        kappa = cohen_kappa_score(pairable[0], pairable[1]) if len(np.unique(pairable)) > 1 else 1.0
-        np.testing.assert_allclose(report_figures.cohen_kappa, kappa, atol=1e-9)
+        if len(np.unique(pairable)) > 1:
+            np.testing.assert_allclose(report_figures.cohen_kappa, cohen_kappa_score(pairable[0], pairable[1]),
+                                       atol=1e-9)
+        else:  # chance agreement 1: undefined (issue 12 item 5)
+            assert report_figures.cohen_kappa is None
 
 
 @settings(max_examples=150, deadline=None)
@@ -304,14 +307,14 @@ def test_ignore_uncoded_two_coder_kappa_and_alpha_are_never_positive(project: tu
     spans, _, lengths = project
     report = reliability(spans, ["a", "b"], unit="character", source_lengths=lengths, ignore_uncoded=True)
     for row in (*report.per_code, report.overall):
-        if np.isnan(row.krippendorff_alpha):  # no variation: every kept unit coded by both (kappa 1.0) or none
-            assert row.cohen_kappa == 1.0 or np.isnan(row.cohen_kappa)
+        if np.isnan(row.krippendorff_alpha):  # no variation: every kept unit coded by both or none
+            assert row.cohen_kappa is None  # undefined (issue 12 item 5)
             continue
         assert row.krippendorff_alpha <= 1e-12 and row.cohen_kappa <= 1e-12
 
 
-def test_ignore_uncoded_all_agreeing_units_give_nan_alpha_and_kappa_one() -> None:
+def test_ignore_uncoded_all_agreeing_units_give_nan_alpha_and_undefined_kappa() -> None:
     spans = [CodedSpan(1, 0, 5, "c", "a"), CodedSpan(1, 0, 5, "c", "b")]
     row = reliability(spans, ["a", "b"], unit="character", source_lengths={1: 9}, ignore_uncoded=True).code("c")
-    assert (row.n_units, row.percent_agreement, row.cohen_kappa) == (5, 1.0, 1.0)
+    assert (row.n_units, row.percent_agreement, row.cohen_kappa) == (5, 1.0, None)
     assert np.isnan(row.krippendorff_alpha)

@@ -81,10 +81,11 @@ def test_add_source_stores_text_segments_sentences_and_logs(store: Store) -> Non
     assert [e.action for e in store.events()][-1] == "source.add"
 
 
-def test_same_text_twice_is_a_conflict(store: Store) -> None:
+def test_same_name_and_text_twice_is_a_conflict(store: Store) -> None:
+    # Issue 12 item 1: the same text under another name is another source (test_source_identity).
     store.add_source(interview_source(), "amira")
     with pytest.raises(Conflict, match="already in the project"):
-        store.add_source(interview_source(name="copy.txt"), "amira")
+        store.add_source(interview_source(), "amira")
     assert store.counts()["sources"] == 1
 
 

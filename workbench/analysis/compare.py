@@ -16,14 +16,17 @@ import numpy as np
 import pandas as pd
 
 from workbench.errors import WorkbenchError
+from workbench.analysis.passages import passage_keys
 from workbench.analysis.quotes import Quote, build_quotes
+from workbench.analysis.tables import frame_to_csv, frames_to_xlsx
 from workbench.store import Store
 
-MEASURES = ("codings", "sources", "participants", "per_1000_words")
+MEASURES = ("passages", "codings", "sources", "participants", "per_1000_words")
 BUILT_INS = ("kind", "coder", "speaker", "case")
 NONE = "(none)"
 MEASURE_LABELS = {
-    "codings": "number of codings",
+    "passages": "distinct coded passages (coded by two coders, it counts once)",
+    "codings": "codings by coder (coded by two coders, a passage counts twice)",
     "sources": "number of sources with the code",
     "participants": "share of participants with that value who have at least one coding",
     "per_1000_words": "codings per 1,000 words of text with that value",
@@ -190,7 +193,7 @@ class Matrix:
     values: np.ndarray
     observed: np.ndarray  # counts behind the measure (codings, sources or participants)
     exposure: np.ndarray  # per column: what a row's count is expected to follow (see ``residuals``)
-    cells: pd.DataFrame = field(repr=False)  # row, column, coding_id, code_id (a line per coding per row)
+    cells: pd.DataFrame = field(repr=False)  # row, column, coding_id, code_id, passage (a line per coding per row)
     filters: dict[str, str] = field(default_factory=dict)
 
     def row_index(self, row: int | str) -> int:
@@ -219,6 +222,15 @@ class Matrix:
         hit = self.cells[(self.cells["row"] == r) & (self.cells["column"] == c)]
         return sorted(hit["coding_id"].astype(int).tolist())
 
+    def cell_passages(self, row: int | str, column: int | str) -> list[list[int]]:
+        """The distinct passages of one cell, each as its coding ids (the one the passage is shown by first)."""
+        r, c = self.row_index(row), self.column_index(column)
+        hit = self.cells[(self.cells["row"] == r) & (self.cells["column"] == c)]
+        groups: dict[int, list[int]] = {}
+        for coding_id, passage in zip(hit["coding_id"].astype(int).tolist(), hit["passage"].astype(int).tolist()):
+            groups.setdefault(passage, []).append(coding_id)
+        return [[p, *sorted(i for i in ids if i != p)] for p, ids in sorted(groups.items())]
+
     def to_frame(self, *, labels: str = "path") -> pd.DataFrame:
         """The matrix as a DataFrame (index: code paths or names, columns: attribute values)."""
         index = pd.Index(self.row_paths if labels == "path" else self.row_labels, name=self.row_kind)
@@ -234,16 +246,14 @@ class Matrix:
 
     def to_csv(self, path: str | Path | None = None) -> str | None:
         """Write the matrix as CSV to ``path``, or return the CSV text when no path is given."""
-        return self.to_frame().to_csv(path)
+        return frame_to_csv(self.to_frame(), path)
 
     def to_xlsx(self, path: str | Path | BinaryIO) -> None:
         """Write the matrix (and a sheet saying what it measures) as an Excel workbook (a path or a buffer)."""
         about = pd.DataFrame({"setting": ["rows", "columns", "measure", *self.filters],
                               "value": [self.row_kind + "s", self.by, MEASURE_LABELS[self.measure],
                                         *self.filters.values()]})
-        with pd.ExcelWriter(path, engine="openpyxl") as writer:
-            self.to_frame().to_excel(writer, sheet_name="matrix")
-            about.to_excel(writer, sheet_name="about", index=False)
+        frames_to_xlsx(path, {"matrix": (self.to_frame(), True), "about": (about, False)})
 
     def residuals(self) -> np.ndarray:
         """Pearson residuals (O − E) / √E per cell; E spreads each row's total over the columns in
@@ -295,13 +305,17 @@ def compare(store: Store, by: str = "site", measure: str = "codings", *, codes: 
     frame["column"] = frame["value"].map({v: i for i, v in enumerate(columns)}).fillna(len(columns) - 1)
     cells = rows.members.merge(frame[["code_id", "coding_id", "source_id", "case_id", "column"]], on="code_id")
     cells["column"] = cells["column"].astype(np.int64)
+    # distinct passages cost a pass over the codings' words: only for the measure that counts them
+    cells["passage"] = (_passage_ids(store, lookups, cells, frame) if measure == "passages"
+                        else cells["coding_id"].to_numpy())
     shape = (len(rows.ids), len(columns))
     observed, values, exposure = _measure(measure, cells, shape, units, columns, frame)
     filters = {k: str(v) for k, v in {"coders": ", ".join(coders or []), "origins": ", ".join(origins or []),
                                       **(where or {})}.items() if v}
     return Matrix(by, measure, "theme" if themes else "code", rows.ids, rows.labels, rows.paths, rows.depths,
                   columns, values, observed, exposure,
-                  cells[["row", "column", "coding_id", "code_id"]].sort_values(["row", "column", "coding_id"]),
+                  cells[["row", "column", "coding_id", "code_id", "passage"]].sort_values(
+                      ["row", "column", "coding_id"]),
                   filters)
 
 
@@ -351,6 +365,9 @@ def _measure(measure: str, cells: pd.DataFrame, shape: tuple[int, int], units: p
     if measure == "codings":
         observed = _grid(grouped.size(), shape)
         return observed, observed, per_column(frame.groupby("column").size())
+    if measure == "passages":
+        observed = _grid(grouped["passage"].nunique(), shape)
+        return observed, observed, observed.sum(axis=0)
     unit_column = units["value"].map({v: i for i, v in enumerate(columns)})
     if measure == "sources":
         observed = _grid(grouped["source_id"].nunique(), shape)
@@ -407,6 +424,39 @@ def _segment_units(store: Store, segments: pd.DataFrame) -> pd.DataFrame:
     units["words"] = words
     units["coder"] = None
     return units
+
+
+def _passage_ids(store: Store, lookups: Lookups, cells: pd.DataFrame, frame: pd.DataFrame) -> np.ndarray:
+    """Each cell line's passage (the coding id it is shown by): the report's rule, within a row and column."""
+    if not len(cells):
+        return np.empty(0, dtype=np.int64)
+    codings = frame[["coding_id", "source_id", "start", "end", "coder"]].drop_duplicates("coding_id")
+    texts = store.texts(sorted(codings["source_id"].unique().tolist()))
+    codings = codings.assign(length=[len(texts[s][a:b].strip()) for s, a, b in zip(
+        codings["source_id"].tolist(), codings["start"].tolist(), codings["end"].tolist())])
+    spans = cells[["row", "column", "coding_id"]].merge(codings, on="coding_id", how="left")
+    names = {i: s[0] for i, s in lookups.sources.items()}
+    spans["name"] = spans["source_id"].map(names)
+    groups = spans.groupby(["row", "column", "name", "source_id"], sort=True).ngroup().to_numpy()
+    return passage_keys(groups, spans["start"].to_numpy(), spans["end"].to_numpy(), spans["length"].to_numpy(),
+                        spans["coder"].tolist(), spans["coding_id"].to_numpy())
+
+
+@dataclass
+class PassageQuote:
+    """One distinct passage of a cell: the quote it is shown by and everyone who coded it."""
+
+    quote: Quote
+    coders: list[str]
+    coding_ids: list[int]
+
+
+def passages_for_cell(store: Store, matrix: Matrix, row: int | str, column: int | str) -> list[PassageQuote]:
+    """The distinct passages counted in one cell, each quoted once with its coders."""
+    groups = matrix.cell_passages(row, column)
+    quotes = {q.coding_id: q for q in quotes_for_codings(store, [i for g in groups for i in g])}
+    found = [PassageQuote(quotes[g[0]], list(dict.fromkeys(quotes[i].coder for i in g)), g) for g in groups]
+    return sorted(found, key=lambda p: (p.quote.source_name, p.quote.start, p.quote.end))
 
 
 def quotes_for_cell(store: Store, matrix: Matrix, row: int | str, column: int | str) -> list[Quote]:

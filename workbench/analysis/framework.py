@@ -6,7 +6,6 @@ Rows are stored as ``case`` + the case name, or ``attribute`` + ``key=value`` (e
 """
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +14,7 @@ import pandas as pd
 
 from workbench.analysis.compare import Lookups, coding_frame, quotes_for_codings
 from workbench.errors import NotFound, WorkbenchError
+from workbench.analysis.tables import frame_to_csv, xlsx_bytes
 from workbench.analysis.quotes import Quote, attribution
 from workbench.store import Store
 from workbench.store.themes import FrameworkCellRecord, Theme
@@ -176,7 +176,7 @@ def export_framework(store: Store, matrix: FrameworkMatrix, path: str | Path) ->
     """Write the summaries (.csv) or the summaries, evidence counts and every cited quote (.xlsx)."""
     path = Path(path)
     if path.suffix.lower() == ".csv":
-        matrix.to_frame().to_csv(path)
+        frame_to_csv(matrix.to_frame(), path)
         return path
     if path.suffix.lower() != ".xlsx":
         raise FrameworkError(f"cannot export a framework as {path.suffix or 'a file without extension'}; "
@@ -187,12 +187,8 @@ def export_framework(store: Store, matrix: FrameworkMatrix, path: str | Path) ->
 
 def framework_xlsx(store: Store, matrix: FrameworkMatrix) -> bytes:
     """The framework as an Excel workbook: summaries, evidence counts and the quotes the summaries cite."""
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        matrix.to_frame().to_excel(writer, sheet_name="framework")
-        matrix.to_frame("evidence").to_excel(writer, sheet_name="evidence counts")
-        _cited(store, matrix).to_excel(writer, sheet_name="cited quotes", index=False)
-    return buffer.getvalue()
+    return xlsx_bytes({"framework": (matrix.to_frame(), True), "evidence counts": (matrix.to_frame("evidence"), True),
+                       "cited quotes": (_cited(store, matrix), False)})
 
 
 def _cited(store: Store, matrix: FrameworkMatrix) -> pd.DataFrame:

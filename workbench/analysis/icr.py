@@ -29,6 +29,18 @@ IGNORE_UNCODED_NOTE = ("Uncoded units left out: percent agreement is the share o
                        "coded. Kappa and alpha cannot be positive in this mode (the 'neither coded' cell they need "
                        "is removed), so read percent agreement.")
 
+CODED_UNITS_NOTE = ("Agreement where someone coded: of the units at least one coder gave a code, the share that "
+                    "every coder gave it (the figure to report).")
+ALL_UNITS_NOTE = ("Agreement over all units also counts units nobody coded as agreement, so it grows with the "
+                  "amount of uncoded text; kappa and alpha correct for that by chance.")
+
+
+def kappa_text(kappa: float | None, n_coders: int) -> str:
+    """Cohen's kappa as shown: three decimals, "undefined" for two coders where it has no value, "–" for more."""
+    if n_coders != 2:
+        return "–"
+    return "undefined" if kappa is None else f"{kappa:.3f}"
+
 
 class ICRError(WorkbenchError):
     """Coders or units for a reliability check are not usable (unknown coder, unit or code, nothing shared)."""
@@ -67,6 +79,11 @@ class CoderReliability:
     def overall(self) -> Figures:
         """Pooled figures over all codes."""
         return self.report.overall
+
+    @property
+    def coded(self) -> Figures:
+        """Pooled figures over the units at least one coder coded (the headline percent agreement)."""
+        return self.report.coded
 
     @property
     def note(self) -> str:

@@ -76,7 +76,7 @@ class Figures:
 
     n_units: int
     percent_agreement: float
-    cohen_kappa: float | None  # only with exactly two coders
+    cohen_kappa: float | None  # only with exactly two coders; None also where it is undefined (chance agreement 1)
     krippendorff_alpha: float  # nominal
 
 
@@ -109,6 +109,7 @@ class ReliabilityReport:
     per_code: tuple[CodeReliability, ...]
     overall: Figures
     all_disagreements: tuple[Disagreement, ...]
+    coded: Figures | None = None  # pooled over the units at least one coder coded (the headline)
 
     def code(self, code: str) -> CodeReliability:
         """The figures of one code; ReliabilityError if the code was not analysed."""
@@ -186,16 +187,22 @@ def reliability(
     kept = [_pairable(m.values, m.weights, ignore_uncoded) for m in matrices]
     per_code = tuple(CodeReliability(code=m.code, **vars(_figures(v, w))) for m, (v, w) in zip(matrices, kept))
     n_coders = len(tuple(coders))
-    pooled_values = np.concatenate([v for v, _ in kept], axis=1) if kept else np.empty((n_coders, 0))
-    pooled_weights = np.concatenate([w for _, w in kept]) if kept else np.empty(0)
     return ReliabilityReport(
         coders=tuple(coders),
         unit=unit,
         ignore_uncoded=ignore_uncoded,
         per_code=per_code,
-        overall=_figures(pooled_values, pooled_weights),
+        overall=_pooled(kept, n_coders),
         all_disagreements=find_disagreements(matrices, tuple(coders)),
+        coded=_pooled([_pairable(m.values, m.weights, True) for m in matrices], n_coders),
     )
+
+
+def _pooled(kept: list[tuple[np.ndarray, np.ndarray]], n_coders: int) -> Figures:
+    """Figures over every code's kept units together."""
+    values = np.concatenate([v for v, _ in kept], axis=1) if kept else np.empty((n_coders, 0))
+    weights = np.concatenate([w for _, w in kept]) if kept else np.empty(0)
+    return _figures(values, weights)
 
 
 def code_matrices(
@@ -493,12 +500,14 @@ def _figures(values: np.ndarray, weights: np.ndarray) -> Figures:
     )
 
 
-def _binary_kappa(values: np.ndarray, weights: np.ndarray) -> float:
-    """Cohen's kappa of two coders' 0/1 rows over the columns both coded, weighted."""
+def _binary_kappa(values: np.ndarray, weights: np.ndarray) -> float | None:
+    """Cohen's kappa of two coders' 0/1 rows over the columns both coded, weighted; None where undefined
+    (no such columns, or chance agreement 1: both coders gave every unit the same value)."""
     both = ~np.isnan(values).any(axis=0)
     cells = (2 * values[0, both] + values[1, both]).astype(_INT)
     confusion = np.bincount(cells, weights=weights[both], minlength=4).reshape(2, 2)
-    return kappa_from_confusion(confusion)
+    kappa = kappa_from_confusion(confusion)
+    return None if np.isnan(kappa) else kappa
 
 
 def _disagreement_runs(matrix: CodeMatrix, k: int) -> tuple[np.ndarray, ...]:

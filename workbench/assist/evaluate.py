@@ -26,7 +26,7 @@ from ingest import LoadedSegment, LoadedSource
 
 from workbench.sources.codebooks import project_codebook
 from workbench.errors import NotFound, WorkbenchError
-from workbench.sources.importer import content_hash, to_new_source
+from workbench.sources.importer import to_new_source
 from workbench.store import NewSource, Store
 from workbench.store.cache import StoreEmbeddingCache
 
@@ -173,9 +173,10 @@ def import_devset(store: Store, coder: str, folder: str | Path | None = None) ->
         code_id = {c.uid: c.id for c in store.codes()}
         ids = []
         for i, text in enumerate(devset.texts):
-            existing = store.find_source_by_hash(content_hash(text))
+            answer = _answer_source(i, text)
+            existing = store.find_same_source(answer.name, answer.content_hash)
             if existing is None:
-                existing = store.add_source(_answer_source(i, text), coder)
+                existing = store.add_source(answer, coder)
                 added += 1
             ids.append(existing)
         have = {(r[2], r[3], r[4], r[1]) for r in store.coding_rows(coders=[coder], source_ids=ids)}

@@ -33,10 +33,12 @@ def _excerpt(text: str, width: int = 110) -> str:
 
 
 def _write(frame: pd.DataFrame, out: Path) -> None:
+    """Write a table as .xlsx or .csv, every user-derived cell as text (never a formula)."""
+    from workbench.analysis.tables import frame_to_csv, frames_to_xlsx
     if out.suffix.lower() == ".xlsx":
-        frame.to_excel(out, engine="openpyxl")
+        frames_to_xlsx(out, {"Sheet1": (frame, True)})
     elif out.suffix.lower() == ".csv":
-        frame.to_csv(out)
+        frame_to_csv(frame, out)
     else:
         raise click.BadParameter("write .csv or .xlsx", param_hint="--out")
     click.echo(f"Written to {out}")
@@ -60,8 +62,10 @@ def _format_matrix(matrix: compare_mod.Matrix) -> pd.DataFrame:
 @click.command("compare")
 @click.option("--by", default="site", show_default=True,
               help="Attribute for the columns: site, role, wave, method, ... or kind, coder, speaker, case.")
-@click.option("--measure", type=LazyChoice(Lazy("workbench.analysis.compare", "MEASURES")), default="codings", show_default=True,
-              help="codings, sources with the code, share of participants, or codings per 1,000 words.")
+@click.option("--measure", type=LazyChoice(Lazy("workbench.analysis.compare", "MEASURES")), default="passages",
+              show_default=True,
+              help="distinct coded passages (a passage two coders coded counts once, as in the report), "
+                   "codings by coder, sources with the code, share of participants, or codings per 1,000 words.")
 @click.option("--themes", is_flag=True, help="Rows are themes instead of codes.")
 @click.option("--coder", "coders", multiple=True, help="Only this coder's codings (repeatable).")
 @click.option("--origin", "origins", multiple=True, type=click.Choice(["manual", "suggestion", "import"]),
@@ -164,11 +168,14 @@ def reliability_command(store: Store, coders: tuple[str, ...], unit: str, ignore
                                    ignore_uncoded=ignore_uncoded, origins=list(origins) or None)
     click.echo(f"{' vs '.join(coders)} on {result.shared_sources} shared sources, unit: {unit}")
     frame = result.per_code_frame().set_index("code")
-    click.echo(frame.to_string(float_format=lambda v: f"{v:.2f}", na_rep="-"))
-    o = result.overall
-    kappa = "-" if o.cohen_kappa is None else f"{o.cohen_kappa:.3f}"
+    click.echo(frame.to_string(float_format=lambda v: f"{v:.2f}", na_rep="undefined" if len(coders) == 2 else "-"))
+    c, o = result.coded, result.overall
+    click.echo(f"agreement where someone coded: {100 * c.percent_agreement:.1f}% over {c.n_units:,} {unit}s")
+    click.echo(f"  {icr.CODED_UNITS_NOTE}")
+    kappa = icr.kappa_text(o.cohen_kappa, len(coders))
     click.echo(f"overall: {100 * o.percent_agreement:.1f}% agreement, kappa {kappa}, "
                f"alpha {o.krippendorff_alpha:.3f} over {o.n_units:,} {unit}s")
+    click.echo(f"  {icr.ALL_UNITS_NOTE}")
     if result.note:
         click.echo(f"note: {result.note}")
     rows = result.disagreements(limit=n_disagreements)

@@ -14,9 +14,11 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
 def streamlit_command(host: str, port: int) -> list[str]:
-    """The `streamlit run` command line: bound to ``host``, headless, no usage statistics."""
+    """The `streamlit run` command line: bound to ``host``, headless, no usage statistics, no tracebacks
+    shown to users (the checkout's .streamlit/config.toml is not there when the workbench is installed)."""
     return [sys.executable, "-m", "streamlit", "run", str(APP), "--server.address", host,
-            "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+            "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
+            "--client.showErrorDetails", "none"]
 
 
 @click.command("app")

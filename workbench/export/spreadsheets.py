@@ -3,8 +3,9 @@
 CSV files are written as UTF-8 **with a byte-order mark** (``utf-8-sig``): Excel on Windows reads a
 CSV without one in the local code page and garbles accents, emoji and non-Latin scripts, while
 pandas (``encoding="utf-8-sig"``), R (``readr``) and SPSS/Stata read the BOM-marked file fine.
-Cells that Excel would run as a formula (starting with ``=``, ``+`` or ``@``) get a leading
-apostrophe in CSV; in XLSX they are stored as text.
+Cells that a spreadsheet would run as a formula (starting with ``=``, ``+``, ``-``, ``@``, tab or
+CR), headers included, get a leading apostrophe in CSV; in XLSX every text cell is stored as text
+(``workbench.analysis.tables``).
 
 The ``machine_suggested`` column says how a coding from an accepted suggestion was accepted
 ("machine-suggested, accepted by zoe", or "… accepted in bulk (score ≥ 0.90) by zoe"); it is empty for
@@ -18,7 +19,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +28,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from workbench.analysis.tables import csv_cell, text_not_formulas
 from workbench.export.report.data import ALL_ORIGINS, Excerpt, ExportError, check_sites, load_excerpts, resolve_codes
 from workbench.export.report.names import ReportNames, export_names
 from workbench.store import Store
@@ -37,7 +38,6 @@ QUOTE_COLUMNS = ("code_path", "code", "quote", "source", "source_kind", "start",
 LEADING_ATTRIBUTES = ("site", "role", "wave")
 WRAPPED = {"quote", "memo", "question"}
 FORMATS = (".xlsx", ".csv")
-_FORMULA_START = re.compile(r"^[=+@]")
 
 
 @dataclass
@@ -171,17 +171,11 @@ def sheet_bytes(sheet: Sheet, suffix: str, *, freeze_columns: int = 0) -> bytes:
     return _csv_bytes(sheet) if suffix == ".csv" else _xlsx_bytes(sheet, freeze_columns)
 
 
-def _csv_cell(value: object) -> object:
-    if isinstance(value, str) and _FORMULA_START.match(value):
-        return "'" + value
-    return value
-
-
 def _csv_bytes(sheet: Sheet) -> bytes:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer)
-    writer.writerow(sheet.columns)
-    writer.writerows([_csv_cell(v) for v in row] for row in sheet.rows)
+    writer.writerow([csv_cell(v) for v in sheet.columns])
+    writer.writerows([csv_cell(v) for v in row] for row in sheet.rows)
     return buffer.getvalue().encode("utf-8-sig")
 
 
@@ -193,13 +187,10 @@ def _xlsx_bytes(sheet: Sheet, freeze_columns: int) -> bytes:
     workbook = Workbook()
     ws = workbook.active
     ws.title = sheet.name
-    ws.append(sheet.columns)
+    ws.append([_xlsx_value(v) for v in sheet.columns])
     for row in sheet.rows:
         ws.append([_xlsx_value(v) for v in row])
-    for row in ws.iter_rows(min_row=2):
-        for cell in row:
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"  # text that looks like a formula stays text
+    text_not_formulas([ws])  # headers too: a variable may be called =1+1
     _format(ws, sheet, freeze_columns)
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -196,9 +196,8 @@ def _exit_with_parent(parent: int) -> None:
 
 
 def _store(store: Store, path: Path, new: NewSource, actor: str, report: IngestReport) -> None:
-    existing = store.find_source_by_hash(new.content_hash)
-    if existing:
-        report.unchanged.append(f"{path} (already imported as {store.get_source(existing).name})")
+    if store.find_same_source(new.name, new.content_hash) is not None:
+        report.unchanged.append(f"{path} (already imported: the same name and text)")
         return
     try:
         source_id = store.add_source(new, actor)

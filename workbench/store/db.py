@@ -181,16 +181,26 @@ class Database:
             conn.execute("PRAGMA journal_mode = WAL")
         if tables:
             self.backup(self.path.with_name(f"{self.path.name}.before-schema-{schema_version()}.bak"))
-        for number, _name, fn in MIGRATIONS:
-            if number <= version:
-                continue
-            with self.transaction():
-                # another process may have migrated while we waited for the write lock
-                if conn.execute("PRAGMA user_version").fetchone()[0] >= number:
+        # Foreign keys are off while migrating, so a migration may rebuild a table (SQLite's
+        # 12-step ALTER) without its DROP cascading to the rows that refer to it; each migration
+        # must leave no broken reference.
+        conn.execute("PRAGMA foreign_keys = OFF")
+        try:
+            for number, name, fn in MIGRATIONS:
+                if number <= version:
                     continue
-                fn(conn)
-                conn.execute(f"PRAGMA user_version = {number}")
-                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                with self.transaction():
+                    # another process may have migrated while we waited for the write lock
+                    if conn.execute("PRAGMA user_version").fetchone()[0] >= number:
+                        continue
+                    fn(conn)
+                    if conn.execute("PRAGMA foreign_key_check").fetchone():
+                        raise ProjectError(f"{self.path}: migration {number} ({name}) would break references; "
+                                           "the project was left as it was")
+                    conn.execute(f"PRAGMA user_version = {number}")
+                    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        finally:
+            conn.execute("PRAGMA foreign_keys = ON")
 
     def backup(self, target: str | Path) -> Path:
         """Copy the project to ``target`` with SQLite's online backup API (safe while others write)."""

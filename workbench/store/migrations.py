@@ -244,7 +244,37 @@ def _themes(conn: sqlite3.Connection) -> None:
     ])
 
 
-@migration(4, "how an accepted suggestion was accepted: one by one or in bulk")
+@migration(4, "sources are told apart by name or GUID, not by text alone")
+def _sources_not_unique_by_text(conn: sqlite3.Connection) -> None:
+    # Two survey answers that both read "Not sure" are two sources. SQLite cannot drop a UNIQUE
+    # constraint, so the table is rebuilt (foreign keys are off while migrating: nothing cascades).
+    columns = ("id, uid, name, kind, text, content_hash, format, encoding, imported_from, imported_at, "
+               "imported_by, metadata, case_id, words")
+    _run(conn, [
+        """CREATE TABLE sources_new (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            text TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            format TEXT NOT NULL,
+            encoding TEXT,
+            imported_from TEXT,
+            imported_at TEXT NOT NULL,
+            imported_by TEXT NOT NULL,
+            metadata TEXT NOT NULL DEFAULT '{}',
+            case_id INTEGER REFERENCES cases(id) ON DELETE SET NULL,
+            words INTEGER NOT NULL DEFAULT 0
+        )""",
+        f"INSERT INTO sources_new ({columns}) SELECT {columns} FROM sources",
+        "DROP TABLE sources",
+        "ALTER TABLE sources_new RENAME TO sources",
+        "CREATE INDEX sources_content ON sources(content_hash, name)",
+    ])
+
+
+@migration(5, "how an accepted suggestion was accepted: one by one or in bulk")
 def _accept_mode(conn: sqlite3.Connection) -> None:
     # NULL on a coding of origin 'suggestion' accepted before this migration: how is not known.
     _run(conn, [
@@ -253,7 +283,7 @@ def _accept_mode(conn: sqlite3.Connection) -> None:
     ])
 
 
-@migration(5, "REFI-QDA identities: users, selection GUIDs, variable GUIDs, sets")
+@migration(6, "REFI-QDA identities: users, selection GUIDs, variable GUIDs, sets")
 def _exchange(conn: sqlite3.Connection) -> None:
     _run(conn, [
         # People known by name (coders, authors) with the GUID other tools know them by.
@@ -291,7 +321,7 @@ def _exchange(conn: sqlite3.Connection) -> None:
     ])
 
 
-@migration(6, "reviewed possible names")
+@migration(7, "reviewed possible names")
 def _name_reviews(conn: sqlite3.Connection) -> None:
     # A possible name found in the texts, reviewed once: accepted (it is then also on the roster) or
     # dismissed (not a person's name); either way it is not proposed again.

@@ -76,16 +76,33 @@ class SourceStore:
         return Case(**rows[0], attributes=self.attributes("case", case_id))
 
     # -- sources ----------------------------------------------------------------
-    def find_source_by_hash(self, content_hash: str) -> int | None:
-        """The id of the source with exactly this content, if any."""
-        return self.database.scalar("SELECT id FROM sources WHERE content_hash = ?", (content_hash,))
+    def find_same_source(self, name: str, content_hash: str, guid: str | None = None) -> int | None:
+        """The id of the source that this one is again, if any: the same text under the same REFI GUID
+        (``uid`` or ``metadata.qdpx_guid``) or, failing that, under the same name. Text alone never
+        makes two sources one: two answers that both read "Not sure" are two sources."""
+        db = self.database
+        if guid:
+            found = db.scalar("SELECT id FROM sources WHERE content_hash = ? AND (uid = ? COLLATE NOCASE "
+                              "OR json_extract(metadata, '$.qdpx_guid') = ?) ORDER BY id LIMIT 1",
+                              (content_hash, guid, guid))
+            if found is not None:
+                return int(found)
+            # a source with its own, other GUID is another source, even with the same name and text
+            return db.scalar("SELECT id FROM sources WHERE content_hash = ? AND name = ? "
+                             "AND json_extract(metadata, '$.qdpx_guid') IS NULL ORDER BY id LIMIT 1",
+                             (content_hash, name))
+        return db.scalar("SELECT id FROM sources WHERE content_hash = ? AND name = ? ORDER BY id LIMIT 1",
+                         (content_hash, name))
 
     def add_source(self, new: NewSource, actor: str) -> int:
-        """Store a source with its segments, sentences, cases and attributes in one transaction."""
+        """Store a source with its segments, sentences, cases and attributes in one transaction
+        (``Conflict`` if it is already there: see ``find_same_source``)."""
         db = self.database
         with db.transaction() as conn:
-            if db.scalar("SELECT 1 FROM sources WHERE content_hash = ?", (new.content_hash,)):
-                raise Conflict(f"{new.name}: the same text is already in the project")
+            guid = new.metadata.get("qdpx_guid")
+            if self.find_same_source(new.name, new.content_hash, guid) is not None:
+                same = f"GUID {guid}" if guid else "name"
+                raise Conflict(f"{new.name}: the same text under the same {same} is already in the project")
             case_ids: dict[str, int] = {}
             for name in {s.case for s in new.segments if s.case} | ({new.case} if new.case else set()):
                 case_ids[name] = self.ensure_case(name, actor)

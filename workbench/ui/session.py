@@ -10,6 +10,7 @@ import streamlit as st
 
 from workbench.errors import WorkbenchError
 from workbench.store import Store
+from workbench.ui.text import md
 
 PROJECT_KEY = "project_path"
 CODER_KEY = "coder"
@@ -51,7 +52,7 @@ def project() -> Store | None:
     try:
         return open_store(path)
     except WorkbenchError as exc:
-        st.error(str(exc))
+        st.error(md(str(exc)))
         return None
 
 

@@ -6,12 +6,16 @@ import re
 
 import streamlit as st
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+# Every ASCII punctuation Markdown or Streamlit gives a meaning: CommonMark's, plus ``:`` (Streamlit's
+# ``:red[...]`` and ``:material/...:``), ``/`` (the app rewrites ``:material/`` before parsing, so the
+# slash must not stand next to the colon), ``@`` and ``&`` (e-mail autolinks, entities).
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:/@&])")
 
 
 def md(text: str) -> str:
-    """Text made literal for Markdown (labels, captions): no links, images, HTML or formatting."""
-    return _MD_SPECIAL.sub(r"\\\1", text.replace("\n", " "))
+    """Text made literal for Markdown (labels, help, toasts, alerts, captions): no links (bare URLs
+    included), images, HTML, formatting, colours or icons. Each escape is a backslash the reader never sees."""
+    return _MD_SPECIAL.sub(r"\\\1", text.replace("\r", " ").replace("\n", " "))
 
 
 def esc(text: str) -> str:

@@ -300,8 +300,8 @@ class _Writer:
                                             "(cases keep only a name and attributes)")
 
     def source(self, planned: _PlannedSource) -> int:
-        existing = self.store.find_source_by_hash(planned.content_hash)
-        if existing:
+        existing = self.store.find_same_source(planned.rec.name, planned.content_hash, planned.rec.guid)
+        if existing is not None:
             self.report.sources_reused.append(planned.rec.name)
             source_id = int(existing)
         else:

@@ -17,19 +17,8 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Sequence
 
+from workbench.analysis.passages import length_score, same_passage
 from workbench.export.report.data import NO_SITE, Excerpt
-
-IDEAL_MIN = 150
-IDEAL_MAX = 450
-
-
-def length_score(length: int) -> float:
-    """How readable a quote of ``length`` characters is in a report: 1.0 inside the ideal band."""
-    if length < IDEAL_MIN:
-        return length / IDEAL_MIN
-    if length > IDEAL_MAX:
-        return max(0.2, IDEAL_MAX / length)
-    return 1.0
 
 
 def _rank(excerpt: Excerpt) -> tuple:
@@ -41,12 +30,9 @@ def _rank(excerpt: Excerpt) -> tuple:
 
 
 def _overlap(a: Excerpt, b: Excerpt) -> bool:
-    """Whether two codings of one source cover mostly the same words (half of the shorter or more)."""
-    if a.quote.source_id != b.quote.source_id:
-        return False
-    shared = min(a.quote.end, b.quote.end) - max(a.quote.start, b.quote.start)
-    shorter = min(a.quote.end - a.quote.start, b.quote.end - b.quote.start)
-    return shared > 0 and shared * 2 >= shorter
+    """Whether two codings of one source cover mostly the same words (the Compare page's rule, too)."""
+    return same_passage((a.quote.source_id, a.quote.start, a.quote.end),
+                        (b.quote.source_id, b.quote.start, b.quote.end))
 
 
 def shares_words(a: Excerpt, b: Excerpt) -> bool:

@@ -183,9 +183,9 @@ coders_shown = coder_col.multiselect("Codings by", store.coders(), key="code.cod
 show_suggestions = toggle_col.toggle("Suggestions", value=True, key="code.show_suggestions")
 can_undo, can_redo = ui_history.next_steps(store, actor) if actor else (None, None)
 undo_col.button("Undo", key="code.undo", icon=":material/undo:", disabled=not can_undo,
-                help=f"Undo: {can_undo}" if can_undo else "Nothing to undo", on_click=step_history, args=("undo",))
+                help=f"Undo: {md(can_undo)}" if can_undo else "Nothing to undo", on_click=step_history, args=("undo",))
 redo_col.button("Redo", key="code.redo", icon=":material/redo:", disabled=not can_redo,
-                help=f"Redo: {can_redo}" if can_redo else "Nothing to redo", on_click=step_history, args=("redo",))
+                help=f"Redo: {md(can_redo)}" if can_redo else "Nothing to redo", on_click=step_history, args=("redo",))
 
 notice = st.empty()  # always drawn, so a message never moves (and remounts) the document below it
 if MESSAGE in st.session_state:  # good news as a toast, problems in place

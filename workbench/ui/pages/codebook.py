@@ -20,7 +20,7 @@ def run(action, *args, done: str) -> bool:
     try:
         action(*args)
     except WorkbenchError as exc:
-        st.error(str(exc))
+        st.error(md(str(exc)))
         return False
     st.session_state[MESSAGE] = done
     st.session_state.pop(CONFIRM, None)

@@ -64,6 +64,16 @@ def show_quotes(quotes, note: str = "") -> None:
         st.caption(f"… and {len(quotes) - MAX_QUOTES} more.")
 
 
+def show_passages(passages) -> None:
+    """Each distinct passage once, with everyone who coded it, the first MAX_QUOTES of them."""
+    if not passages:
+        st.info("No quotes here.")
+    for p in passages[:MAX_QUOTES]:
+        quote(p.quote.text, note=f"{p.quote.code_name} · coded by {', '.join(p.coders)} · {attribution(p.quote)}")
+    if len(passages) > MAX_QUOTES:
+        st.caption(f"… and {len(passages) - MAX_QUOTES} more.")
+
+
 store = session.require_project()
 st.title("Compare")
 matrix_tab, cooc_tab, query_tab = st.tabs(["Across sites", "Co-occurrence", "Code query"])
@@ -106,9 +116,15 @@ with matrix_tab:
         row = row_col.selectbox("Row", range(len(matrix.row_ids)), key=ROW,
                                 format_func=lambda i: "  " * matrix.row_depths[i] + matrix.row_labels[i])
         column = col_col.selectbox("Column", matrix.columns, key=COLUMN)
-        cell_quotes = cmp.quotes_for_cell(store, matrix, row, column)
-        st.markdown(f"**{md(matrix.row_labels[row])} · {md(column)}**: {len(cell_quotes)} codings")
-        show_quotes(cell_quotes)
+        if measure == "passages":
+            passages = cmp.passages_for_cell(store, matrix, row, column)
+            noun = "passage" if len(passages) == 1 else "passages"
+            st.markdown(f"**{md(matrix.row_labels[row])} · {md(column)}**: {len(passages)} {noun}")
+            show_passages(passages)
+        else:
+            cell_quotes = cmp.quotes_for_cell(store, matrix, row, column)
+            st.markdown(f"**{md(matrix.row_labels[row])} · {md(column)}**: {len(cell_quotes)} codings")
+            show_quotes(cell_quotes)
         buffer = io.BytesIO()
         matrix.to_xlsx(buffer)
         csv_col, xlsx_col = st.columns(2)

@@ -4,6 +4,7 @@ import streamlit as st
 from workbench.analysis import compare as cmp, framework as fw
 from workbench.errors import WorkbenchError
 from workbench.analysis.quotes import attribution
+from workbench.analysis.tables import frame_to_csv
 from workbench.ui import session
 from workbench.ui.text import md, quote
 
@@ -76,7 +77,7 @@ for q in quotes[:MAX_QUOTES]:
     quote(q.text, note=("cited · " if q.coding_id in cell.linked_ids else "") + f"{q.code_name} · {attribution(q)}")
 
 csv_col, xlsx_col = st.columns(2)
-csv_col.download_button("Download CSV", matrix.to_frame().to_csv(), file_name=f"framework-{rows}.csv",
+csv_col.download_button("Download CSV", frame_to_csv(matrix.to_frame()), file_name=f"framework-{rows}.csv",
                         mime="text/csv", key="framework.csv")
 xlsx_col.download_button("Download Excel (with cited quotes)", fw.framework_xlsx(store, matrix),
                          file_name=f"framework-{rows}.xlsx", key="framework.xlsx")

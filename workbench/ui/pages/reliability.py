@@ -1,4 +1,5 @@
 """Reliability: agreement between coders (or a suggester and a coder) per code, and their disagreements."""
+import pandas as pd
 import streamlit as st
 
 from workbench.analysis import icr
@@ -30,21 +31,26 @@ except WorkbenchError as exc:
     st.error(md(str(exc)))
     st.stop()
 
-overall = result.overall
-agree_col, kappa_col, alpha_col, units_col = st.columns(4)
+overall, coded = result.overall, result.coded
+coded_col, agree_col, kappa_col, alpha_col, units_col = st.columns(5)
+coded_col.metric("% agreement where someone coded", f"{100 * coded.percent_agreement:.1f}%")
 agree_col.metric("% agreement", f"{100 * overall.percent_agreement:.1f}%")
-kappa_col.metric("Cohen's kappa", "–" if overall.cohen_kappa is None else f"{overall.cohen_kappa:.3f}")
+kappa_col.metric("Cohen's kappa", icr.kappa_text(overall.cohen_kappa, len(coders)))
 alpha_col.metric("Krippendorff's alpha", f"{overall.krippendorff_alpha:.3f}")
 units_col.metric(f"code × {unit} decisions", f"{overall.n_units:,}",
                  help="Every code counts each unit once: codes × units of the shared sources (pooled figures).")
+st.caption(f"{icr.CODED_UNITS_NOTE} ({coded.n_units:,} code × {unit} decisions)")
+st.caption(icr.ALL_UNITS_NOTE)
 st.caption(f"{result.shared_sources} sources coded by at least two of them · sources per coder: "
            + md(", ".join(f"{c} {n}" for c, n in result.sources_per_coder.items())))
 if result.note:
     st.warning(result.note)
 
-st.dataframe(result.per_code_frame(), hide_index=True, width="stretch",
+per_code = result.per_code_frame()
+per_code["kappa"] = [icr.kappa_text(None if pd.isna(k) else k, len(coders)) for k in per_code["kappa"]]
+st.dataframe(per_code, hide_index=True, width="stretch",
              column_config={"% agreement": st.column_config.NumberColumn(format="%.1f"),
-                            "kappa": st.column_config.NumberColumn(format="%.3f"),
+                            "kappa": st.column_config.TextColumn(),
                             "alpha": st.column_config.NumberColumn(format="%.3f")})
 
 codes = sorted({d.code for d in result.report.all_disagreements})

@@ -42,7 +42,7 @@ try:
                    speaker=speaker.strip() or None, kind=kind, code=store.get_code(code_id).uid if code_id else None,
                    limit=200)
 except WorkbenchError as exc:
-    st.error(str(exc))
+    st.error(md(str(exc)))
     st.stop()
 
 noun = "hit" if len(lines) == 1 else "hits"

@@ -7,7 +7,7 @@ import streamlit as st
 
 from ingest.records import SOURCE_KINDS
 from workbench.errors import WorkbenchError
-from workbench.sources.importer import IngestReport, ingest_paths
+from workbench.sources.importer import IngestReport, Skipped, ingest_paths
 from workbench.store import Store
 from workbench.ui import session
 from workbench.ui.nav import open_in_code_page
@@ -16,20 +16,37 @@ from workbench.ui.text import md
 FIXED = ["name", "kind", "words", "codings"]
 
 
+NOT_A_FILE_NAME = "is not a file name that can be imported: rename the file and upload it again"
+
+
+def upload_name(name: str) -> str | None:
+    """The file name of an upload without any folder the browser sent; None for ``..``, ``.`` or nothing."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return None if base in ("", ".", "..") else base
+
+
 def import_uploads(store: Store, files: list, kind: str | None, actor: str) -> IngestReport:
-    """Save the uploads under their own names in a temporary folder, then import them all."""
+    """Save each upload under its own name in a folder of its own (two uploads may share a name:
+    ``same.txt`` and ``sub/same.txt``), then import them all."""
     bar = st.progress(0.0, text="Importing…")
 
     def progress(done: int, total: int, name: str) -> None:
         bar.progress(min(done / max(total, 1), 1.0), text=f"{done} of {total}: {name}")
 
+    refused = []
     with tempfile.TemporaryDirectory(prefix="workbench-upload-") as folder:
         paths = []
-        for upload in files:
-            target = Path(folder) / Path(upload.name).name  # never a path from the browser
+        for number, upload in enumerate(files):
+            name = upload_name(upload.name)  # never a path from the browser
+            if name is None:
+                refused.append(Skipped(upload.name, NOT_A_FILE_NAME))
+                continue
+            target = Path(folder) / str(number) / name
+            target.parent.mkdir()
             target.write_bytes(upload.getvalue())
             paths.append(target)
         report = ingest_paths(store, paths, actor=actor, kind=kind, on_progress=progress)
+    report.skipped = refused + report.skipped
     bar.progress(1.0, text="Done")
     return report
 
@@ -43,7 +60,7 @@ def show_report(report: IngestReport) -> None:
     if report.unchanged:
         st.info(f"Already in the project, left as they were: {', '.join(md(Path(p).name) for p in report.unchanged)}")
     for skipped in report.skipped:
-        st.error(f"**{md(Path(skipped.path).name)}** was not imported: {md(skipped.reason)}")
+        st.error(f"**{md(upload_name(skipped.path) or skipped.path)}** was not imported: {md(skipped.reason)}")
 
 
 def attribute_table(rows: list, keys: list[str]) -> pd.DataFrame:
@@ -82,7 +99,7 @@ with st.expander("Import files", expanded=not store.counts()["sources"]):
             st.session_state["sources.report"] = import_uploads(
                 store, files, None if kind == "detect from the file" else kind, actor)
         except WorkbenchError as exc:
-            st.error(str(exc))
+            st.error(md(str(exc)))
         st.session_state["sources.upload_round"] = st.session_state.get("sources.upload_round", 0) + 1
         st.rerun()
     if "sources.report" in st.session_state:
@@ -124,7 +141,7 @@ if save_col.button(f"Save {sum(len(v) for v in changes.values())} attribute chan
         for source_id, values_changed in changes.items():
             store.set_attributes("source", source_id, values_changed, actor)
     except WorkbenchError as exc:
-        st.error(str(exc))
+        st.error(md(str(exc)))
     else:
         st.session_state["sources.table_round"] = st.session_state.get("sources.table_round", 0) + 1
         st.toast(f"Saved attributes of {len(changes)} sources")
@@ -148,6 +165,6 @@ with delete_col.popover("Remove from the project", icon=":material/delete:"):
         try:
             store.delete_source(chosen, session.require_coder())
         except WorkbenchError as exc:
-            st.error(str(exc))
+            st.error(md(str(exc)))
         else:
             st.rerun()

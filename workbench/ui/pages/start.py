@@ -31,10 +31,10 @@ def open_project(path: str, *, create: bool = False, name: str = "") -> None:
             Store.create(Path(path).expanduser(), name=name.strip() or Path(path).stem).close()
         session.use_project(path)
     except WorkbenchError as exc:
-        st.error(str(exc))
+        st.error(md(str(exc)))
         return
     except OSError as exc:
-        st.error(f"{path}: {exc.strerror or exc}")
+        st.error(md(f"{path}: {exc.strerror or exc}"))
         return
     st.rerun()
 
@@ -52,7 +52,7 @@ def open_demo() -> None:
         session.use_project(demo_path)
     except WorkbenchError as exc:
         bar.empty()
-        st.error(str(exc))
+        st.error(md(str(exc)))
         return
     bar.empty()
     st.rerun()
@@ -90,7 +90,7 @@ with open_tab:
     if recent:
         st.caption("Recent projects")
         for i, recent_path in enumerate(recent):
-            if st.button(Path(recent_path).name, key=f"start.recent.{i}", help=recent_path):
+            if st.button(md(Path(recent_path).name), key=f"start.recent.{i}", help=md(recent_path)):
                 open_project(recent_path)
 with create_tab:
     with st.form("start.create"):
