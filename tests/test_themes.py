@@ -36,7 +36,7 @@ def test_create_edit_and_delete_a_theme_are_logged(small: SmallProject) -> None:
     theme_id = store.add_theme(" Connections ", "amira", description="Who people lean on",
                                code_ids=[small.codes["Bonding"]])
     theme = store.get_theme(theme_id)
-    assert (theme.name, theme.status, theme.code_ids, theme.created_by) == ("Connections", "developing",
+    assert (theme.name, theme.status, theme.code_ids, theme.created_by) == ("Connections", "candidate",
                                                                             [small.codes["Bonding"]], "amira")
     store.update_theme(theme_id, "amira", name="Ties")
     store.update_theme(theme_id, "tom", memo="check Ben", status="final")

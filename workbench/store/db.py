@@ -180,16 +180,25 @@ class Database:
             conn.execute("PRAGMA journal_mode = WAL")
         if tables:
             self.backup(self.path.with_name(f"{self.path.name}.before-schema-{schema_version()}.bak"))
-        for number, _name, fn in MIGRATIONS:
-            if number <= version:
-                continue
-            with self.transaction():
-                # another process may have migrated while we waited for the write lock
-                if conn.execute("PRAGMA user_version").fetchone()[0] >= number:
+        # Foreign keys are off while migrating so a migration can rebuild a table (SQLite's recipe for
+        # changing a constraint); each migration is checked with foreign_key_check before it commits.
+        conn.execute("PRAGMA foreign_keys = OFF")
+        try:
+            for number, _name, fn in MIGRATIONS:
+                if number <= version:
                     continue
-                fn(conn)
-                conn.execute(f"PRAGMA user_version = {number}")
-                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                with self.transaction():
+                    # another process may have migrated while we waited for the write lock
+                    if conn.execute("PRAGMA user_version").fetchone()[0] >= number:
+                        continue
+                    fn(conn)
+                    broken = conn.execute("PRAGMA foreign_key_check").fetchone()
+                    if broken:
+                        raise ProjectError(f"{self.path}: migration {number} broke a reference in {broken[0]}")
+                    conn.execute(f"PRAGMA user_version = {number}")
+                    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        finally:
+            conn.execute("PRAGMA foreign_keys = ON")
 
     def backup(self, target: str | Path) -> Path:
         """Copy the project to ``target`` with SQLite's online backup API (safe while others write)."""

@@ -1,0 +1,168 @@
+"""Theme synthesis in the store: sub-themes, the candidate → reviewed → final status, narratives citing passages,
+the schema migration that adds them, and undo/redo of every theme edit."""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from test_compare import SmallProject, build_small_project
+from workbench.errors import Conflict
+from workbench.sources.history import NothingToUndo, history, redo, undo
+from workbench.store import Store
+from workbench.store.db import APPLICATION_ID
+from workbench.store.migrations import MIGRATIONS
+from workbench.store.themes import InvalidTheme, NewCandidate, citation, cited_uids
+
+
+@pytest.fixture
+def small(tmp_path: Path) -> SmallProject:
+    """A fresh small project (see test_compare)."""
+    return build_small_project(tmp_path / "small.wbproj")
+
+
+def uid_of(small: SmallProject, source: str, code: str) -> str:
+    return small.store.get_coding(small.coding_ids(source, code)[0]).uid
+
+
+def state(store: Store) -> list[tuple]:
+    """Every theme as (name, parent, status, narrative, codes), with framework cells, for before/after checks."""
+    themes = [(t.name, t.parent_id, t.status, t.narrative, t.description, tuple(t.code_ids)) for t in store.themes()]
+    cells = [(c.row_key, c.theme_id, c.summary) for c in store.framework_cells()]
+    return themes + cells
+
+
+def test_sub_themes_status_and_narrative_are_stored(small: SmallProject) -> None:
+    store = small.store
+    parent = store.add_theme("Belonging", "amira", code_ids=[small.codes["Social"]])
+    anna = uid_of(small, "ng-anna.txt", "Bonding")
+    child = store.add_theme("Neighbours look out", "amira", parent_id=parent,
+                            narrative=f"Neighbours check in daily. {citation(anna)}")
+    theme = store.get_theme(child)
+    assert (theme.parent_id, theme.status, cited_uids(theme.narrative)) == (parent, "candidate", [anna])
+    store.update_theme(child, "amira", status="reviewed")
+    store.update_theme(child, "amira", status="final")
+    assert store.find_theme("neighbours look out").status == "final"
+    actions = [e.action for e in store.events()[-2:]]
+    assert actions == ["theme.status", "theme.status"]
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"status": "developing"}, "unknown theme status 'developing'"),
+    ({"narrative": "See [[q:NOT-A-CODING]]."}, r"cites \[\[q:NOT-A-CODING\]\], but no coding has that uid"),
+    ({"parent_id": "self"}, "cannot be a sub-theme of itself"),
+    ({"parent_id": "child"}, "cannot be a sub-theme of itself or of its own sub-themes"),
+])
+def test_bad_theme_changes_are_refused_and_nothing_changes(small: SmallProject, changes: dict, message: str) -> None:
+    store = small.store
+    top = store.add_theme("Belonging", "amira")
+    child = store.add_theme("Neighbours", "amira", parent_id=top)
+    changes = {k: {"self": top, "child": child}.get(v, v) for k, v in changes.items()}
+    before = state(store)
+    with pytest.raises(InvalidTheme, match=message):
+        store.update_theme(top, "amira", **changes)
+    assert state(store) == before
+
+
+def test_deleting_a_theme_lifts_its_sub_themes_and_undo_puts_everything_back(small: SmallProject) -> None:
+    store = small.store
+    top = store.add_theme("Belonging", "amira", code_ids=[small.codes["Bonding"]])
+    child = store.add_theme("Neighbours", "amira", parent_id=top)
+    store.set_framework_cell("case", "NG-A", top, "neighbour checks daily", [], "amira")
+    before = state(store)
+    store.delete_theme(top, "amira")
+    assert store.get_theme(child).parent_id is None and store.framework_cells() == []
+    undo(store, "amira")
+    assert state(store) == before and store.get_theme(top).uid == store.find_theme("Belonging").uid
+    redo(store, "amira")
+    assert [t.name for t in store.themes()] == ["Neighbours"]
+
+
+def test_every_theme_edit_is_undone_and_redone_in_turn(small: SmallProject) -> None:
+    store = small.store
+    anna = uid_of(small, "ng-anna.txt", "Bonding")
+    snapshots = [state(store)]
+    top = store.add_theme("Belonging", "researcher")
+    snapshots.append(state(store))
+    child = store.add_theme("Neighbours", "researcher")
+    snapshots.append(state(store))
+    edits = [
+        lambda: store.update_theme(child, "researcher", name="Neighbours look out"),
+        lambda: store.update_theme(child, "researcher", parent_id=top),
+        lambda: store.add_theme_codes(child, [small.codes["Bonding"], small.codes["Housing"]], "researcher"),
+        lambda: store.remove_theme_codes(child, [small.codes["Housing"]], "researcher"),
+        lambda: store.update_theme(child, "researcher", status="reviewed"),
+        lambda: store.update_theme(child, "researcher", narrative=f"Daily visits {citation(anna)}."),
+        lambda: store.update_theme(child, "researcher", description="who checks on whom", memo="ask Ben"),
+        lambda: store.delete_theme(top, "researcher"),
+    ]
+    for edit in edits:
+        edit()
+        snapshots.append(state(store))
+    assert len(history(store, "researcher").done) == 10
+    for expected in reversed(snapshots[:-1]):
+        undo(store, "researcher")
+        assert state(store) == expected
+    with pytest.raises(NothingToUndo):
+        undo(store, "researcher")
+    for expected in snapshots[1:]:
+        redo(store, "researcher")
+        assert state(store) == expected
+
+
+def test_undo_of_a_theme_someone_else_changed_is_refused(small: SmallProject) -> None:
+    store = small.store
+    theme_id = store.add_theme("Belonging", "amira")
+    store.update_theme(theme_id, "tom", description="tom's words")
+    with pytest.raises(Conflict, match="changed since it was made"):
+        undo(store, "amira")
+    assert store.get_theme(theme_id).description == "tom's words"
+
+
+def test_promote_and_discard_of_candidates_are_one_undoable_action_each(small: SmallProject) -> None:
+    store = small.store
+    ids = small.coding_ids("ng-anna.txt", "Housing") + small.coding_ids("sc-cara.txt", "Housing")
+    store.replace_candidates([NewCandidate("damp / cold", ["damp", "cold"], ids, [small.codes["Housing"]]),
+                              NewCandidate("neighbour", ["neighbour"], ids[:1], [small.codes["Bonding"]])], "amira")
+    first, second = store.candidate_themes()
+    theme_id = store.promote_candidate_theme(first.id, "Cold homes", "", "amira")
+    store.discard_candidate_theme(second.id, "amira")
+    assert undo(store, "amira") == "discard candidate theme 'neighbour'"
+    assert [c.id for c in store.candidate_themes()] == [second.id]
+    undo(store, "amira")
+    assert store.themes() == [] and [c.id for c in store.candidate_themes()] == [first.id, second.id]
+    redo(store, "amira")
+    assert store.get_theme(theme_id).code_ids == [small.codes["Housing"]]
+    assert store.get_candidate(first.id).theme_id == theme_id
+    redo(store, "amira")
+    assert store.get_candidate(second.id).status == "discarded"
+
+
+def _schema_3_project(path: Path) -> None:
+    """A project file as the previous schema (3) wrote it, with a 'developing' theme, its code and a cell."""
+    conn = sqlite3.connect(path)
+    for number, _name, fn in MIGRATIONS[:3]:
+        fn(conn)
+    conn.execute(f"PRAGMA user_version = 3")
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    conn.execute("INSERT INTO codes (id, uid, name, created_at, updated_at) VALUES (1, 'C1', 'Bonding', 't', 't')")
+    conn.execute("INSERT INTO themes (id, uid, name, status, created_by, created_at, updated_at) "
+                 "VALUES (7, 'T7', 'Belonging', 'developing', 'amira', 't', 't')")
+    conn.execute("INSERT INTO theme_codes VALUES (7, 1)")
+    conn.execute("INSERT INTO framework_cells (row_type, row_key, theme_id, summary, updated_by, updated_at) "
+                 "VALUES ('case', 'NG-A', 7, 'daily visits', 'amira', 't')")
+    conn.commit()
+    conn.close()
+
+
+def test_the_migration_keeps_themes_links_and_cells_and_renames_developing(tmp_path: Path) -> None:
+    path = tmp_path / "old.wbproj"
+    _schema_3_project(path)
+    store = Store.open(path)
+    [theme] = store.themes()
+    assert (theme.id, theme.status, theme.code_ids, theme.parent_id, theme.narrative) == (7, "reviewed", [1], None, "")
+    assert [c.summary for c in store.framework_cells()] == ["daily visits"]
+    assert store.database.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    store.delete_theme(7, "amira")  # the rebuilt table still cascades to its links and cells
+    assert store.framework_cells() == [] and not store.database.scalar("SELECT count(*) FROM theme_codes")
