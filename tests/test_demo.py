@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from workbench.sources.demo import CORPUS_DIR, build_demo, demo_codings, locate
+from workbench.sources.demo import CORPUS_DIR, build_demo, demo_codings, demo_themes, locate
 from workbench.store import Store
+from workbench.store.themes import cited_uids
 
 
 @pytest.fixture(scope="module")
@@ -51,3 +52,18 @@ def test_building_again_keeps_the_existing_project(demo: Store) -> None:
     before = demo.counts()
     again = build_demo(demo.path)
     assert again.counts() == before
+
+
+def test_demo_ships_themes_at_every_status_with_narratives_citing_real_quotes(demo: Store) -> None:
+    themes = demo.themes()
+    assert len(themes) == len(demo_themes()) >= 4
+    assert {t.status for t in themes} == {"candidate", "reviewed", "final"}
+    assert any(t.parent_id for t in themes) and all(t.code_ids for t in themes)
+    uids = {c.uid: c for c in demo.codings()}
+    texts = {s.id: demo.get_source(s.id).text for s in demo.list_sources()}
+    for theme, entry in zip(themes, demo_themes()):
+        cited = cited_uids(theme.narrative)
+        assert len(cited) == len(entry["cites"]) and "[[cite:" not in theme.narrative
+        for uid, cite in zip(cited, entry["cites"]):
+            coding = uids[uid]
+            assert texts[coding.source_id][coding.start:coding.end] == cite["quote"]
