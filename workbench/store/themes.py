@@ -431,6 +431,14 @@ class ThemeStore:
                 params += list(values)
         return self.database.conn.execute(sql, params).fetchall()
 
+    def codings_by_uid(self, uids: Sequence[str]) -> dict[str, tuple[int, int]]:
+        """Coding uid → (coding id, code id) for the uids that name a coding (citations resolve through this)."""
+        uids = list(dict.fromkeys(uids))
+        if not uids:
+            return {}
+        rows = self.database.conn.execute(f"SELECT uid, id, code_id FROM codings WHERE uid IN ({_marks(uids)})", uids)
+        return {uid: (coding_id, code_id) for uid, coding_id, code_id in rows}
+
     def segment_rows(self, *, sentences: bool = False, source_ids: Sequence[int] | None = None) -> list[tuple]:
         """(id, source id, kind, start, end, speaker, start time, entry date, case id, label, parent id) of the
         structural segments (or the sentences), by source and start."""

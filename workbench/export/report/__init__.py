@@ -1,4 +1,4 @@
-"""The Word evidence report: method, codes across sites, and quotes per theme and code, ready to send.
+"""The Word evidence report: method, findings, codes across sites, and quotes per theme and code, ready to send.
 
 ``build_report(store, path, ReportOptions(...))`` gathers what to show (``gather_report``) and
 writes it with python-docx using Word's built-in styles, so the navigation pane and the table of
@@ -13,6 +13,7 @@ from pathlib import Path
 
 from workbench.model import Code, Memo
 from workbench.export.report.data import ALL_ORIGINS, Excerpt, ExportError, check_sites, load_excerpts, resolve_codes
+from workbench.export.report.findings import Finding, gather_findings
 from workbench.export.report.method import MethodFacts, method_facts
 from workbench.export.report.names import ReportNames, export_names
 from workbench.export.report.sections import write_report
@@ -92,6 +93,7 @@ class ReportContent:
     method: MethodFacts
     names: ReportNames
     memos: list[Memo] = field(default_factory=list)  # project, source and case memos (with include_memos)
+    findings: list[Finding] = field(default_factory=list)  # themes with the researcher's narrative
 
     @property
     def code_sections(self) -> list[CodeSection]:
@@ -122,7 +124,8 @@ def gather_report(store: Store, options: ReportOptions) -> ReportContent:
     project = store.setting("name") or store.path.stem
     memos = _free_memos(store) if options.include_memos else []
     return ReportContent(title=options.title or project, project=project, options=options, sites=sites,
-                         themes=sections, method=method_facts(store, sites), names=names, memos=memos)
+                         themes=sections, method=method_facts(store, sites), names=names, memos=memos,
+                         findings=gather_findings(store, names, options.themes))
 
 
 def _code_section(store: Store, code_id: int, excerpts: list[Excerpt], options: ReportOptions) -> CodeSection:
