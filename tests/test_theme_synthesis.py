@@ -166,3 +166,39 @@ def test_the_migration_keeps_themes_links_and_cells_and_renames_developing(tmp_p
     assert store.database.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     store.delete_theme(7, "amira")  # the rebuilt table still cascades to its links and cells
     assert store.framework_cells() == [] and not store.database.scalar("SELECT count(*) FROM theme_codes")
+
+
+def test_cli_sub_themes_status_narrative_and_citations(small: SmallProject, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from workbench.cli import cli
+
+    project = ["--project", str(small.store.path), "--as", "amira"]
+    runner = CliRunner()
+    assert runner.invoke(cli, ["theme", "add", "Belonging", "--code", "Social", *project]).exit_code == 0
+    added = runner.invoke(cli, ["theme", "add", "Neighbours", "--parent", "belonging", "--status", "reviewed",
+                                *project])
+    assert added.exit_code == 0, added.output
+    coding_id = small.coding_ids("ng-anna.txt", "Bonding", "amira")[0]
+    cited = runner.invoke(cli, ["theme", "cite", str(coding_id), "--project", str(small.store.path)])
+    token = cited.output.split()[0]
+    assert token == f"[[q:{small.store.get_coding(coding_id).uid}]]" and "neighbour" in cited.output
+    text = tmp_path / "neighbours.md"
+    text.write_text(f"Neighbours check in every day.\n\n{token}\n", encoding="utf-8")
+    saved = runner.invoke(cli, ["theme", "narrative", "Neighbours", "--file", str(text), *project])
+    assert saved.exit_code == 0 and "1 citations" in saved.output
+    shown = runner.invoke(cli, ["theme", "narrative", "Neighbours", "--project", str(small.store.path)])
+    assert token in shown.output
+    bad = tmp_path / "bad.md"
+    bad.write_bytes(b"caf\xe9 [[q:NOPE]]")
+    refused = runner.invoke(cli, ["theme", "narrative", "Neighbours", "--file", str(bad), *project])
+    assert refused.exit_code == 1 and "bad.md: not UTF-8" in refused.output
+    bad.write_text("see [[q:NOPE]]", encoding="utf-8")
+    refused = runner.invoke(cli, ["theme", "narrative", "Neighbours", "--file", str(bad), *project])
+    assert refused.exit_code == 1 and "[[q:NOPE]]" in refused.output
+    assert small.store.find_theme("Neighbours").narrative.startswith("Neighbours check in")  # nothing lost
+    assert runner.invoke(cli, ["theme", "status", "Neighbours", "final", *project]).exit_code == 0
+    moved = runner.invoke(cli, ["theme", "move", "Neighbours", "--top", *project])
+    assert moved.exit_code == 0 and "a top-level theme" in moved.output
+    theme = small.store.find_theme("Neighbours")
+    assert (theme.status, theme.parent_id) == ("final", None)

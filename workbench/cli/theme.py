@@ -20,13 +20,84 @@ def theme_group() -> None:
 @click.argument("name")
 @click.option("--description", default="", help="What the theme is about.")
 @click.option("--code", "codes", multiple=True, help="A code the theme draws on (repeatable; name or path).")
+@click.option("--parent", help="Make it a sub-theme of this theme (name or id).")
+@click.option("--status", type=LazyChoice(Lazy("workbench.store.themes", "THEME_STATUSES")), default="candidate",
+              show_default=True, help="Where the theme stands: candidate → reviewed → final.")
 @project_option
 @user_option
 @handle_errors
-def theme_add(store: Store, name: str, description: str, codes: tuple[str, ...], user: str) -> None:
+def theme_add(store: Store, name: str, description: str, codes: tuple[str, ...], parent: str | None, status: str,
+              user: str) -> None:
     """Create a theme NAME from codes."""
-    theme_id = store.add_theme(name, user, description=description, code_ids=[store.find_code(c).id for c in codes])
+    theme_id = store.add_theme(name, user, description=description, code_ids=[store.find_code(c).id for c in codes],
+                               status=status, parent_id=store.find_theme(parent).id if parent else None)
     click.echo(f"Theme {theme_id}: {name}")
+
+
+@theme_group.command("status")
+@click.argument("theme")
+@click.argument("status", type=LazyChoice(Lazy("workbench.store.themes", "THEME_STATUSES")))
+@project_option
+@user_option
+@handle_errors
+def theme_status(store: Store, theme: str, status: str, user: str) -> None:
+    """Set the status of THEME (candidate → reviewed → final, or discarded)."""
+    changed = store.update_theme(store.find_theme(theme).id, user, status=status)
+    click.echo(f"Theme {changed.id}: {changed.name} is {changed.status}")
+
+
+@theme_group.command("move")
+@click.argument("theme")
+@click.option("--parent", help="The theme it becomes a sub-theme of (name or id).")
+@click.option("--top", is_flag=True, help="Make it a top-level theme again.")
+@project_option
+@user_option
+@handle_errors
+def theme_move(store: Store, theme: str, parent: str | None, top: bool, user: str) -> None:
+    """Make THEME a sub-theme of --parent, or a top-level theme with --top."""
+    if bool(parent) == top:
+        raise click.UsageError("give either --parent THEME or --top")
+    changed = store.update_theme(store.find_theme(theme).id, user,
+                                 parent_id=None if top else store.find_theme(parent).id)
+    click.echo(f"Theme {changed.id}: {changed.name} is " +
+               (f"under {store.get_theme(changed.parent_id).name}" if changed.parent_id else "a top-level theme"))
+
+
+@theme_group.command("narrative")
+@click.argument("theme")
+@click.option("--file", "file", type=click.Path(exists=True, dir_okay=False, allow_dash=True),
+              help="Replace the narrative with this Markdown file (UTF-8; - reads standard input).")
+@project_option
+@user_option
+@handle_errors
+def theme_narrative(store: Store, theme: str, file: str | None, user: str) -> None:
+    """Print the narrative of THEME, or replace it from --file. Cite passages as [[q:UID]] (see `theme cite`)."""
+    found = store.find_theme(theme)
+    if file is None:
+        click.echo(found.narrative or f"(theme {found.name!r} has no narrative yet)")
+        return
+    try:
+        with click.open_file(file, encoding="utf-8") as handle:
+            text = handle.read()
+    except UnicodeDecodeError as exc:
+        raise click.ClickException(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    store.update_theme(found.id, user, narrative=text)
+    cited = text.count("[[q:")
+    click.echo(f"Narrative of {found.name!r} saved ({len(text.split())} words, {cited} citations)")
+
+
+@theme_group.command("cite")
+@click.argument("coding_ids", type=int, nargs=-1, required=True)
+@project_option
+@handle_errors
+def theme_cite(store: Store, coding_ids: tuple[int, ...]) -> None:
+    """Print the citation token of each coding (by id) with its words, to paste into a narrative."""
+    from workbench.store.themes import citation
+
+    for coding_id in coding_ids:
+        coding = store.get_coding(coding_id)
+        words = " ".join(store.get_source(coding.source_id).text[coding.start:coding.end].split())
+        click.echo(f"{citation(coding.uid)}  {words[:100]}")
 
 
 @theme_group.command("list")
@@ -38,7 +109,8 @@ def theme_list(store: Store) -> None:
 
     summaries = themes_mod.theme_overview(store)
     for s in summaries:
-        click.echo(f"{s.theme.id:>4}  {s.theme.name:<36} {s.theme.status:<10} {s.codings:>5} codings "
+        name = ("  " if s.theme.parent_id else "") + s.theme.name
+        click.echo(f"{s.theme.id:>4}  {name:<36} {s.theme.status:<10} {s.codings:>5} codings "
                    f"{s.sources:>4} sources  codes: {', '.join(s.code_names) or '-'}")
     click.echo(f"{len(summaries)} themes")
 
