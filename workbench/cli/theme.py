@@ -183,3 +183,23 @@ def theme_discard(store: Store, candidate_id: int, user: str) -> None:
 
     themes_mod.discard_candidate(store, candidate_id, user)
     click.echo(f"Discarded candidate {candidate_id}")
+
+
+@theme_group.command("map")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False),
+              help="Where to write the map: .svg or .png (drawn by Graphviz's dot) or .dot (its source).")
+@click.option("--sites", is_flag=True, help="Also link each code to the sites its passages come from.")
+@project_option
+@handle_errors
+def theme_map(store: Store, out: str, sites: bool) -> None:
+    """Draw the thematic map: themes, sub-themes and codes (and sites), edges weighted by coded passages."""
+    from workbench.analysis.thememap import thematic_map, to_dot
+    from workbench.export.thememap import write_map
+
+    themap = thematic_map(store, sites=sites)
+    if not themap.nodes:
+        raise click.ClickException("no themes to map yet: create some with `workbench theme add`")
+    path = write_map(to_dot(themap, title=store.setting("name") or "Thematic map"), out)
+    themes = sum(1 for n in themap.nodes if n.kind == "theme")
+    codes = sum(1 for n in themap.nodes if n.kind == "code")
+    click.echo(f"Wrote {path}: {themes} themes, {codes} codes, {len(themap.edges)} links")
