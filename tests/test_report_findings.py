@@ -1,6 +1,7 @@
 """The report's Findings section, read back with python-docx: narratives with their cited quotes attributed."""
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import docx
@@ -8,7 +9,7 @@ import pytest
 
 from test_report import code_words, small_project
 from workbench.export.report import ReportOptions, build_report
-from workbench.export.report.findings import FINDINGS_HEADING, MISSING
+from workbench.export.report.findings import FINDINGS_HEADING, MAP_CAPTION, MISSING
 from workbench.export.report.sections import attribution_line
 from workbench.export.report.word import ATTRIBUTION_STYLE
 from workbench.store import Store
@@ -38,9 +39,14 @@ def _paragraphs(path: Path) -> list[tuple[str, str]]:
 
 
 def _findings(paragraphs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The Findings section after the thematic map (when Graphviz drew one)."""
     start = paragraphs.index(("Heading 1", FINDINGS_HEADING))
     end = next(i for i, (style, _t) in enumerate(paragraphs) if i > start and style == "Heading 1")
-    return paragraphs[start + 1:end]
+    found = paragraphs[start + 1:end]
+    if found and found[0] == ("Caption", MAP_CAPTION):
+        assert shutil.which("dot") and found[1] == ("Normal", "")  # the picture's paragraph
+        return found[2:]
+    return found
 
 
 def test_findings_come_before_the_evidence_with_each_cited_quote_attributed(project: Store, tmp_path: Path) -> None:
@@ -98,3 +104,17 @@ def test_no_narratives_no_findings_section(tmp_path: Path) -> None:
     path = tmp_path / "report.docx"
     build_report(store, path, ReportOptions())
     assert ("Heading 1", FINDINGS_HEADING) not in _paragraphs(path)
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
+def test_the_thematic_map_is_in_the_findings_as_a_picture(project: Store, tmp_path: Path) -> None:
+    path = tmp_path / "report.docx"
+    build_report(project, path, ReportOptions())
+    document = docx.Document(str(path))
+    paragraphs = [(p.style.name, p.text) for p in document.paragraphs]
+    at = paragraphs.index(("Heading 1", FINDINGS_HEADING))
+    assert paragraphs[at + 1] == ("Caption", MAP_CAPTION)
+    [picture] = document.inline_shapes
+    assert picture.width > 0 and document.paragraphs[at + 2]._p.xpath(".//pic:pic")
+    images = [r.target_part.blob for r in document.part.rels.values() if "image" in r.reltype]
+    assert len(images) == 1 and images[0][:4] == b"\x89PNG"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from workbench.model import Code, Memo
 from workbench.export.report.data import ALL_ORIGINS, Excerpt, ExportError, check_sites, load_excerpts, resolve_codes
-from workbench.export.report.findings import Finding, gather_findings
+from workbench.export.report.findings import Finding, gather_findings, map_picture
 from workbench.export.report.method import MethodFacts, method_facts
 from workbench.export.report.names import ReportNames, export_names
 from workbench.export.report.sections import write_report
@@ -94,6 +94,7 @@ class ReportContent:
     names: ReportNames
     memos: list[Memo] = field(default_factory=list)  # project, source and case memos (with include_memos)
     findings: list[Finding] = field(default_factory=list)  # themes with the researcher's narrative
+    theme_map: bytes | None = None  # the thematic map as PNG (when there are themes and Graphviz is installed)
 
     @property
     def code_sections(self) -> list[CodeSection]:
@@ -125,7 +126,7 @@ def gather_report(store: Store, options: ReportOptions) -> ReportContent:
     memos = _free_memos(store) if options.include_memos else []
     return ReportContent(title=options.title or project, project=project, options=options, sites=sites,
                          themes=sections, method=method_facts(store, sites), names=names, memos=memos,
-                         findings=gather_findings(store, names, options.themes))
+                         findings=gather_findings(store, names, options.themes), theme_map=map_picture(store))
 
 
 def _code_section(store: Store, code_id: int, excerpts: list[Excerpt], options: ReportOptions) -> CodeSection:

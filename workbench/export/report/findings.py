@@ -6,16 +6,18 @@ becomes the coded passage in the Quote style with the report's attribution line,
 """
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from docx.document import Document as DocumentObject
+from docx.shared import Cm
 
 from workbench.export.report.data import Excerpt, load_excerpts
 from workbench.export.report.names import ReportNames
-from workbench.export.report.word import NOTE_STYLE
+from workbench.export.report.word import NOTE_STYLE, caption
 from workbench.store import Store
 from workbench.store.themes import CITATION, Theme
 
@@ -25,6 +27,8 @@ if TYPE_CHECKING:
 FINDINGS_HEADING = "Findings"
 STATUS_NOTES = {"candidate": "Candidate theme, still being developed.", "reviewed": "Reviewed theme.",
                 "final": ""}
+MAP_CAPTION = ("Figure 1. Thematic map: themes, their sub-themes and the codes they draw on; the numbers count "
+               "coded passages")
 MISSING = "[the cited passage is no longer coded in the project]"
 _EMPHASIS = re.compile(r"(\*\*[^*\n]+\*\*|\*[^*\n]+\*)")
 
@@ -90,12 +94,26 @@ def _cited_excerpts(store: Store, names: ReportNames, uids: Sequence[str]) -> di
 QuoteWriter = Callable[[DocumentObject, Excerpt, "ReportContent"], None]
 
 
+def map_picture(store: Store) -> bytes | None:
+    """The thematic map as PNG for the report, when the project has themes and Graphviz's ``dot`` is installed."""
+    from workbench.analysis.thememap import thematic_map, to_dot
+    from workbench.export.thememap import dot_available, render_dot
+
+    if not dot_available() or not store.themes(include_discarded=False):
+        return None
+    return render_dot(to_dot(thematic_map(store)), "png")
+
+
 def findings_section(document: DocumentObject, content: ReportContent, quote: QuoteWriter) -> None:
-    """Write "Findings": each theme's heading, status and narrative, its citations quoted by ``quote``."""
-    if not content.findings:
+    """Write "Findings": the thematic map, then each theme's heading, status and narrative, its citations quoted
+    by ``quote``."""
+    if not content.findings and not content.theme_map:
         return
     heading = document.add_heading(FINDINGS_HEADING, level=1)
     heading.paragraph_format.page_break_before = True
+    if content.theme_map:
+        caption(document, MAP_CAPTION)
+        document.add_picture(io.BytesIO(content.theme_map), width=Cm(16))
     for finding in content.findings:
         document.add_heading(finding.theme.name, level=min(finding.level + 1, 3))
         note = STATUS_NOTES.get(finding.theme.status, "")

@@ -127,7 +127,7 @@ def _scope(content: ReportContent) -> str:
 def contents_page(document: DocumentObject, content: ReportContent) -> None:
     """A "Contents" heading and a TOC field listing the method, overview, themes and codes."""
     document.add_paragraph("Contents", style="TOC Heading")
-    entries: list[tuple[int, str]] = [(1, METHOD_HEADING)] + ([(1, FINDINGS_HEADING)] if content.findings else [])
+    entries: list[tuple[int, str]] = [(1, METHOD_HEADING)] + ([(1, FINDINGS_HEADING)] if content.findings or content.theme_map else [])
     entries.append((1, OVERVIEW_HEADING))
     for section in content.themes:
         entries.append((1, section.theme.name))
