@@ -202,3 +202,14 @@ def test_cli_sub_themes_status_narrative_and_citations(small: SmallProject, tmp_
     assert moved.exit_code == 0 and "a top-level theme" in moved.output
     theme = small.store.find_theme("Neighbours")
     assert (theme.status, theme.parent_id) == ("final", None)
+
+
+def test_theme_evidence_counts_passages_participants_sites_and_site_by_wave(small: SmallProject) -> None:
+    from workbench.analysis.themes import theme_evidence
+
+    theme = small.store.get_theme(small.store.add_theme("Home", "amira", code_ids=[small.codes["Housing"]]))
+    evidence = theme_evidence(small.store, theme)
+    # Housing: Anna's flat and tom's shorter span of it (two passages, NG-A), Cara's house (SC-C), the field note
+    assert (evidence.passages, evidence.participants, evidence.sites) == (4, 2, 2)
+    table = {(r.site, r.wave): r.passages for r in evidence.by_site_wave.itertuples()}
+    assert table == {("Northgate", "1"): 2, ("Seacombe", "2"): 1, ("(none)", "(none)"): 1}

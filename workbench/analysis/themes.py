@@ -23,6 +23,7 @@ from workbench.store.cache import StoreEmbeddingCache
 from workbench.store.themes import CandidateTheme, NewCandidate, Theme
 
 MIN_PASSAGES = 6
+NO_VALUE = "(none)"
 TEXT_SOURCES = ("quote", "sentence")
 _WORD_PATTERN = r"(?u)\b[^\W\d_]{3,}\b"
 # Conversational words that say nothing about a theme (sklearn's English stop words miss them).
@@ -63,6 +64,31 @@ def theme_overview(store: Store, *, include_discarded: bool = True) -> list[Them
         result.append(ThemeSummary(theme, [names[c] for c in theme.code_ids], len(hit),
                                    int(hit["source_id"].nunique())))
     return result
+
+
+@dataclass
+class ThemeEvidence:
+    """How much stands behind a theme: distinct passages, participants and sites, and passages by site × wave."""
+
+    passages: int
+    participants: int
+    sites: int
+    by_site_wave: pd.DataFrame  # site, wave, passages (a row per pair that has any)
+
+
+def theme_evidence(store: Store, theme: Theme, *, lookups: Lookups | None = None,
+                   frame: pd.DataFrame | None = None) -> ThemeEvidence:
+    """A theme's evidence from the codings of its codes (and of the codes under them); a passage coded twice
+    counts once. ``lookups`` and ``frame`` (``compare.coding_frame``) may be shared across themes."""
+    lookups = lookups or Lookups.load(store)
+    frame = coding_frame(store, lookups) if frame is None else frame
+    mine = frame[frame["code_id"].isin(theme_code_ids(store, theme))].copy()
+    mine["site"] = lookups.column(mine, "site").fillna(NO_VALUE)
+    mine["wave"] = lookups.column(mine, "wave").fillna(NO_VALUE)
+    passages = mine.drop_duplicates(["source_id", "start", "end"])
+    table = passages.groupby(["site", "wave"]).size().rename("passages").reset_index()
+    sites = passages.loc[passages["site"] != NO_VALUE, "site"].nunique()
+    return ThemeEvidence(len(passages), int(mine["case_id"].nunique()), int(sites), table)
 
 
 def theme_quotes(store: Store, theme_id: int, *, coders: Sequence[str] | None = None) -> list[Quote]:
