@@ -146,7 +146,10 @@ def _undo_code_delete(store: Store, event: Event, actor: str) -> None:
 def _changed(event: Event, side: str) -> dict[str, Any]:
     """The theme fields an update changed, as they were ``before`` or ``after`` it."""
     before, after = event.payload["before"], event.payload["after"]
-    return {k: event.payload[side].get(k) for k in _THEME_FIELDS if before.get(k) != after.get(k)}
+    changed = {k: event.payload[side].get(k) for k in _THEME_FIELDS if before.get(k) != after.get(k)}
+    if changed.get("status") == "developing":  # logged before schema 4 renamed the status
+        changed["status"] = "reviewed"
+    return changed
 
 
 def _delete_unchanged_theme(store: Store, theme: dict[str, Any], actor: str) -> None:
