@@ -67,3 +67,22 @@ def test_demo_ships_themes_at_every_status_with_narratives_citing_real_quotes(de
         for uid, cite in zip(cited, entry["cites"]):
             coding = uids[uid]
             assert texts[coding.source_id][coding.start:coding.end] == cite["quote"]
+
+
+def test_the_demo_report_opens_with_its_findings(demo: Store, tmp_path: Path) -> None:
+    import docx
+
+    from workbench.export.report import ReportOptions, build_report
+    from workbench.export.report.findings import FINDINGS_HEADING
+
+    path = tmp_path / "demo.docx"
+    build_report(demo, path, ReportOptions(pseudonymise=False))
+    paragraphs = [(p.style.name, p.text) for p in docx.Document(str(path)).paragraphs]
+    start = paragraphs.index(("Heading 1", FINDINGS_HEADING))
+    end = next(i for i, (s, _t) in enumerate(paragraphs) if i > start and s == "Heading 1")
+    findings = paragraphs[start:end]
+    assert [t for s, t in findings if s in ("Heading 2", "Heading 3")] == [e["name"] for e in demo_themes()]
+    quotes = " ".join(t for s, t in findings if s == "Quote")
+    for entry in demo_themes():
+        for cite in entry["cites"]:
+            assert " ".join(cite["quote"].split())[:60] in quotes

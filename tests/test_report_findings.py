@@ -118,3 +118,22 @@ def test_the_thematic_map_is_in_the_findings_as_a_picture(project: Store, tmp_pa
     assert picture.width > 0 and document.paragraphs[at + 2]._p.xpath(".//pic:pic")
     images = [r.target_part.blob for r in document.part.rels.values() if "image" in r.reltype]
     assert len(images) == 1 and images[0][:4] == b"\x89PNG"
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not installed")
+def test_findings_render_in_libreoffice_with_the_map(project: Store, tmp_path: Path) -> None:
+    from pypdf import PdfReader
+    from test_report_render import render_pdf
+
+    docx_path = tmp_path / "report.docx"
+    build_report(project, docx_path, ReportOptions())
+    pages = PdfReader(str(render_pdf(docx_path, tmp_path))).pages
+    texts = [" ".join(page.extract_text().split()) for page in pages]
+    [at] = [n for n, text in enumerate(texts) if text.startswith(FINDINGS_HEADING) or f" {FINDINGS_HEADING} Figure" in text
+            or "Figure 1. Thematic map" in text]
+    text = " ".join(texts[at:])
+    assert "Neighbours share what they have, and the pantry is a meeting place as much as a food bank." in text
+    assert "The pantry is a lifeline when money is tight." in text and "NG-R01, resident, Northgate" in text
+    assert text.index("Getting by together") < text.index("Cut off") < text.index("Codes across sites")
+    if shutil.which("dot"):
+        assert "Figure 1. Thematic map" in texts[at] and len(pages[at].images) == 1
