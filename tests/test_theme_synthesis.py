@@ -213,3 +213,15 @@ def test_theme_evidence_counts_passages_participants_sites_and_site_by_wave(smal
     assert (evidence.passages, evidence.participants, evidence.sites) == (4, 2, 2)
     table = {(r.site, r.wave): r.passages for r in evidence.by_site_wave.itertuples()}
     assert table == {("Northgate", "1"): 2, ("Seacombe", "2"): 1, ("(none)", "(none)"): 1}
+
+
+def test_framework_summaries_cite_passages_like_narratives(small: SmallProject) -> None:
+    store = small.store
+    theme_id = store.add_theme("Home", "amira", code_ids=[small.codes["Housing"]])
+    flat = small.coding_ids("ng-anna.txt", "Housing", "amira")[0]
+    cell = store.set_framework_cell("case", "NG-A", theme_id, f"Damp flat {citation(store.get_coding(flat).uid)}",
+                                    [], "amira")
+    assert cell.coding_ids == [flat]
+    with pytest.raises(InvalidTheme, match=r"\[\[q:GONE\]\]"):
+        store.set_framework_cell("case", "NG-A", theme_id, "See [[q:GONE]]", [], "amira")
+    assert store.framework_cells()[0].summary.startswith("Damp flat")

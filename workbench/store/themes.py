@@ -312,15 +312,18 @@ class ThemeStore:
 
     def set_framework_cell(self, row_type: str, row_key: str, theme_id: int, summary: str,
                            coding_ids: Sequence[int], actor: str) -> FrameworkCellRecord:
-        """Write (or overwrite) the summary and supporting codings of one framework cell."""
+        """Write (or overwrite) the summary and supporting codings of one framework cell; the codings the summary
+        cites as [[q:UID]] are among them."""
         if row_type not in ROW_TYPES:
             raise InvalidTheme(f"unknown framework row type {row_type!r}; expected one of {', '.join(ROW_TYPES)}")
         if not str(row_key).strip():
             raise InvalidTheme("a framework cell needs a row (a case name or key=value)")
-        ids = list(dict.fromkeys(int(i) for i in coding_ids))
         db = self.database
         with db.transaction() as conn:
             self.get_theme(theme_id)
+            self._check_citations(summary)  # a summary cites passages as a narrative does: [[q:UID]]
+            cited = [coding_id for coding_id, _code in (self.codings_by_uid(cited_uids(summary)).values())]
+            ids = list(dict.fromkeys([int(i) for i in coding_ids] + cited))
             known = {r[0] for r in conn.execute(f"SELECT id FROM codings WHERE id IN ({_marks(ids)})", ids)}
             missing = [i for i in ids if i not in known]
             if missing:
