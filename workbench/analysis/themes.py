@@ -4,7 +4,7 @@ Candidate themes: every coded passage (a distinct ``[start, end)`` of a source, 
 embedded with the local sentence model, clustered with k-means on the unit vectors (k chosen by the
 cosine silhouette over a small range, fixed seed), and each cluster is labelled by its most distinctive
 words (class-based TF-IDF: a term's frequency in the cluster × log(1 + average words per cluster / the
-term's frequency over all clusters)). A cluster whose codings mostly match a candidate the researcher
+term's frequency over all clusters)) and scored by its stability over resampled runs (``cluster_stability``). A cluster whose codings mostly match a candidate the researcher
 already discarded or promoted is not proposed again.
 """
 from __future__ import annotations
@@ -23,6 +23,7 @@ from workbench.store.cache import StoreEmbeddingCache
 from workbench.store.themes import CandidateTheme, NewCandidate, Theme
 
 MIN_PASSAGES = 6
+STABILITY_RUNS = 10
 NO_VALUE = "(none)"
 TEXT_SOURCES = ("quote", "sentence")
 _WORD_PATTERN = r"(?u)\b[^\W\d_]{3,}\b"
@@ -138,6 +139,7 @@ def find_candidates(store: Store, actor: str, *, embedder=None, coders: Sequence
     vectors = np.asarray(embedder.encode(passages.texts), dtype=np.float64)
     labels, k, score = cluster(vectors, k_range or default_k_range(len(passages.texts)), seed)
     terms = distinctive_terms(passages.texts, labels, n_terms)
+    stability = cluster_stability(vectors, labels, k, seed=seed)
     previous = store.candidate_themes(status=None)
     new, skipped = [], []
     for cluster_id in range(k):
@@ -145,6 +147,7 @@ def find_candidates(store: Store, actor: str, *, embedder=None, coders: Sequence
         if members.size < min_size:
             continue
         candidate = _candidate(passages, members, terms[cluster_id])
+        candidate.stability = stability.get(cluster_id)
         if _seen_before(candidate, previous):
             skipped.append(candidate.label)
         else:
@@ -193,8 +196,7 @@ def cluster(vectors: np.ndarray, k_range: tuple[int, int], seed: int) -> tuple[n
     from sklearn.cluster import KMeans
     from sklearn.metrics import silhouette_score
 
-    vectors = vectors - vectors.mean(axis=0)
-    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    vectors = _centred(vectors)
     distinct = len(np.unique(np.round(vectors, 6), axis=0))
     low, high = max(2, k_range[0]), min(k_range[1], distinct - 1, len(vectors) - 1)
     if high < low:
@@ -207,6 +209,39 @@ def cluster(vectors: np.ndarray, k_range: tuple[int, int], seed: int) -> tuple[n
             best = (score, k, labels)
     score, k, labels = best
     return labels, k, score
+
+
+def _centred(vectors: np.ndarray) -> np.ndarray:
+    """Unit vectors after removing the component every passage shares."""
+    vectors = vectors - vectors.mean(axis=0)
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+
+def cluster_stability(vectors: np.ndarray, labels: np.ndarray, k: int, *, runs: int = STABILITY_RUNS,
+                      fraction: float = 0.8, seed: int = 0) -> dict[int, float]:
+    """How well each cluster reappears when k-means runs again on random samples of the passages.
+
+    Hennig's clusterwise bootstrap: cluster ``runs`` random ``fraction``-samples into ``k`` clusters; a cluster's
+    score in one run is its best Jaccard overlap (within the sample) with a new cluster; its stability is the
+    mean over runs. Around 0.85 and above a cluster is stable, below 0.6 it is likely noise.
+    """
+    from sklearn.cluster import KMeans
+
+    if k < 2:
+        return {0: 1.0}
+    vectors = _centred(np.asarray(vectors, dtype=np.float64))
+    rng = np.random.default_rng(seed)
+    n = len(vectors)
+    scores: dict[int, list[float]] = {c: [] for c in range(k)}
+    for run in range(runs):
+        sample = np.sort(rng.choice(n, size=max(k + 1, int(round(fraction * n))), replace=False))
+        again = KMeans(n_clusters=k, n_init=3, random_state=seed + run + 1).fit_predict(vectors[sample])
+        new_sets = [set(sample[again == j].tolist()) for j in range(k)]
+        for c in range(k):
+            mine = set(sample[labels[sample] == c].tolist())
+            if mine:
+                scores[c].append(max(len(mine & other) / len(mine | other) for other in new_sets))
+    return {c: round(float(np.mean(v)), 3) if v else 0.0 for c, v in scores.items()}
 
 
 def distinctive_terms(texts: Sequence[str], labels: np.ndarray, n_terms: int) -> dict[int, list[str]]:

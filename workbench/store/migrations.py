@@ -244,7 +244,7 @@ def _themes(conn: sqlite3.Connection) -> None:
     ])
 
 
-@migration(4, "sub-themes, theme status candidate/reviewed/final, theme narratives")
+@migration(4, "sub-themes, theme status candidate/reviewed/final, theme narratives, candidate stability")
 def _theme_narratives(conn: sqlite3.Connection) -> None:
     # SQLite cannot change a CHECK constraint: the table is rebuilt (foreign keys are off while migrating,
     # so dropping the old table does not cascade to theme_codes, framework_cells and candidate_themes).
@@ -269,4 +269,5 @@ def _theme_narratives(conn: sqlite3.Connection) -> None:
         "DROP TABLE themes",
         "ALTER TABLE themes_new RENAME TO themes",
         "CREATE INDEX themes_parent ON themes(parent_id)",
+        "ALTER TABLE candidate_themes ADD COLUMN stability REAL",
     ])

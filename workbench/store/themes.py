@@ -71,6 +71,7 @@ class NewCandidate:
     terms: list[str]
     coding_ids: list[int]
     code_ids: list[int]
+    stability: float | None = None  # mean Jaccard overlap with its best match over resampled clusterings
 
 
 @dataclass
@@ -86,6 +87,7 @@ class CandidateTheme:
     status: str
     theme_id: int | None
     created_at: str
+    stability: float | None = None  # how well the cluster reappears over resampled runs (0-1)
 
 
 def _candidate(row: dict) -> CandidateTheme:
@@ -364,10 +366,10 @@ class ThemeStore:
             dropped = conn.execute("DELETE FROM candidate_themes WHERE status = 'open'").rowcount
             stamp = now()
             conn.executemany(
-                "INSERT INTO candidate_themes (run_id, label, terms, coding_ids, code_ids, created_at) "
-                "VALUES (?,?,?,?,?,?)",
+                "INSERT INTO candidate_themes (run_id, label, terms, coding_ids, code_ids, stability, created_at) "
+                "VALUES (?,?,?,?,?,?,?)",
                 [(run_id, c.label, json.dumps(c.terms, ensure_ascii=False), json.dumps(c.coding_ids),
-                  json.dumps(c.code_ids), stamp) for c in new])
+                  json.dumps(c.code_ids), c.stability, stamp) for c in new])
             db.log(actor, "candidates.run", "project", None,
                    {"run_id": run_id, "candidates": len(new), "replaced_open": dropped, "settings": settings or {}})
         return run_id

@@ -228,7 +228,9 @@ with map_tab:
 with candidates_tab:
     st.caption("The coded passages are embedded with a local language model and grouped by k-means into clusters "
                "that read alike, each labelled by its most distinctive words. Promote a cluster to make it a theme "
-               "with its most frequent codes, or discard it: it will not be proposed again. Undo reverses either.")
+               "with its most frequent codes, or discard it: it will not be proposed again. Undo reverses either. "
+               "Stability says how well a cluster reappears when the clustering is re-run on random 80% samples: "
+               "around 85% and above it is stable, below 60% it is likely noise.")
     coders = st.multiselect("Coders", store.coders(), key="themes.cand.coders", placeholder="everyone")
     text = st.radio("Embed", th.TEXT_SOURCES, key="themes.cand.text", horizontal=True,
                     format_func=lambda t: "each coded quote" if t == "quote" else "the sentence it starts in")
@@ -240,7 +242,8 @@ with candidates_tab:
                                          f"passages in {found.k} clusters (silhouette {found.silhouette:.3f}).")
         st.rerun()
     for candidate in store.candidate_themes("open"):
-        with st.expander(f"{md(candidate.label)} — {len(candidate.coding_ids)} codings"):
+        stable = f" — stability {candidate.stability:.0%}" if candidate.stability is not None else ""
+        with st.expander(f"{md(candidate.label)} — {len(candidate.coding_ids)} codings{stable}"):
             st.markdown("**Distinctive words:** " + md(", ".join(candidate.terms)))
             st.markdown("**Most frequent codes:** " + md(", ".join(code_label.get(i, "?") for i in candidate.code_ids)))
             for q in th.candidate_quotes(store, candidate.id, limit=5):
