@@ -174,7 +174,7 @@ with themes_tab:
             st.markdown(f"**Supporting quotes** ({len(supporting)})")
             st.caption("The best quotes, chosen across sites and participants as the report chooses them.")
             for excerpt in choose_quotes(excerpts, BEST_QUOTES):
-                quote(excerpt.text, note=f"{excerpt.quote.code_name} · {attribution_line(excerpt)}")
+                quote(excerpt.text, note=f"{attribution_line(excerpt)} · {excerpt.quote.code_name}")
                 if st.button("Open", key=f"themes.open.{excerpt.quote.coding_id}", icon=":material/open_in_new:"):
                     open_in_code_page(excerpt.quote.source_id, excerpt.quote.start, excerpt.quote.end)
         st.markdown("**Narrative**")
@@ -215,7 +215,7 @@ with map_tab:
         st.info("No themes yet: create one on the Themes tab, or promote a candidate.")
     else:
         dot = to_dot(themap, title=store.setting("name") or "Thematic map")
-        st.graphviz_chart(dot, width="stretch")
+        st.graphviz_chart(dot)
         if dot_available():
             svg_col, png_col, _ = st.columns([1, 1, 4])
             svg_col.download_button("Download SVG", render_dot(dot, "svg"), "thematic-map.svg", "image/svg+xml",
