@@ -225,3 +225,72 @@ def test_framework_summaries_cite_passages_like_narratives(small: SmallProject) 
     with pytest.raises(InvalidTheme, match=r"\[\[q:GONE\]\]"):
         store.set_framework_cell("case", "NG-A", theme_id, "See [[q:GONE]]", [], "amira")
     assert store.framework_cells()[0].summary.startswith("Damp flat")
+
+
+class WordEmbedder:
+    """A stand-in sentence model for splitting: a passage's vector says whether it speaks of people or of homes."""
+
+    TOPICS = (("neighbour", "sister", "friends", "mosque"), ("flat", "house", "cold", "damp"))
+
+    def encode(self, texts):
+        import numpy as np
+
+        return np.array([[float(any(w in t.lower() for w in words)) for words in self.TOPICS] + [0.1]
+                         for t in texts])
+
+
+def test_merge_and_split_candidates_are_undone_and_redone(small: SmallProject) -> None:
+    from workbench.analysis.themes import merge_candidates, split_candidate
+
+    store = small.store
+    housing = small.coding_ids("ng-anna.txt", "Housing") + small.coding_ids("sc-cara.txt", "Housing")
+    bonding = small.coding_ids("ng-anna.txt", "Bonding") + small.coding_ids("sc-cara.txt", "Bonding")
+    store.replace_candidates([NewCandidate("damp / cold", ["damp", "cold"], housing, [small.codes["Housing"]]),
+                              NewCandidate("neighbour", ["neighbour"], bonding, [small.codes["Bonding"]])], "engine")
+    first, second = store.candidate_themes()
+    before = [(c.id, c.label, c.coding_ids) for c in store.candidate_themes()]
+    merged = merge_candidates(store, [first.id, second.id], "researcher")
+    [only] = store.candidate_themes()
+    assert only.id == merged and only.coding_ids == sorted(housing + bonding)
+    assert only.code_ids == [small.codes["Housing"], small.codes["Bonding"]] and only.label == "damp / cold / neighbour"
+    halves = split_candidate(store, merged, "researcher", embedder=WordEmbedder())
+    parts = sorted(sorted(store.get_candidate(i).coding_ids) for i in halves)
+    assert parts == sorted([sorted(housing), sorted(bonding)])  # the split finds the two stories again
+    undo(store, "researcher")
+    assert [c.id for c in store.candidate_themes()] == [merged]
+    undo(store, "researcher")
+    assert [(c.id, c.label, c.coding_ids) for c in store.candidate_themes()] == before
+    redo(store, "researcher")
+    redo(store, "researcher")
+    assert sorted(c.id for c in store.candidate_themes()) == sorted(halves)
+
+
+def test_merging_needs_two_open_candidates(small: SmallProject) -> None:
+    from workbench.analysis.themes import CandidateError, merge_candidates
+
+    store = small.store
+    ids = small.coding_ids("ng-anna.txt", "Housing")
+    store.replace_candidates([NewCandidate("a", ["a"], ids, []), NewCandidate("b", ["b"], ids, [])], "engine")
+    first, second = store.candidate_themes()
+    with pytest.raises(CandidateError, match="at least two"):
+        merge_candidates(store, [first.id], "researcher")
+    store.discard_candidate_theme(second.id, "researcher")
+    with pytest.raises(Conflict, match="already discarded"):
+        merge_candidates(store, [first.id, second.id], "researcher")
+    assert [c.id for c in store.candidate_themes()] == [first.id]  # nothing half-done
+
+
+def test_cli_merge_candidates(small: SmallProject) -> None:
+    from click.testing import CliRunner
+
+    from workbench.cli import cli
+
+    ids = small.coding_ids("ng-anna.txt", "Housing")
+    small.store.replace_candidates([NewCandidate("damp", ["damp"], ids, []), NewCandidate("rent", ["rent"], ids, [])],
+                                   "engine")
+    first, second = small.store.candidate_themes()
+    result = CliRunner().invoke(cli, ["theme", "merge", str(first.id), str(second.id), "--project",
+                                      str(small.store.path), "--as", "amira"])
+    assert result.exit_code == 0 and "damp / rent (2 codings)" in result.output
+    refused = CliRunner().invoke(cli, ["theme", "split", str(first.id), "--project", str(small.store.path)])
+    assert refused.exit_code == 1 and f"no candidate theme with id {first.id}" in refused.output

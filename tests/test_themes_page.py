@@ -107,3 +107,20 @@ def test_the_map_tab_draws_themes_and_codes(small: SmallProject) -> None:
     app.checkbox(key="themes.map.sites").check().run()
     [chart] = app.get("graphviz_chart")
     assert "Seacombe" in chart.proto.spec
+
+
+def test_candidates_are_merged_on_the_page_and_undone(small: SmallProject) -> None:
+    from workbench.store.themes import NewCandidate
+
+    ids = small.coding_ids("ng-anna.txt", "Housing")
+    small.store.replace_candidates([NewCandidate("damp", ["damp"], ids, [small.codes["Housing"]]),
+                                    NewCandidate("rent", ["rent"], ids[:1], [small.codes["Housing"]])], "engine")
+    first, second = small.store.candidate_themes()
+    app = page(small, "researcher")
+    app.multiselect(key="themes.cand.merge").set_value([first.id, second.id]).run()
+    app.button(key="themes.cand.merge.go").click().run()
+    assert not app.exception
+    [merged] = small.store.candidate_themes()
+    assert merged.label == "damp / rent" and "Candidates merged\\." in app.success[0].value
+    app.button(key="themes.undo").click().run()
+    assert [c.id for c in small.store.candidate_themes()] == [first.id, second.id]

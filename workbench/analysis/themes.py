@@ -303,6 +303,50 @@ def promote_candidate(store: Store, candidate_id: int, actor: str, name: str | N
     return store.promote_candidate_theme(candidate_id, chosen, description, actor)
 
 
+def merge_candidates(store: Store, candidate_ids: Sequence[int], actor: str) -> int:
+    """Merge open candidates into one (their passages, codes and terms together); returns its id."""
+    parts = [store.get_candidate(i) for i in dict.fromkeys(candidate_ids)]
+    if len(parts) < 2:
+        raise CandidateError("choose at least two candidate themes to merge")
+    terms = list(dict.fromkeys(t for c in parts for t in c.terms))[:8]
+    merged = NewCandidate(label=" / ".join(terms[:3]) or "merged candidate", terms=terms,
+                          coding_ids=sorted({i for c in parts for i in c.coding_ids}),
+                          code_ids=list(dict.fromkeys(i for c in parts for i in c.code_ids)))
+    return store.rework_candidates([c.id for c in parts], [merged], "candidate.merge", actor)[0]
+
+
+def split_candidate(store: Store, candidate_id: int, actor: str, *, embedder=None, n_terms: int = 6,
+                    seed: int = 0) -> list[int]:
+    """Split an open candidate in two by k-means on its own passages; returns the two new candidates' ids."""
+    candidate = store.get_candidate(candidate_id)
+    mine = set(candidate.coding_ids)
+    passages = _passages(store, None, None, "quote")
+    keep = [i for i, ids in enumerate(passages.coding_ids) if mine & set(ids)]
+    if len(keep) < 4:
+        raise CandidateError(f"candidate {candidate_id} has {len(keep)} passages; splitting needs at least 4")
+    own = _Passages([passages.texts[i] for i in keep], [[c for c in passages.coding_ids[i] if c in mine] for i in keep],
+                    [passages.code_ids[i] for i in keep])
+    if embedder is None:
+        from coding.embedding import Embedder
+
+        embedder = Embedder(cache=StoreEmbeddingCache(store))
+    vectors = np.asarray(embedder.encode(own.texts), dtype=np.float64)
+    from sklearn.cluster import KMeans
+
+    centred, k = _centred(vectors), 2
+    if len(np.unique(np.round(centred, 6), axis=0)) < 2:
+        raise CandidateError(f"the passages of candidate {candidate_id} are too alike to split")
+    labels = KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(centred)
+    terms = distinctive_terms(own.texts, labels, n_terms)
+    stability = cluster_stability(vectors, labels, k, seed=seed)
+    halves = []
+    for part in range(2):
+        half = _candidate(own, np.flatnonzero(labels == part), terms[part])
+        half.stability = stability.get(part)
+        halves.append(half)
+    return store.rework_candidates([candidate_id], halves, "candidate.split", actor)
+
+
 def _free_name(store: Store, label: str) -> str:
     """The label, or the label with a number when a theme already has that name."""
     taken = {t.name.lower() for t in store.themes()}

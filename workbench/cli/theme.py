@@ -176,6 +176,33 @@ def theme_promote(store: Store, candidate_id: int, name: str | None, user: str) 
     click.echo(f"Theme {theme_id}: {store.get_theme(theme_id).name}")
 
 
+@theme_group.command("merge")
+@click.argument("candidate_ids", type=int, nargs=-1, required=True)
+@project_option
+@user_option
+@handle_errors
+def theme_merge(store: Store, candidate_ids: tuple[int, ...], user: str) -> None:
+    """Merge two or more open candidates CANDIDATE_IDS into one (undo separates them again)."""
+    from workbench.analysis import themes as themes_mod
+
+    merged = store.get_candidate(themes_mod.merge_candidates(store, candidate_ids, user))
+    click.echo(f"Candidate {merged.id}: {merged.label} ({len(merged.coding_ids)} codings)")
+
+
+@theme_group.command("split")
+@click.argument("candidate_id", type=int)
+@project_option
+@user_option
+@handle_errors
+def theme_split(store: Store, candidate_id: int, user: str) -> None:
+    """Split open candidate CANDIDATE_ID in two by clustering its own passages (undo joins them again)."""
+    from workbench.analysis import themes as themes_mod
+
+    for new_id in themes_mod.split_candidate(store, candidate_id, user):
+        part = store.get_candidate(new_id)
+        click.echo(f"Candidate {part.id}: {part.label} ({len(part.coding_ids)} codings)")
+
+
 @theme_group.command("discard")
 @click.argument("candidate_id", type=int)
 @project_option

@@ -19,7 +19,7 @@ UNDOABLE = frozenset({"coding.add", "coding.remove", "coding.update", "suggestio
                       "memo.add", "memo.update",
                       "theme.add", "theme.rename", "theme.update", "theme.narrative", "theme.status", "theme.move",
                       "theme.delete", "theme.codes.add", "theme.codes.remove", "candidate.promote",
-                      "candidate.discard"})
+                      "candidate.discard", "candidate.merge", "candidate.split"})
 _THEME_FIELDS = ("name", "description", "memo", "narrative", "status", "parent_id")
 
 
@@ -70,7 +70,7 @@ def describe(event: Event) -> str:
             (p.get("codes") or [{}])[0].get("name", "")
         return f"{event.action.split('.')[1]} code {name!r}"
     if event.action.startswith(("theme.", "candidate.")):
-        theme = p.get("theme") or p.get("after") or p.get("candidate") or {}
+        theme = p.get("theme") or p.get("after") or p.get("candidate") or (p.get("added") or [{}])[0]
         verb = {"theme.codes.add": "link codes to", "theme.codes.remove": "unlink codes from",
                 "theme.narrative": "edit the narrative of", "theme.status": "change the status of",
                 "theme.move": "move"}.get(event.action, event.action.split(".")[1])
@@ -207,6 +207,8 @@ _INVERSE: dict[str, Inverse] = {
     "theme.codes.remove": lambda s, e, a: s.add_theme_codes(e.target_id, e.payload["code_ids"], a),
     "candidate.promote": _undo_promote,
     "candidate.discard": lambda s, e, a: s.reopen_candidate_theme(e.target_id, a),
+    **{action: lambda s, e, a: s.swap_candidates(e.payload["added"], e.payload["removed"], a)
+       for action in ("candidate.merge", "candidate.split")},
 }
 
 _FORWARD: dict[str, Inverse] = {
@@ -231,6 +233,8 @@ _FORWARD: dict[str, Inverse] = {
     "theme.codes.remove": lambda s, e, a: s.remove_theme_codes(e.target_id, e.payload["code_ids"], a),
     "candidate.promote": _redo_promote,
     "candidate.discard": _candidate_discard,
+    **{action: lambda s, e, a: s.swap_candidates(e.payload["removed"], e.payload["added"], a)
+       for action in ("candidate.merge", "candidate.split")},
 }
 
 

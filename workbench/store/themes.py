@@ -374,6 +374,44 @@ class ThemeStore:
                    {"run_id": run_id, "candidates": len(new), "replaced_open": dropped, "settings": settings or {}})
         return run_id
 
+    def rework_candidates(self, remove: Sequence[int], add: Sequence[NewCandidate], action: str,
+                          actor: str) -> list[int]:
+        """Replace open candidates by new ones in one logged action (``candidate.merge`` or ``candidate.split``);
+        returns the new candidates' ids."""
+        db = self.database
+        with db.transaction() as conn:
+            removed = [asdict(self._open_candidate(i)) for i in dict.fromkeys(remove)]
+            conn.executemany("DELETE FROM candidate_themes WHERE id = ?", [(c["id"],) for c in removed])
+            stamp, run_id = now(), removed[0]["run_id"] if removed else uuid.uuid4().hex
+            ids = []
+            for c in add:
+                cursor = conn.execute(
+                    "INSERT INTO candidate_themes (run_id, label, terms, coding_ids, code_ids, stability, created_at) "
+                    "VALUES (?,?,?,?,?,?,?)", (run_id, c.label, json.dumps(c.terms, ensure_ascii=False),
+                                               json.dumps(c.coding_ids), json.dumps(c.code_ids), c.stability, stamp))
+                ids.append(int(cursor.lastrowid))
+            added = [asdict(self.get_candidate(i)) for i in ids]
+            db.log(actor, action, "candidate_theme", ids[0] if ids else None, {"removed": removed, "added": added})
+            return ids
+
+    def swap_candidates(self, remove: Sequence[dict], add: Sequence[dict], actor: str) -> None:
+        """Take out candidates and put others back exactly as they were (used by undo and redo of a merge or
+        split); Conflict when one to take out is gone or no longer open."""
+        db = self.database
+        with db.transaction() as conn:
+            for candidate in remove:
+                self._open_candidate(candidate["id"])
+                conn.execute("DELETE FROM candidate_themes WHERE id = ?", (candidate["id"],))
+            for c in add:
+                conn.execute(
+                    "INSERT INTO candidate_themes (id, run_id, label, terms, coding_ids, code_ids, status, theme_id, "
+                    "created_at, stability) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                    (c["id"], c["run_id"], c["label"], json.dumps(c["terms"], ensure_ascii=False),
+                     json.dumps(c["coding_ids"]), json.dumps(c["code_ids"]), c["status"], c["theme_id"],
+                     c["created_at"], c.get("stability")))
+            db.log(actor, "candidates.swap", "candidate_theme", None,
+                   {"removed": [c["id"] for c in remove], "added": [c["id"] for c in add]})
+
     def promote_candidate_theme(self, candidate_id: int, name: str, description: str, actor: str) -> int:
         """Make an open candidate a theme with its codes; returns the new theme id."""
         db = self.database

@@ -228,7 +228,8 @@ with map_tab:
 with candidates_tab:
     st.caption("The coded passages are embedded with a local language model and grouped by k-means into clusters "
                "that read alike, each labelled by its most distinctive words. Promote a cluster to make it a theme "
-               "with its most frequent codes, or discard it: it will not be proposed again. Undo reverses either. "
+               "with its most frequent codes, merge or split clusters, or discard one: it will not be proposed again. "
+               "Undo reverses each of these. "
                "Stability says how well a cluster reappears when the clustering is re-run on random 80% samples: "
                "around 85% and above it is stable, below 60% it is likely noise.")
     coders = st.multiselect("Coders", store.coders(), key="themes.cand.coders", placeholder="everyone")
@@ -241,17 +242,30 @@ with candidates_tab:
             st.session_state[MESSAGE] = ("success", f"{len(found.candidates)} candidates from {found.passages} "
                                          f"passages in {found.k} clusters (silhouette {found.silhouette:.3f}).")
         st.rerun()
-    for candidate in store.candidate_themes("open"):
+    open_candidates = store.candidate_themes("open")
+    if len(open_candidates) >= 2:
+        labels = {c.id: f"{c.label} ({len(c.coding_ids)} codings)" for c in open_candidates}
+        merge_col, merge_button_col = st.columns([5, 1], vertical_alignment="bottom")
+        to_merge = merge_col.multiselect("Merge candidates", list(labels), format_func=labels.get,
+                                         key="themes.cand.merge", placeholder="choose two or more")
+        if merge_button_col.button("Merge", key="themes.cand.merge.go", disabled=len(to_merge) < 2):
+            run(th.merge_candidates, store, to_merge, actor, done="Candidates merged.")
+            st.rerun()
+    for candidate in open_candidates:
         stable = f" — stability {candidate.stability:.0%}" if candidate.stability is not None else ""
         with st.expander(f"{md(candidate.label)} — {len(candidate.coding_ids)} codings{stable}"):
             st.markdown("**Distinctive words:** " + md(", ".join(candidate.terms)))
             st.markdown("**Most frequent codes:** " + md(", ".join(code_label.get(i, "?") for i in candidate.code_ids)))
             for q in th.candidate_quotes(store, candidate.id, limit=5):
                 quote(q.text, note=f"{q.code_name} · {attribution(q)}")
-            name_col, promote_col, discard_col = st.columns([3, 1, 1], vertical_alignment="bottom")
+            name_col, promote_col, split_col, discard_col = st.columns([3, 1, 1, 1], vertical_alignment="bottom")
             new_name = name_col.text_input("Theme name", candidate.label, key=f"themes.cand.name.{candidate.id}")
             if promote_col.button("Promote", key=f"themes.cand.promote.{candidate.id}"):
                 run(th.promote_candidate, store, candidate.id, actor, new_name, done=f"Theme {new_name!r} created.")
+                st.rerun()
+            if split_col.button("Split", key=f"themes.cand.split.{candidate.id}"):
+                with st.spinner("Clustering its passages in two…"):
+                    run(th.split_candidate, store, candidate.id, actor, done="Candidate split in two.")
                 st.rerun()
             if discard_col.button("Discard", key=f"themes.cand.discard.{candidate.id}"):
                 run(th.discard_candidate, store, candidate.id, actor, done="Candidate discarded.")
