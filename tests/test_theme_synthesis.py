@@ -292,5 +292,8 @@ def test_cli_merge_candidates(small: SmallProject) -> None:
     result = CliRunner().invoke(cli, ["theme", "merge", str(first.id), str(second.id), "--project",
                                       str(small.store.path), "--as", "amira"])
     assert result.exit_code == 0 and "damp / rent (2 codings)" in result.output
-    refused = CliRunner().invoke(cli, ["theme", "split", str(first.id), "--project", str(small.store.path)])
-    assert refused.exit_code == 1 and f"no candidate theme with id {first.id}" in refused.output
+    [merged] = small.store.candidate_themes()
+    refused = CliRunner().invoke(cli, ["theme", "split", str(merged.id), "--project", str(small.store.path),
+                                       "--as", "amira"])
+    assert refused.exit_code == 1 and "has 2 passages; splitting needs at least 4" in refused.output
+    assert [c.id for c in small.store.candidate_themes()] == [merged.id]
