@@ -55,12 +55,29 @@ def theme_code_ids(store: Store, theme: Theme) -> list[int]:
     return sorted({d for code_id in theme.code_ids for d in store.descendants(code_id)})
 
 
+def theme_tree(themes: Sequence[Theme]) -> list[tuple[Theme, int]]:
+    """Themes in reading order, each sub-theme after its parent, with its depth (1 = top level)."""
+    ids = {t.id for t in themes}
+    children: dict[int | None, list[Theme]] = {}
+    for theme in themes:
+        children.setdefault(theme.parent_id if theme.parent_id in ids else None, []).append(theme)
+    ordered: list[tuple[Theme, int]] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        for theme in children.get(parent, []):
+            ordered.append((theme, depth))
+            walk(theme.id, depth + 1)
+
+    walk(None, 1)
+    return ordered
+
+
 def theme_overview(store: Store, *, include_discarded: bool = True) -> list[ThemeSummary]:
-    """Every theme with its codes and the number of codings and sources supporting it."""
+    """Every theme (each sub-theme after its parent) with its codes and the codings and sources supporting it."""
     names = {c.id: c.name for c in store.codes()}
     rows = pd.DataFrame(store.coding_rows(), columns=["id", "code_id", "source_id", "start", "end", "coder", "o"])
     result = []
-    for theme in store.themes(include_discarded=include_discarded):
+    for theme, _depth in theme_tree(store.themes(include_discarded=include_discarded)):
         hit = rows[rows["code_id"].isin(theme_code_ids(store, theme))]
         result.append(ThemeSummary(theme, [names[c] for c in theme.code_ids], len(hit),
                                    int(hit["source_id"].nunique())))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from docx.document import Document as DocumentObject
 from docx.shared import Cm
 
+from workbench.analysis.themes import theme_tree
 from workbench.export.report.data import Excerpt, load_excerpts
 from workbench.export.report.names import ReportNames
 from workbench.export.report.word import NOTE_STYLE, caption
@@ -41,23 +42,6 @@ class Finding:
     level: int  # 1 for a theme, 2 for a sub-theme, ...
     narrative: str  # pseudonymised when the report is
     cited: dict[str, Excerpt] = field(default_factory=dict)  # coding uid -> the passage as the report shows it
-
-
-def theme_tree(themes: Sequence[Theme]) -> list[tuple[Theme, int]]:
-    """Themes in reading order, each sub-theme after its parent, with its depth (1 = top level)."""
-    ids = {t.id for t in themes}
-    children: dict[int | None, list[Theme]] = {}
-    for theme in themes:
-        children.setdefault(theme.parent_id if theme.parent_id in ids else None, []).append(theme)
-    ordered: list[tuple[Theme, int]] = []
-
-    def walk(parent: int | None, depth: int) -> None:
-        for theme in children.get(parent, []):
-            ordered.append((theme, depth))
-            walk(theme.id, depth + 1)
-
-    walk(None, 1)
-    return ordered
 
 
 def gather_findings(store: Store, names: ReportNames, theme_names: Sequence[str] = ()) -> list[Finding]:

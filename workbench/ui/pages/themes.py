@@ -10,7 +10,6 @@ from workbench.analysis.quotes import Context, attribution
 from workbench.analysis.thememap import thematic_map, to_dot
 from workbench.errors import WorkbenchError
 from workbench.export.report.data import load_excerpts
-from workbench.export.report.findings import theme_tree
 from workbench.export.report.names import export_names
 from workbench.export.report.select import choose_quotes, distinct_passages
 from workbench.export.report.sections import attribution_line
@@ -115,7 +114,7 @@ with themes_tab:
     if all_themes:
         lookups = Lookups.load(store)
         frame = coding_frame(store, lookups)
-        tree = theme_tree(all_themes)
+        tree = th.theme_tree(all_themes)
         evidence = {t.id: th.theme_evidence(store, t, lookups=lookups, frame=frame) for t, _depth in tree}
         st.dataframe([{"theme": "    " * (depth - 1) + t.name, "status": t.status,
                        "codes": ", ".join(code_label.get(c, "?") for c in t.code_ids),
