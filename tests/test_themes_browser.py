@@ -1,5 +1,5 @@
-"""The Themes page in Debian's Chromium: build a theme from two codes, write a narrative citing a passage, see the
-map; then the Word report, rendered by LibreOffice, holds the narrative, the cited quote and the map.
+"""The Themes page in Debian's Chromium: build a theme by dragging two codes onto it, write a narrative citing a
+passage, see the map; then the Word report, rendered by LibreOffice, holds the narrative, the cited quote and the map.
 
 Skips when Chromium, Playwright or (for the report) LibreOffice is missing.
 """
@@ -28,13 +28,6 @@ def served(tmp_path: Path):
         yield url, project
 
 
-def choose(page, box, option: str) -> None:
-    """Open a select or multiselect box, type the start of an option and pick it."""
-    box.locator("input").click()
-    page.keyboard.type(option[:6])
-    page.get_by_role("option", name=re.compile("^" + re.escape(option))).first.click()
-
-
 def test_build_a_theme_write_its_narrative_and_find_it_in_the_report(served, tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -47,12 +40,12 @@ def test_build_a_theme_write_its_narrative_and_find_it_in_the_report(served, tmp
             form = page.locator('[data-testid="stForm"]').filter(has_text="New theme")
             form.wait_for(timeout=60_000)
             form.get_by_label("Name").fill("Home and health")
-            codes = form.locator('[data-testid="stMultiSelect"]')
-            choose(page, codes, "Housing")
-            page.keyboard.press("Escape")
-            choose(page, codes, "Wellbeing")
-            page.keyboard.press("Escape")
             form.get_by_role("button", name="Create theme").click()
+            box = page.locator(".wb-tb-theme").filter(has_text="Home and health")
+            box.wait_for(timeout=30_000)
+            for code in ("Housing", "Wellbeing"):  # drag each code's chip onto the theme
+                page.locator(".wb-tb-codes .wb-tb-chip").filter(has_text=re.compile(f"^{code}$")).drag_to(box)
+                page.locator(".wb-tb-theme .wb-tb-linked").filter(has_text=code).wait_for(timeout=30_000)
 
             def created():
                 """the theme with both codes"""
@@ -60,6 +53,19 @@ def test_build_a_theme_write_its_narrative_and_find_it_in_the_report(served, tmp
                 return [t for t in store.themes() if t.name == "Home and health" and len(t.code_ids) == 2]
 
             [theme] = wait_until(created, timeout=30)
+            ARTEFACTS.mkdir(exist_ok=True)
+            box.screenshot(path=str(ARTEFACTS / "themes_board.png"))
+            box.locator(".wb-tb-linked").filter(has_text="Wellbeing").get_by_role("button").click()
+
+            def unlinked():
+                """Wellbeing taken off the theme"""
+                return Store.open(project.store.path).get_theme(theme.id).code_ids == [project.codes["Housing"]]
+
+            wait_until(unlinked, timeout=30)
+            page.get_by_text("Wellbeing removed from Home and health.").wait_for(timeout=30_000)
+            page.locator(".wb-tb-codes .wb-tb-chip").filter(has_text=re.compile("^Wellbeing$")).drag_to(box)
+            wait_until(created, timeout=30)
+            page.get_by_text("Wellbeing added to Home and health.").wait_for(timeout=30_000)
             assert set(theme.code_ids) == {project.codes["Housing"], project.codes["Wellbeing"]}
 
             narrative = page.get_by_label("Narrative", exact=True)

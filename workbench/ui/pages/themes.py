@@ -17,10 +17,12 @@ from workbench.export.thememap import dot_available, render_dot
 from workbench.store.themes import CITATION, THEME_STATUSES, citation
 from workbench.ui import history as ui_history
 from workbench.ui import session
+from workbench.ui import theme_board as board
 from workbench.ui.nav import open_in_code_page
 from workbench.ui.text import md, quote
 
 SELECTED = "themes.selected"
+BOARD = "themes.board"
 MESSAGE = "themes.message"
 MAX_QUOTES = 30
 BEST_QUOTES = 5
@@ -45,6 +47,19 @@ def insert_citation(narrative_key: str, pick_key: str) -> None:
         st.session_state[narrative_key] = (text + " " if text else "") + citation(uid)
 
 
+def board_changed(name: str) -> None:
+    """A code was dropped on a theme (link) or removed from one (unlink) on the board."""
+    value = board.trigger(BOARD, name)
+    if not value:
+        return
+    theme, code = int(value["theme"]), int(value["code"])
+    change = store.add_theme_codes if name == "link" else store.remove_theme_codes
+    run(change, theme, [code], actor,
+        done=f"{code_label.get(code, 'Code')} {'added to' if name == 'link' else 'removed from'} "
+             f"{names.get(theme, 'the theme')}.")
+    st.session_state.pop(f"themes.codes.{theme}", None)  # the theme's Codes box shows the change
+
+
 def step_history(direction: str) -> None:
     """Undo or redo the researcher's last action (theme edits included)."""
     try:
@@ -53,6 +68,7 @@ def step_history(direction: str) -> None:
     except WorkbenchError as exc:
         st.session_state[MESSAGE] = ("error", str(exc))
     st.session_state.pop(f"themes.narrative.{st.session_state.get(SELECTED)}", None)
+    st.session_state.pop(f"themes.codes.{st.session_state.get(SELECTED)}", None)
 
 
 def heatmap(table: pd.DataFrame) -> alt.Chart:
@@ -120,6 +136,9 @@ with themes_tab:
                        "codes": ", ".join(code_label.get(c, "?") for c in t.code_ids),
                        "passages": evidence[t.id].passages, "participants": evidence[t.id].participants,
                        "sites": evidence[t.id].sites} for t, depth in tree], hide_index=True, width="stretch")
+        with st.expander("Arrange codes on themes: drag a code onto a theme", expanded=True):
+            board.theme_board(board.board_data(tree, code_label), key=BOARD, on_link=lambda: board_changed("link"),
+                              on_unlink=lambda: board_changed("unlink"))
         ids = [t.id for t, _depth in tree]
         if st.session_state.get(SELECTED) not in ids:
             st.session_state[SELECTED] = ids[0]
