@@ -86,3 +86,22 @@ def test_the_demo_report_opens_with_its_findings(demo: Store, tmp_path: Path) ->
     for entry in demo_themes():
         for cite in entry["cites"]:
             assert " ".join(cite["quote"].split())[:60] in quotes
+
+
+@pytest.mark.parametrize("page_name", ["themes", "framework", "compare", "report"])
+def test_every_analysis_page_shows_the_demo_themes(demo: Store, page_name: str) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    pages = Path(__file__).resolve().parents[1] / "workbench" / "ui" / "pages"
+    app = AppTest.from_file(str(pages / f"{page_name}.py"), default_timeout=120)
+    app.session_state["project_path"] = str(demo.path)
+    app.session_state["coder"] = "amira"
+    if page_name == "compare":
+        app.session_state["compare.rows"] = "themes"
+    app.run()
+    assert not app.exception
+    assert not any("No themes yet" in i.value for i in app.info)
+    shown = " ".join(str(e.value) for e in [*app.markdown, *app.dataframe, *app.selectbox, *app.multiselect,
+                                             *app.caption])
+    shown += " ".join(" ".join(map(str, s.options)) for s in [*app.selectbox, *app.multiselect])
+    assert "Being asked what you are good at" in shown or "Loneliness behind closed doors" in shown

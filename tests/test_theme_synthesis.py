@@ -297,3 +297,14 @@ def test_cli_merge_candidates(small: SmallProject) -> None:
                                        "--as", "amira"])
     assert refused.exit_code == 1 and "has 2 passages; splitting needs at least 4" in refused.output
     assert [c.id for c in small.store.candidate_themes()] == [merged.id]
+
+
+def test_candidate_sites_count_distinct_passages(small: SmallProject) -> None:
+    from workbench.analysis.themes import candidate_sites
+
+    ids = (small.coding_ids("ng-anna.txt", "Housing") + small.coding_ids("sc-cara.txt", "Housing")
+           + small.coding_ids("notes.txt", "Housing"))
+    small.store.replace_candidates([NewCandidate("damp", ["damp"], ids, [])], "engine")
+    [candidate] = small.store.candidate_themes()
+    # Anna's flat (amira) and its first words (tom) are two passages in Northgate; Cara's house; the field note
+    assert candidate_sites(small.store, candidate.id) == {"Northgate": 2, "(none)": 1, "Seacombe": 1}

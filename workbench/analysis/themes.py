@@ -384,6 +384,14 @@ def candidate_quotes(store: Store, candidate_id: int, *, limit: int | None = Non
     return quotes_for_codings(store, candidate.coding_ids[:limit] if limit is not None else candidate.coding_ids)
 
 
+def candidate_sites(store: Store, candidate_id: int) -> dict[str, int]:
+    """The sites a candidate's passages come from, with how many distinct passages each (most first)."""
+    counts: dict[str, set] = {}
+    for q in candidate_quotes(store, candidate_id):
+        counts.setdefault(q.attributes.get("site") or NO_VALUE, set()).add((q.source_id, q.start, q.end))
+    return dict(sorted(((site, len(spans)) for site, spans in counts.items()), key=lambda p: (-p[1], p[0])))
+
+
 def save_theme(store: Store, theme_id: int, actor: str, *, code_ids: Sequence[int] | None = None,
                **fields: str) -> Theme:
     """Store a theme's edited fields (name, description, memo, status) and make its codes exactly ``code_ids``;

@@ -274,6 +274,8 @@ with candidates_tab:
         with st.expander(f"{md(candidate.label)} — {len(candidate.coding_ids)} codings{stable}"):
             st.markdown("**Distinctive words:** " + md(", ".join(candidate.terms)))
             st.markdown("**Most frequent codes:** " + md(", ".join(code_label.get(i, "?") for i in candidate.code_ids)))
+            st.markdown("**Sites:** " + md(", ".join(f"{site} ({n})" for site, n in
+                                                     th.candidate_sites(store, candidate.id).items())))
             for q in th.candidate_quotes(store, candidate.id, limit=5):
                 quote(q.text, note=f"{q.code_name} · {attribution(q)}")
             name_col, promote_col, split_col, discard_col = st.columns([3, 1, 1, 1], vertical_alignment="bottom")
