@@ -28,6 +28,20 @@ def served(tmp_path: Path):
         yield url, project
 
 
+def pick(page, box, option: str, attempts: int = 4) -> None:
+    """Open a select box and click an option; again if a rerun (the narrative just typed) closed the list."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(attempts):
+        box.click()
+        try:
+            page.get_by_role("option", name=re.compile(re.escape(option))).click(timeout=8_000)
+            return
+        except PlaywrightTimeout:
+            if attempt == attempts - 1:
+                raise
+
+
 def test_build_a_theme_write_its_narrative_and_find_it_in_the_report(served, tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -73,8 +87,7 @@ def test_build_a_theme_write_its_narrative_and_find_it_in_the_report(served, tmp
             narrative.fill("Damp flats wear people down.")
             narrative.blur()
             picker = page.locator('[data-testid="stSelectbox"]').filter(has_text="Passage to cite")
-            picker.click()
-            page.get_by_role("option", name=re.compile("The flat is damp and the rent")).click()
+            pick(page, picker, "The flat is damp and the rent")
             page.get_by_role("button", name="Insert citation").click()
             page.wait_for_function("() => Array.from(document.querySelectorAll('textarea'))"
                                    ".some(t => t.value.includes('[[q:'))", timeout=30_000)
