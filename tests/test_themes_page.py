@@ -124,3 +124,20 @@ def test_candidates_are_merged_on_the_page_and_undone(small: SmallProject) -> No
     assert merged.label == "damp / rent" and "Candidates merged\\." in app.success[0].value
     app.button(key="themes.undo").click().run()
     assert [c.id for c in small.store.candidate_themes()] == [first.id, second.id]
+
+
+def test_the_framework_page_gives_a_citation_to_paste_into_a_summary(small: SmallProject) -> None:
+    home = small.store.find_theme("Home").id
+    app = AppTest.from_file(str(PAGE.with_name("framework.py")), default_timeout=60)
+    app.session_state["project_path"] = str(small.store.path)
+    app.session_state["coder"] = "amira"
+    app.run()
+    app.selectbox(key="framework.cell.row").set_value("NG-A")
+    app.selectbox(key="framework.cell.theme").set_value(home).run()
+    flat = small.coding_ids("ng-anna.txt", "Housing", "amira")[0]
+    app.selectbox(key=f"framework.token.NG-A.{home}").set_value(flat).run()
+    assert not app.exception
+    token = citation(small.store.get_coding(flat).uid)
+    assert app.code[0].value == token
+    small.store.set_framework_cell("case", "NG-A", home, f"Damp, rising rent {token}", [], "amira")
+    assert small.store.framework_cells()[0].coding_ids == [flat]
