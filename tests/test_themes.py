@@ -36,7 +36,7 @@ def test_create_edit_and_delete_a_theme_are_logged(small: SmallProject) -> None:
     theme_id = store.add_theme(" Connections ", "amira", description="Who people lean on",
                                code_ids=[small.codes["Bonding"]])
     theme = store.get_theme(theme_id)
-    assert (theme.name, theme.status, theme.code_ids, theme.created_by) == ("Connections", "developing",
+    assert (theme.name, theme.status, theme.code_ids, theme.created_by) == ("Connections", "candidate",
                                                                             [small.codes["Bonding"]], "amira")
     store.update_theme(theme_id, "amira", name="Ties")
     store.update_theme(theme_id, "tom", memo="check Ben", status="final")
@@ -181,6 +181,7 @@ def test_candidates_with_the_real_model_are_stored_and_not_reproposed_once_disca
     assert set(members) <= {c.id for c in small.store.codings()}
     for candidate in run.candidates:
         assert candidate.code_ids and candidate.label and candidate.status == "open"
+        assert 0.0 <= candidate.stability <= 1.0
     discard_candidate(small.store, run.candidates[0].id, "amira")
     again = find_candidates(small.store, "amira", min_size=2)
     assert run.candidates[0].label in again.skipped
@@ -209,3 +210,16 @@ def test_cli_theme_commands(small: SmallProject) -> None:
     assert promoted.exit_code == 0 and "Cold homes" in promoted.output
     again = runner.invoke(cli, ["theme", "discard", str(candidate_id), *project])
     assert again.exit_code == 1 and "already promoted" in again.output
+
+
+def test_stability_tells_real_clusters_from_noise() -> None:
+    from workbench.analysis.themes import cluster_stability
+
+    rng = np.random.default_rng(1)
+    centres = np.eye(16)[:4] * 5
+    groups = np.concatenate([c + rng.normal(0, 0.3, (25, 16)) for c in centres])
+    labels, k, _score = cluster(groups, (4, 4), seed=0)
+    assert min(cluster_stability(groups, labels, k).values()) > 0.95
+    noise = rng.normal(0, 1, (100, 16))
+    labels, k, _score = cluster(noise, (4, 4), seed=0)
+    assert np.mean(list(cluster_stability(noise, labels, k).values())) < 0.75

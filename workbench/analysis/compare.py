@@ -24,6 +24,7 @@ from workbench.store import Store
 MEASURES = ("passages", "codings", "sources", "participants", "per_1000_words")
 BUILT_INS = ("kind", "coder", "speaker", "case")
 NONE = "(none)"
+JOIN = " · "  # between the values of two or more attributes in one column: "1 · Northgate"
 MEASURE_LABELS = {
     "passages": "distinct coded passages (coded by two coders, it counts once)",
     "codings": "codings by coder (coded by two coders, a passage counts twice)",
@@ -287,20 +288,27 @@ class CellDifference:
     residual: float
 
 
-def compare(store: Store, by: str = "site", measure: str = "codings", *, codes: Sequence[int] | None = None,
-            themes: bool = False, coders: Sequence[str] | None = None, origins: Sequence[str] | None = None,
-            rollup: bool = True, where: Mapping[str, str] | None = None) -> Matrix:
-    """Codes (or themes) × the values of ``by``, measured as codings, sources, participants or per 1,000 words."""
+def compare(store: Store, by: str | Sequence[str] = "site", measure: str = "codings", *,
+            codes: Sequence[int] | None = None, themes: bool = False, coders: Sequence[str] | None = None,
+            origins: Sequence[str] | None = None, rollup: bool = True,
+            where: Mapping[str, str] | None = None) -> Matrix:
+    """Codes (or themes) × the values of ``by``, measured as codings, sources, participants or per 1,000 words.
+
+    ``by`` may name several attributes (``["wave", "site"]``): each column is then one combination of their
+    values, written ``1 · Northgate``; a coding lacking any of them falls in ``(none)``."""
     if measure not in MEASURES:
         raise CompareError(f"unknown measure {measure!r}; choose one of {', '.join(MEASURES)}")
     lookups = Lookups.load(store)
-    by = _check_attribute(lookups, by)
+    bys = [_check_attribute(lookups, b) for b in ([by] if isinstance(by, str) else by)]
+    if not bys or len(set(bys)) < len(bys):
+        raise CompareError("compare by one attribute, or by several different ones")
+    by = " × ".join(bys)
     segments = segment_frame(store, lookups)
     frame = coding_frame(store, lookups, coders=coders, origins=origins, segments=segments)
     frame = frame[lookups.where_mask(frame, where)].copy()
-    frame["value"] = lookups.column(frame, by)
+    frame["value"] = _combined(lookups, frame, bys)
     rows = theme_rows(store) if themes else code_rows(store, codes=codes, rollup=rollup)
-    units = _units(store, lookups, frame, segments, by, where)
+    units = _units(store, lookups, frame, segments, bys, where)
     columns = _columns(frame["value"], units["value"])
     frame["column"] = frame["value"].map({v: i for i, v in enumerate(columns)}).fillna(len(columns) - 1)
     cells = rows.members.merge(frame[["code_id", "coding_id", "source_id", "case_id", "column"]], on="code_id")
@@ -333,6 +341,18 @@ def _check_attribute(lookups: Lookups, by: str) -> str:
     return name
 
 
+def _combined(lookups: Lookups, frame: pd.DataFrame, bys: Sequence[str]) -> pd.Series:
+    """Each row's value of one attribute, or its values of several joined by ``JOIN`` (NaN if any is missing)."""
+    parts = [lookups.column(frame, b) for b in bys]
+    if len(parts) == 1:
+        return parts[0]
+    missing = pd.concat([p.isna() for p in parts], axis=1).any(axis=1)
+    text = parts[0].astype(object).astype(str)
+    for part in parts[1:]:
+        text = text + JOIN + part.astype(object).astype(str)
+    return text.astype(object).where(~missing, np.nan)
+
+
 def _columns(values: pd.Series, unit_values: pd.Series) -> list[str]:
     """The values of the codings and of the text, in natural order (numbers by value), ``(none)`` last when
     some codings lack a value."""
@@ -342,6 +362,11 @@ def _columns(values: pd.Series, unit_values: pd.Series) -> list[str]:
 
 
 def _natural(value: str) -> tuple:
+    """Sort key: numbers by value, text case-insensitively; combined values part by part."""
+    return tuple(_natural_part(part) for part in value.split(JOIN))
+
+
+def _natural_part(value: str) -> tuple:
     try:
         return (0, float(value), value)
     except ValueError:
@@ -383,18 +408,18 @@ def _measure(measure: str, cells: pd.DataFrame, shape: tuple[int, int], units: p
         return observed, np.where(words > 0, observed * 1000.0 / words, np.nan), words
 
 
-def _units(store: Store, lookups: Lookups, frame: pd.DataFrame, segments: pd.DataFrame, by: str,
+def _units(store: Store, lookups: Lookups, frame: pd.DataFrame, segments: pd.DataFrame, bys: Sequence[str],
            where: Mapping[str, str] | None) -> pd.DataFrame:
     """The text behind the columns: (source, cases, speaker, coder, words, value) units, filtered like the codings."""
-    if by == "speaker" or "speaker" in (where or {}):
+    if "speaker" in bys or "speaker" in (where or {}):
         units = _segment_units(store, segments)
     else:
         units = _source_units(store, lookups)
-    if by == "coder" or "coder" in (where or {}):
+    if "coder" in bys or "coder" in (where or {}):
         coded = frame[["source_id", "coder"]].drop_duplicates()
         units = units.drop(columns="coder").merge(coded, on="source_id")
     units = units[lookups.where_mask(units, where)].copy()
-    value = lookups.column(units, by).astype(object)
+    value = _combined(lookups, units, bys).astype(object)
     units["value"] = value.where(value.notna(), NONE)
     return units
 

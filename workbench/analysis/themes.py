@@ -4,7 +4,7 @@ Candidate themes: every coded passage (a distinct ``[start, end)`` of a source, 
 embedded with the local sentence model, clustered with k-means on the unit vectors (k chosen by the
 cosine silhouette over a small range, fixed seed), and each cluster is labelled by its most distinctive
 words (class-based TF-IDF: a term's frequency in the cluster × log(1 + average words per cluster / the
-term's frequency over all clusters)). A cluster whose codings mostly match a candidate the researcher
+term's frequency over all clusters)) and scored by its stability over resampled runs (``cluster_stability``). A cluster whose codings mostly match a candidate the researcher
 already discarded or promoted is not proposed again.
 """
 from __future__ import annotations
@@ -23,6 +23,8 @@ from workbench.store.cache import StoreEmbeddingCache
 from workbench.store.themes import CandidateTheme, NewCandidate, Theme
 
 MIN_PASSAGES = 6
+STABILITY_RUNS = 10
+NO_VALUE = "(none)"
 TEXT_SOURCES = ("quote", "sentence")
 _WORD_PATTERN = r"(?u)\b[^\W\d_]{3,}\b"
 # Conversational words that say nothing about a theme (sklearn's English stop words miss them).
@@ -53,16 +55,58 @@ def theme_code_ids(store: Store, theme: Theme) -> list[int]:
     return sorted({d for code_id in theme.code_ids for d in store.descendants(code_id)})
 
 
+def theme_tree(themes: Sequence[Theme]) -> list[tuple[Theme, int]]:
+    """Themes in reading order, each sub-theme after its parent, with its depth (1 = top level)."""
+    ids = {t.id for t in themes}
+    children: dict[int | None, list[Theme]] = {}
+    for theme in themes:
+        children.setdefault(theme.parent_id if theme.parent_id in ids else None, []).append(theme)
+    ordered: list[tuple[Theme, int]] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        for theme in children.get(parent, []):
+            ordered.append((theme, depth))
+            walk(theme.id, depth + 1)
+
+    walk(None, 1)
+    return ordered
+
+
 def theme_overview(store: Store, *, include_discarded: bool = True) -> list[ThemeSummary]:
-    """Every theme with its codes and the number of codings and sources supporting it."""
+    """Every theme (each sub-theme after its parent) with its codes and the codings and sources supporting it."""
     names = {c.id: c.name for c in store.codes()}
     rows = pd.DataFrame(store.coding_rows(), columns=["id", "code_id", "source_id", "start", "end", "coder", "o"])
     result = []
-    for theme in store.themes(include_discarded=include_discarded):
+    for theme, _depth in theme_tree(store.themes(include_discarded=include_discarded)):
         hit = rows[rows["code_id"].isin(theme_code_ids(store, theme))]
         result.append(ThemeSummary(theme, [names[c] for c in theme.code_ids], len(hit),
                                    int(hit["source_id"].nunique())))
     return result
+
+
+@dataclass
+class ThemeEvidence:
+    """How much stands behind a theme: distinct passages, participants and sites, and passages by site × wave."""
+
+    passages: int
+    participants: int
+    sites: int
+    by_site_wave: pd.DataFrame  # site, wave, passages (a row per pair that has any)
+
+
+def theme_evidence(store: Store, theme: Theme, *, lookups: Lookups | None = None,
+                   frame: pd.DataFrame | None = None) -> ThemeEvidence:
+    """A theme's evidence from the codings of its codes (and of the codes under them); a passage coded twice
+    counts once. ``lookups`` and ``frame`` (``compare.coding_frame``) may be shared across themes."""
+    lookups = lookups or Lookups.load(store)
+    frame = coding_frame(store, lookups) if frame is None else frame
+    mine = frame[frame["code_id"].isin(theme_code_ids(store, theme))].copy()
+    mine["site"] = lookups.column(mine, "site").fillna(NO_VALUE)
+    mine["wave"] = lookups.column(mine, "wave").fillna(NO_VALUE)
+    passages = mine.drop_duplicates(["source_id", "start", "end"])
+    table = passages.groupby(["site", "wave"]).size().rename("passages").reset_index()
+    sites = passages.loc[passages["site"] != NO_VALUE, "site"].nunique()
+    return ThemeEvidence(len(passages), int(mine["case_id"].nunique()), int(sites), table)
 
 
 def theme_quotes(store: Store, theme_id: int, *, coders: Sequence[str] | None = None) -> list[Quote]:
@@ -112,6 +156,7 @@ def find_candidates(store: Store, actor: str, *, embedder=None, coders: Sequence
     vectors = np.asarray(embedder.encode(passages.texts), dtype=np.float64)
     labels, k, score = cluster(vectors, k_range or default_k_range(len(passages.texts)), seed)
     terms = distinctive_terms(passages.texts, labels, n_terms)
+    stability = cluster_stability(vectors, labels, k, seed=seed)
     previous = store.candidate_themes(status=None)
     new, skipped = [], []
     for cluster_id in range(k):
@@ -119,6 +164,7 @@ def find_candidates(store: Store, actor: str, *, embedder=None, coders: Sequence
         if members.size < min_size:
             continue
         candidate = _candidate(passages, members, terms[cluster_id])
+        candidate.stability = stability.get(cluster_id)
         if _seen_before(candidate, previous):
             skipped.append(candidate.label)
         else:
@@ -167,8 +213,7 @@ def cluster(vectors: np.ndarray, k_range: tuple[int, int], seed: int) -> tuple[n
     from sklearn.cluster import KMeans
     from sklearn.metrics import silhouette_score
 
-    vectors = vectors - vectors.mean(axis=0)
-    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    vectors = _centred(vectors)
     distinct = len(np.unique(np.round(vectors, 6), axis=0))
     low, high = max(2, k_range[0]), min(k_range[1], distinct - 1, len(vectors) - 1)
     if high < low:
@@ -181,6 +226,39 @@ def cluster(vectors: np.ndarray, k_range: tuple[int, int], seed: int) -> tuple[n
             best = (score, k, labels)
     score, k, labels = best
     return labels, k, score
+
+
+def _centred(vectors: np.ndarray) -> np.ndarray:
+    """Unit vectors after removing the component every passage shares."""
+    vectors = vectors - vectors.mean(axis=0)
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+
+def cluster_stability(vectors: np.ndarray, labels: np.ndarray, k: int, *, runs: int = STABILITY_RUNS,
+                      fraction: float = 0.8, seed: int = 0) -> dict[int, float]:
+    """How well each cluster reappears when k-means runs again on random samples of the passages.
+
+    Hennig's clusterwise bootstrap: cluster ``runs`` random ``fraction``-samples into ``k`` clusters; a cluster's
+    score in one run is its best Jaccard overlap (within the sample) with a new cluster; its stability is the
+    mean over runs. Around 0.85 and above a cluster is stable, below 0.6 it is likely noise.
+    """
+    from sklearn.cluster import KMeans
+
+    if k < 2:
+        return {0: 1.0}
+    vectors = _centred(np.asarray(vectors, dtype=np.float64))
+    rng = np.random.default_rng(seed)
+    n = len(vectors)
+    scores: dict[int, list[float]] = {c: [] for c in range(k)}
+    for run in range(runs):
+        sample = np.sort(rng.choice(n, size=max(k + 1, int(round(fraction * n))), replace=False))
+        again = KMeans(n_clusters=k, n_init=3, random_state=seed + run + 1).fit_predict(vectors[sample])
+        new_sets = [set(sample[again == j].tolist()) for j in range(k)]
+        for c in range(k):
+            mine = set(sample[labels[sample] == c].tolist())
+            if mine:
+                scores[c].append(max(len(mine & other) / len(mine | other) for other in new_sets))
+    return {c: round(float(np.mean(v)), 3) if v else 0.0 for c, v in scores.items()}
 
 
 def distinctive_terms(texts: Sequence[str], labels: np.ndarray, n_terms: int) -> dict[int, list[str]]:
@@ -242,6 +320,50 @@ def promote_candidate(store: Store, candidate_id: int, actor: str, name: str | N
     return store.promote_candidate_theme(candidate_id, chosen, description, actor)
 
 
+def merge_candidates(store: Store, candidate_ids: Sequence[int], actor: str) -> int:
+    """Merge open candidates into one (their passages, codes and terms together); returns its id."""
+    parts = [store.get_candidate(i) for i in dict.fromkeys(candidate_ids)]
+    if len(parts) < 2:
+        raise CandidateError("choose at least two candidate themes to merge")
+    terms = list(dict.fromkeys(t for c in parts for t in c.terms))[:8]
+    merged = NewCandidate(label=" / ".join(terms[:3]) or "merged candidate", terms=terms,
+                          coding_ids=sorted({i for c in parts for i in c.coding_ids}),
+                          code_ids=list(dict.fromkeys(i for c in parts for i in c.code_ids)))
+    return store.rework_candidates([c.id for c in parts], [merged], "candidate.merge", actor)[0]
+
+
+def split_candidate(store: Store, candidate_id: int, actor: str, *, embedder=None, n_terms: int = 6,
+                    seed: int = 0) -> list[int]:
+    """Split an open candidate in two by k-means on its own passages; returns the two new candidates' ids."""
+    candidate = store.get_candidate(candidate_id)
+    mine = set(candidate.coding_ids)
+    passages = _passages(store, None, None, "quote")
+    keep = [i for i, ids in enumerate(passages.coding_ids) if mine & set(ids)]
+    if len(keep) < 4:
+        raise CandidateError(f"candidate {candidate_id} has {len(keep)} passages; splitting needs at least 4")
+    own = _Passages([passages.texts[i] for i in keep], [[c for c in passages.coding_ids[i] if c in mine] for i in keep],
+                    [passages.code_ids[i] for i in keep])
+    if embedder is None:
+        from coding.embedding import Embedder
+
+        embedder = Embedder(cache=StoreEmbeddingCache(store))
+    vectors = np.asarray(embedder.encode(own.texts), dtype=np.float64)
+    from sklearn.cluster import KMeans
+
+    centred, k = _centred(vectors), 2
+    if len(np.unique(np.round(centred, 6), axis=0)) < 2:
+        raise CandidateError(f"the passages of candidate {candidate_id} are too alike to split")
+    labels = KMeans(n_clusters=k, n_init=10, random_state=seed).fit_predict(centred)
+    terms = distinctive_terms(own.texts, labels, n_terms)
+    stability = cluster_stability(vectors, labels, k, seed=seed)
+    halves = []
+    for part in range(2):
+        half = _candidate(own, np.flatnonzero(labels == part), terms[part])
+        half.stability = stability.get(part)
+        halves.append(half)
+    return store.rework_candidates([candidate_id], halves, "candidate.split", actor)
+
+
 def _free_name(store: Store, label: str) -> str:
     """The label, or the label with a number when a theme already has that name."""
     taken = {t.name.lower() for t in store.themes()}
@@ -260,6 +382,14 @@ def candidate_quotes(store: Store, candidate_id: int, *, limit: int | None = Non
     """The coded passages a candidate groups, as quotes."""
     candidate = store.get_candidate(candidate_id)
     return quotes_for_codings(store, candidate.coding_ids[:limit] if limit is not None else candidate.coding_ids)
+
+
+def candidate_sites(store: Store, candidate_id: int) -> dict[str, int]:
+    """The sites a candidate's passages come from, with how many distinct passages each (most first)."""
+    counts: dict[str, set] = {}
+    for q in candidate_quotes(store, candidate_id):
+        counts.setdefault(q.attributes.get("site") or NO_VALUE, set()).add((q.source_id, q.start, q.end))
+    return dict(sorted(((site, len(spans)) for site, spans in counts.items()), key=lambda p: (-p[1], p[0])))
 
 
 def save_theme(store: Store, theme_id: int, actor: str, *, code_ids: Sequence[int] | None = None,

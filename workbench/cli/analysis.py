@@ -60,8 +60,9 @@ def _format_matrix(matrix: compare_mod.Matrix) -> pd.DataFrame:
 
 
 @click.command("compare")
-@click.option("--by", default="site", show_default=True,
-              help="Attribute for the columns: site, role, wave, method, ... or kind, coder, speaker, case.")
+@click.option("--by", "by", multiple=True, default=("site",), show_default=True,
+              help="Attribute for the columns: site, role, wave, method, ... or kind, coder, speaker, case. "
+                   "Repeat it to combine: --by wave --by site makes a column per wave and site.")
 @click.option("--measure", type=LazyChoice(Lazy("workbench.analysis.compare", "MEASURES")), default="passages",
               show_default=True,
               help="distinct coded passages (a passage two coders coded counts once, as in the report), "
@@ -75,20 +76,28 @@ def _format_matrix(matrix: compare_mod.Matrix) -> pd.DataFrame:
 @click.option("--differences", "n_differences", type=int, default=10, show_default=True,
               help="List this many cells that differ most from their row's overall spread.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the matrix (.csv or .xlsx).")
+@click.option("--passages", nargs=2, metavar="ROW COLUMN",
+              help="Also print the passages behind one cell, e.g. --passages 'Cut off' '2 · Northgate'.")
 @project_option
 @handle_errors
-def compare_command(store: Store, by: str, measure: str, themes: bool, coders: tuple[str, ...],
+def compare_command(store: Store, by: tuple[str, ...], measure: str, themes: bool, coders: tuple[str, ...],
                     origins: tuple[str, ...], where: tuple[str, ...], no_rollup: bool, n_differences: int,
-                    out: Path | None) -> None:
+                    out: Path | None, passages: tuple[str, str] | None) -> None:
     """Compare codes (or themes) across the values of an attribute, e.g. across sites."""
     from workbench.analysis import compare as compare_mod
-    matrix = compare_mod.compare(store, by, measure, themes=themes, coders=list(coders) or None,
+    matrix = compare_mod.compare(store, list(by), measure, themes=themes, coders=list(coders) or None,
                                  origins=list(origins) or None, rollup=not no_rollup, where=_where(where))
-    click.echo(f"{compare_mod.MEASURE_LABELS[measure]}, by {by}")
+    click.echo(f"{compare_mod.MEASURE_LABELS[measure]}, by {matrix.by}")
     click.echo(_format_matrix(matrix).to_string())
     for d in matrix.differences(limit=n_differences):
         click.echo(f"  {'more' if d.residual > 0 else 'less'} than expected: {d.row_label} in {d.column} "
                    f"(residual {d.residual:+.1f})")
+    if passages:
+        from workbench.analysis.quotes import attribution
+        behind = compare_mod.quotes_for_cell(store, matrix, *passages)
+        click.echo(f"{len(behind)} codings behind {passages[0]} × {passages[1]}:")
+        for q in behind:
+            click.echo(f"  “{' '.join(q.text.split())}” — {attribution(q)} ({q.code_name}, {q.coder})")
     if out:
         _write(matrix.to_frame(), out)
 

@@ -1,4 +1,4 @@
-"""The bundled demo project: a fictional ABCD programme in three sites, coded by two researchers."""
+"""The bundled demo project: a fictional ABCD programme in three sites, coded by two researchers, with themes."""
 from __future__ import annotations
 
 import re
@@ -15,10 +15,13 @@ from workbench.sources import importer
 from workbench.errors import WorkbenchError
 from workbench.sources.pseudonyms import propose_roster
 from workbench.store import Store
+from workbench.store.themes import citation
 
 DEMO_DIR = Path(__file__).parent / "demo_data"
 CORPUS_DIR = DEMO_DIR / "corpus"
 CODINGS_DIR = DEMO_DIR / "codings"
+THEMES_FILE = DEMO_DIR / "themes.yaml"
+_DEMO_CITE = re.compile(r"\[\[cite:(\d+)\]\]")
 CODEBOOK = shipped_codebook_path("resilience")
 DEMO_USER = "demo-builder"
 
@@ -79,6 +82,35 @@ def apply_codings(store: Store, codings: list[DemoCoding]) -> list[str]:
     return problems
 
 
+def demo_themes() -> list[dict]:
+    """The demo's themes as its YAML file gives them (narratives cite quotes as [[cite:N]])."""
+    return yaml.safe_load(THEMES_FILE.read_text(encoding="utf-8")) or []
+
+
+def apply_themes(store: Store, themes: list[dict]) -> None:
+    """Store the demo themes, parents first, with each [[cite:N]] made the [[q:UID]] of that quote's coding."""
+    by_name = {s.name: s.id for s in store.list_sources()}
+    made: dict[str, int] = {}
+    for entry in themes:
+        narrative = _DEMO_CITE.sub(lambda m: citation(_cited_uid(store, by_name, entry, int(m.group(1)))),
+                                   entry.get("narrative", "").strip())
+        made[entry["name"]] = store.add_theme(
+            entry["name"], DEMO_USER, description=entry.get("description", ""), narrative=narrative,
+            status=entry["status"], code_ids=[store.find_code(c).id for c in entry["codes"]],
+            parent_id=made[entry["parent"]] if entry.get("parent") else None)
+
+
+def _cited_uid(store: Store, sources: dict[str, int], entry: dict, number: int) -> str:
+    """The uid of the (first) coding of the N-th quote a demo theme cites."""
+    cite = entry["cites"][number - 1]
+    source_id = sources[cite["source"]]
+    span = locate(store.get_source(source_id).text, cite["quote"])
+    found = [c for c in store.codings(source_id=source_id) if span and (c.start, c.end) == span]
+    if not found:
+        raise WorkbenchError(f"demo theme {entry['name']!r} cites a quote no coding holds: {cite['quote'][:60]!r}")
+    return found[0].uid
+
+
 def demo_roster(store: Store) -> dict[str, str]:
     """The demo's roster: speakers and authors as proposed, plus each diarist's first name from the file name
     (``NG-V03_fatima_diary.md`` → Fatima = NG-V03)."""
@@ -115,6 +147,7 @@ def build_demo(path: str | Path, *, rebuild: bool = False,
     problems = apply_codings(store, demo_codings())
     if problems:
         raise WorkbenchError("demo codings could not be placed: " + "; ".join(problems[:10]))
+    apply_themes(store, demo_themes())
     store.close()
     shutil.move(str(work), str(path))
     for suffix in ("-wal", "-shm"):

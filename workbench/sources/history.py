@@ -1,4 +1,4 @@
-"""Undo and redo of each coder's own coding and codebook actions, built on the events log.
+"""Undo and redo of each coder's own coding, codebook and theme actions, built on the events log.
 
 Every action is already an event. A coder's undo stack is their undoable events, minus those
 undone; an undo applies the inverse change (logged with ``via: undo:<event id>`` so it is not
@@ -18,7 +18,11 @@ from workbench.store.suggestions import shorten
 UNDOABLE = frozenset({"coding.add", "coding.remove", "coding.update", "suggestion.accept", "suggestion.reject",
                       "suggestion.accept_bulk",
                       "code.add", "code.update", "code.rename", "code.move", "code.delete", "code.merge",
-                      "memo.add", "memo.update"})
+                      "memo.add", "memo.update",
+                      "theme.add", "theme.rename", "theme.update", "theme.narrative", "theme.status", "theme.move",
+                      "theme.delete", "theme.codes.add", "theme.codes.remove", "candidate.promote",
+                      "candidate.discard", "candidate.merge", "candidate.split"})
+_THEME_FIELDS = ("name", "description", "memo", "narrative", "status", "parent_id")
 
 
 class NothingToUndo(WorkbenchError):
@@ -38,7 +42,7 @@ def history(store: Store, actor: str) -> History:
     done: list[Event] = []
     undone: list[Event] = []
     for event in store.events(actor=actor):
-        if event.payload.get("via") or _imported(event):
+        if event.payload.get("via") or event.payload.get("part_of") or _imported(event):
             continue
         if event.action == "undo" and done and done[-1].id == event.payload.get("event_id"):
             undone.append(done.pop())
@@ -78,6 +82,13 @@ def describe(event: Event, store: Store | None = None) -> str:
         name = (p.get("code") or p.get("after") or p.get("merged") or {}).get("name") or \
             (p.get("codes") or [{}])[0].get("name", "")
         return f"{event.action.split('.')[1]} code {name!r}"
+    if event.action.startswith(("theme.", "candidate.")):
+        theme = p.get("theme") or p.get("after") or p.get("candidate") or (p.get("added") or [{}])[0]
+        verb = {"theme.codes.add": "link codes to", "theme.codes.remove": "unlink codes from",
+                "theme.narrative": "edit the narrative of", "theme.status": "change the status of",
+                "theme.move": "move"}.get(event.action, event.action.split(".")[1])
+        kind = "candidate theme" if event.action.startswith("candidate.") else "theme"
+        return f"{verb} {kind} {theme.get('name') or theme.get('label') or event.target_id!r}"
     return f"{event.action} {event.target_id}"
 
 
@@ -177,7 +188,47 @@ def _undo_code_delete(store: Store, event: Event, actor: str) -> None:
     store.restore_theme_links(event.payload.get("theme_links", []))
 
 
+def _changed(event: Event, side: str) -> dict[str, Any]:
+    """The theme fields an update changed, as they were ``before`` or ``after`` it."""
+    before, after = event.payload["before"], event.payload["after"]
+    changed = {k: event.payload[side].get(k) for k in _THEME_FIELDS if before.get(k) != after.get(k)}
+    if changed.get("status") == "developing":  # logged before migration 8 renamed the status
+        changed["status"] = "reviewed"
+    return changed
+
+
+def _delete_unchanged_theme(store: Store, theme: dict[str, Any], actor: str) -> None:
+    """Delete a theme made by the action being undone, unless someone has changed it since."""
+    try:
+        now = store.get_theme(theme["id"])
+    except NotFound as exc:
+        raise Conflict(f"theme {theme['name']!r} was deleted in the meantime") from exc
+    keys = (*_THEME_FIELDS, "code_ids")
+    if any(getattr(now, k) != theme.get(k, getattr(now, k)) for k in keys):
+        raise Conflict(f"theme {theme['name']!r} was changed since it was made; delete it explicitly")
+    store.delete_theme(theme["id"], actor)
+
+
+def _undo_promote(store: Store, event: Event, actor: str) -> None:
+    theme = event.payload.get("theme") or {"id": event.payload["theme_id"], "name": str(event.payload["theme_id"])}
+    _delete_unchanged_theme(store, theme, actor)
+    store.reopen_candidate_theme(event.target_id, actor)
+
+
+def _redo_promote(store: Store, event: Event, actor: str) -> None:
+    theme_id = store.restore_theme({"theme": event.payload["theme"]}, actor)
+    store.mark_candidate_promoted(event.target_id, theme_id, actor)
+
+
+def _candidate_discard(store: Store, event: Event, actor: str) -> None:
+    try:
+        store.discard_candidate_theme(event.target_id, actor)
+    except NotFound as exc:
+        raise Conflict(f"candidate theme {event.target_id} was replaced by a newer clustering run") from exc
+
+
 Inverse = Callable[[Store, Event, str], None]
+_THEME_UPDATES = ("theme.rename", "theme.update", "theme.narrative", "theme.status", "theme.move")
 
 _INVERSE: dict[str, Inverse] = {
     "coding.add": _undo_coding_add,
@@ -195,6 +246,15 @@ _INVERSE: dict[str, Inverse] = {
     "memo.add": lambda s, e, a: s.delete_memo(e.target_id, a),
     "memo.update": lambda s, e, a: s.update_memo(e.target_id, a, text=e.payload["before"]["text"],
                                                  title=e.payload["before"]["title"]),
+    "theme.add": lambda s, e, a: _delete_unchanged_theme(s, e.payload["theme"], a),
+    **{action: lambda s, e, a: s.update_theme(e.target_id, a, **_changed(e, "before")) for action in _THEME_UPDATES},
+    "theme.delete": lambda s, e, a: s.restore_theme(e.payload, a),
+    "theme.codes.add": lambda s, e, a: s.remove_theme_codes(e.target_id, e.payload["code_ids"], a),
+    "theme.codes.remove": lambda s, e, a: s.add_theme_codes(e.target_id, e.payload["code_ids"], a),
+    "candidate.promote": _undo_promote,
+    "candidate.discard": lambda s, e, a: s.reopen_candidate_theme(e.target_id, a),
+    **{action: lambda s, e, a: s.swap_candidates(e.payload["added"], e.payload["removed"], a)
+       for action in ("candidate.merge", "candidate.split")},
 }
 
 _FORWARD: dict[str, Inverse] = {
@@ -214,6 +274,15 @@ _FORWARD: dict[str, Inverse] = {
     "memo.add": lambda s, e, a: s.restore_memo(e.payload["memo"], a),
     "memo.update": lambda s, e, a: s.update_memo(e.target_id, a, text=e.payload["after"]["text"],
                                                  title=e.payload["after"]["title"]),
+    "theme.add": lambda s, e, a: s.restore_theme(e.payload, a),
+    **{action: lambda s, e, a: s.update_theme(e.target_id, a, **_changed(e, "after")) for action in _THEME_UPDATES},
+    "theme.delete": lambda s, e, a: s.delete_theme(e.target_id, a),
+    "theme.codes.add": lambda s, e, a: s.add_theme_codes(e.target_id, e.payload["code_ids"], a),
+    "theme.codes.remove": lambda s, e, a: s.remove_theme_codes(e.target_id, e.payload["code_ids"], a),
+    "candidate.promote": _redo_promote,
+    "candidate.discard": _candidate_discard,
+    **{action: lambda s, e, a: s.swap_candidates(e.payload["removed"], e.payload["added"], a)
+       for action in ("candidate.merge", "candidate.split")},
 }
 
 

@@ -334,3 +334,32 @@ def _name_reviews(conn: sqlite3.Connection) -> None:
             decided_at TEXT NOT NULL
         )""",
     ])
+
+
+@migration(8, "sub-themes, theme status candidate/reviewed/final, theme narratives, candidate stability")
+def _theme_narratives(conn: sqlite3.Connection) -> None:
+    # SQLite cannot change a CHECK constraint: the table is rebuilt (foreign keys are off while migrating,
+    # so dropping the old table does not cascade to theme_codes, framework_cells and candidate_themes).
+    _run(conn, [
+        """CREATE TABLE themes_new (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            parent_id INTEGER REFERENCES themes(id) ON DELETE SET NULL,
+            description TEXT NOT NULL DEFAULT '',
+            memo TEXT NOT NULL DEFAULT '',
+            narrative TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'candidate' CHECK (status IN ('candidate', 'reviewed', 'final', 'discarded')),
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
+        """INSERT INTO themes_new (id, uid, name, description, memo, status, created_by, created_at, updated_at)
+           SELECT id, uid, name, description, memo,
+                  CASE status WHEN 'developing' THEN 'reviewed' ELSE status END,
+                  created_by, created_at, updated_at FROM themes""",
+        "DROP TABLE themes",
+        "ALTER TABLE themes_new RENAME TO themes",
+        "CREATE INDEX themes_parent ON themes(parent_id)",
+        "ALTER TABLE candidate_themes ADD COLUMN stability REAL",
+    ])

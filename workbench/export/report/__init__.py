@@ -1,4 +1,4 @@
-"""The Word evidence report: method, codes across sites, and quotes per theme and code, ready to send.
+"""The Word evidence report: method, findings, codes across sites, and quotes per theme and code, ready to send.
 
 ``build_report(store, path, ReportOptions(...))`` gathers what to show (``gather_report``) and
 writes it with python-docx using Word's built-in styles, so the navigation pane and the table of
@@ -13,6 +13,7 @@ from pathlib import Path
 
 from workbench.model import Code, Memo
 from workbench.export.report.data import ALL_ORIGINS, Excerpt, ExportError, check_sites, load_excerpts, resolve_codes
+from workbench.export.report.findings import Finding, gather_findings, map_picture
 from workbench.export.report.method import MethodFacts, method_facts
 from workbench.export.report.names import NamesReview, ReportNames, export_names, review_names
 from workbench.export.report.sections import write_report
@@ -98,6 +99,8 @@ class ReportContent:
     names: ReportNames
     memos: list[Memo] = field(default_factory=list)  # project, source and case memos (with include_memos)
     names_review: NamesReview = field(default_factory=lambda: NamesReview(pseudonymise=False))
+    findings: list[Finding] = field(default_factory=list)  # themes with the researcher's narrative
+    theme_map: bytes | None = None  # the thematic map as PNG (when there are themes and Graphviz is installed)
 
     @property
     def code_sections(self) -> list[CodeSection]:
@@ -133,7 +136,8 @@ def gather_report(store: Store, options: ReportOptions) -> ReportContent:
     quoted = [(e.quote.text, e.text) for t in sections for c in t.codes for e in c.shown]
     return ReportContent(title=options.title or project, project=project, options=options, sites=sites,
                          themes=sections, method=method_facts(store, sites), names=names, memos=memos,
-                         names_review=review_names(store, names, quoted))
+                         names_review=review_names(store, names, quoted),
+                         findings=gather_findings(store, names, options.themes), theme_map=map_picture(store))
 
 
 def _code_section(store: Store, code_id: int, excerpts: list[Excerpt], options: ReportOptions,

@@ -14,6 +14,7 @@ from docx.shared import Pt
 from workbench.export.report.data import HUMAN_ORIGINS, KIND_LABELS, NO_SITE, Excerpt
 from workbench.export.report.word import (ATTRIBUTION_STYLE, NOTE_STYLE, add_table, add_toc, caption, new_document, page_break,
                           page_footer)
+from workbench.export.report.findings import FINDINGS_HEADING, findings_section
 from workbench.export.report.method import NO_ROLE, SEVERAL_SITES, MethodFacts
 from workbench.export.report.names import is_role_label
 
@@ -39,6 +40,7 @@ def write_report(content: ReportContent) -> DocumentObject:
     title_page(document, content)
     contents_page(document, content)
     method_section(document, content)
+    findings_section(document, content, quote_block)
     overview_section(document, content)
     for number, section in enumerate(content.themes):
         if number:
@@ -123,7 +125,8 @@ def _scope(content: ReportContent) -> str:
 def contents_page(document: DocumentObject, content: ReportContent) -> None:
     """A "Contents" heading and a TOC field listing the method, overview, themes and codes."""
     document.add_paragraph("Contents", style="TOC Heading")
-    entries: list[tuple[int, str]] = [(1, METHOD_HEADING), (1, OVERVIEW_HEADING)]
+    entries: list[tuple[int, str]] = [(1, METHOD_HEADING)] + ([(1, FINDINGS_HEADING)] if content.findings or content.theme_map else [])
+    entries.append((1, OVERVIEW_HEADING))
     for section in content.themes:
         entries.append((1, section.theme.name))
         entries += [(2, c.code.name) for c in section.codes]

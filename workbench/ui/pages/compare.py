@@ -88,10 +88,13 @@ with matrix_tab:
                                     format_func=lambda m: cmp.MEASURE_LABELS[m])
     rows = rows_col.radio("Rows", ["codes", "themes"], key="compare.rows", horizontal=True)
     chosen_coders = coder_col.multiselect("Coders", coders, key="compare.coders", placeholder="everyone")
+    then_by = st.selectbox("…and by (a column per combination, e.g. wave × site)",
+                           [None] + [a for a in attributes if a != by], key="compare.then_by",
+                           format_func=lambda a: "nothing else" if a is None else a)
     rollup = st.checkbox("Categories include the codes under them", value=True, key="compare.rollup")
     try:
-        matrix = cmp.compare(store, by, measure, themes=rows == "themes", coders=chosen_coders or None,
-                             rollup=rollup)
+        matrix = cmp.compare(store, [by, then_by] if then_by else by, measure, themes=rows == "themes",
+                             coders=chosen_coders or None, rollup=rollup)
     except WorkbenchError as exc:
         st.error(md(str(exc)))
         st.stop()

@@ -5,6 +5,7 @@ from workbench.analysis import compare as cmp, framework as fw
 from workbench.errors import WorkbenchError
 from workbench.analysis.quotes import attribution
 from workbench.analysis.tables import frame_to_csv
+from workbench.store.themes import citation
 from workbench.ui import session
 from workbench.ui.text import md, quote
 
@@ -73,6 +74,12 @@ if st.button("Save cited quotes", key="framework.cite"):
     else:
         st.session_state[MESSAGE] = ("success", f"{len(cited)} quotes cited.")
     st.rerun()
+to_cite = st.selectbox("Cite a quote in the summary", list(excerpt), index=None, format_func=excerpt.get,
+                       key=f"framework.token.{row_key}.{theme_id}", placeholder="choose a quote")
+if to_cite is not None:
+    st.code(citation(store.get_coding(to_cite).uid), language=None)
+    st.caption("Paste this into the summary cell and save: the summary cites the quote where the token stands, "
+               "as a theme's narrative does, and the quote counts as cited.")
 for q in quotes[:MAX_QUOTES]:
     quote(q.text, note=("cited · " if q.coding_id in cell.linked_ids else "") + f"{q.code_name} · {attribution(q)}")
 

@@ -1,0 +1,128 @@
+"""The Themes page in Debian's Chromium: build a theme by dragging two codes onto it, write a narrative citing a
+passage, see the map; then the Word report, rendered by LibreOffice, holds the narrative, the cited quote and the map.
+
+Skips when Chromium, Playwright or (for the report) LibreOffice is missing.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from test_app_browser import ARTEFACTS, CHROMIUM, CHROMIUM_ARGS, serve, wait_until
+from test_compare import build_small_project
+from workbench.store import Store
+from workbench.store.themes import cited_uids
+
+pytestmark = pytest.mark.timeout(300)
+
+
+@pytest.fixture
+def served(tmp_path: Path):
+    """The small project of test_compare, served by `streamlit run app.py`."""
+    project = build_small_project(tmp_path / "small.wbproj")
+    project.store.close()
+    for url in serve(project.store.path, tmp_path):
+        yield url, project
+
+
+def pick(page, box, option: str, attempts: int = 4) -> None:
+    """Open a select box and click an option; again if a rerun (the narrative just typed) closed the list."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(attempts):
+        box.click()
+        try:
+            page.get_by_role("option", name=re.compile(re.escape(option))).click(timeout=8_000)
+            return
+        except PlaywrightTimeout:
+            if attempt == attempts - 1:
+                raise
+
+
+def test_build_a_theme_write_its_narrative_and_find_it_in_the_report(served, tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    url, project = served
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 1100})
+            page.goto(f"{url}/themes")
+            form = page.locator('[data-testid="stForm"]').filter(has_text="New theme")
+            form.wait_for(timeout=60_000)
+            form.get_by_label("Name").fill("Home and health")
+            form.get_by_role("button", name="Create theme").click()
+            box = page.locator(".wb-tb-theme").filter(has_text="Home and health")
+            box.wait_for(timeout=30_000)
+            for code in ("Housing", "Wellbeing"):  # drag each code's chip onto the theme
+                page.locator(".wb-tb-codes .wb-tb-chip").filter(has_text=re.compile(f"^{code}$")).drag_to(box)
+                page.locator(".wb-tb-theme .wb-tb-linked").filter(has_text=code).wait_for(timeout=30_000)
+
+            def created():
+                """the theme with both codes"""
+                store = Store.open(project.store.path)
+                return [t for t in store.themes() if t.name == "Home and health" and len(t.code_ids) == 2]
+
+            [theme] = wait_until(created, timeout=30)
+            ARTEFACTS.mkdir(exist_ok=True)
+            box.screenshot(path=str(ARTEFACTS / "themes_board.png"))
+            box.locator(".wb-tb-linked").filter(has_text="Wellbeing").get_by_role("button").click()
+
+            def unlinked():
+                """Wellbeing taken off the theme"""
+                return Store.open(project.store.path).get_theme(theme.id).code_ids == [project.codes["Housing"]]
+
+            wait_until(unlinked, timeout=30)
+            page.get_by_text("Wellbeing removed from Home and health.").wait_for(timeout=30_000)
+            page.locator(".wb-tb-codes .wb-tb-chip").filter(has_text=re.compile("^Wellbeing$")).drag_to(box)
+            wait_until(created, timeout=30)
+            page.get_by_text("Wellbeing added to Home and health.").wait_for(timeout=30_000)
+            assert set(theme.code_ids) == {project.codes["Housing"], project.codes["Wellbeing"]}
+
+            narrative = page.get_by_label("Narrative", exact=True)
+            narrative.wait_for(timeout=30_000)
+            narrative.fill("Damp flats wear people down.")
+            narrative.blur()
+            picker = page.locator('[data-testid="stSelectbox"]').filter(has_text="Passage to cite")
+            pick(page, picker, "The flat is damp and the rent")
+            page.get_by_role("button", name="Insert citation").click()
+            page.wait_for_function("() => Array.from(document.querySelectorAll('textarea'))"
+                                   ".some(t => t.value.includes('[[q:'))", timeout=30_000)
+            page.get_by_role("button", name="Save narrative").click()
+
+            def saved():
+                """the narrative with its citation"""
+                return cited_uids(Store.open(project.store.path).get_theme(theme.id).narrative)
+
+            [uid] = wait_until(saved, timeout=30)
+            store = Store.open(project.store.path)
+            assert store.get_theme(theme.id).narrative.startswith("Damp flats wear people down.")
+            [(coding_id, _code)] = store.codings_by_uid([uid]).values()
+            coding = store.get_coding(coding_id)
+            assert project.texts["ng-anna.txt"][coding.start:coding.end].startswith("The flat is damp and the rent")
+
+            ARTEFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTEFACTS / "themes_workspace.png"), full_page=True)
+            page.get_by_role("tab", name="Map").click()
+            page.locator("svg").filter(has_text="Home and health").first.wait_for(timeout=30_000)
+            page.screenshot(path=str(ARTEFACTS / "themes_map.png"), full_page=True)
+        finally:
+            browser.close()
+
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice (soffice) is not installed: the report is not rendered")
+    from pypdf import PdfReader
+    from test_report_render import render_pdf
+
+    from workbench.export.report import ReportOptions, build_report
+
+    docx_path = tmp_path / "report.docx"
+    build_report(Store.open(project.store.path), docx_path, ReportOptions())
+    pages = PdfReader(str(render_pdf(docx_path, tmp_path))).pages
+    text = " ".join(" ".join(p.extract_text().split()) for p in pages)
+    assert "Damp flats wear people down." in text and "The flat is damp and the rent keeps rising." in text
+    if shutil.which("dot"):
+        assert "Figure 1. Thematic map" in text and any(p.images for p in pages)
