@@ -86,3 +86,22 @@ def test_page_leads_with_the_coded_units_and_explains_both(small: SmallProject) 
     assert {m.label: m.value for m in app.metric}["% agreement"] == "84.4%"
     captions = " ".join(c.value for c in app.caption)
     assert CODED_UNITS_NOTE in captions and ALL_UNITS_NOTE in captions
+
+
+def test_the_report_method_section_leads_with_agreement_where_someone_coded(small: SmallProject,
+                                                                          tmp_path: Path) -> None:
+    import docx
+
+    from workbench.export.report import build_report
+
+    build_report(small.store, tmp_path / "report.docx")
+    text = "\n".join(p.text for p in docx.Document(str(tmp_path / "report.docx")).paragraphs)
+    import re
+
+    result = coder_reliability(small.store, ["amira", "tom"], "segment")
+    sentence = next(line for line in text.splitlines() if "both coded" in line)
+    found = re.search(r"agreed on ([\d.]+)% of the decisions where at least one of them applied the code;.*"
+                      r"the figure is ([\d.]+)%", sentence)
+    assert found, sentence
+    assert float(found[1]) == pytest.approx(result.coded.percent_agreement * 100, abs=0.05)
+    assert float(found[2]) == pytest.approx(result.overall.percent_agreement * 100, abs=0.05)

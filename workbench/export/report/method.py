@@ -23,11 +23,12 @@ class Agreement:
     coders: tuple[str, str]
     sources: int
     units: int  # segments (turns, entries, answers, posts, paragraphs) of the double-coded sources
-    percent: float
+    percent: float  # over every unit and code, counting units neither coder coded as agreement
     kappa: float | None
     alpha: float
     unit_kinds: Counter = field(default_factory=Counter)  # segment kind (turn, entry, answer, ...) → units
     weakest: list[tuple[str, float]] = field(default_factory=list)  # (code, kappa), lowest first
+    coded_percent: float | None = None  # over the units at least one coder coded (the headline)
 
 
 @dataclass
@@ -119,6 +120,7 @@ def double_coding_agreement(store: Store) -> Agreement | None:
     return Agreement(coders=pair, sources=len(shared), units=len(segments), percent=overall.percent_agreement,
                      kappa=overall.cohen_kappa, alpha=overall.krippendorff_alpha,
                      unit_kinds=Counter(seg.kind for seg in segments),
+                     coded_percent=report.coded.percent_agreement if report.coded is not None else None,
                      weakest=_weakest(store, report, [f for f in facts if f.source_id in set(shared)]))
 
 

@@ -316,8 +316,13 @@ def _agreement(document: DocumentObject, facts: MethodFacts) -> None:
     units = _join([_plural(n, *UNIT_NAMES.get(kind, (kind, kind + "s"))) for kind, n in
                    sorted(agreement.unit_kinds.items(), key=lambda kv: -kv[1])])
     text = (f"{a} and {b} both coded {_plural(agreement.sources, 'source')}. Taking each of their {units} as a "
-            "unit, and asking for every code whether each coder applied it there, they agreed on "
-            f"{_percent(agreement.percent)} of decisions")
+            "unit, and asking for every code whether each coder applied it there, ")
+    if agreement.coded_percent is not None:  # the headline leaves out what neither coded (issue: 98.9 % looked good)
+        text += (f"they agreed on {_percent(agreement.coded_percent)} of the decisions where at least one of them "
+                 f"applied the code; counting also the units neither coded, which any amount of uncoded text "
+                 f"inflates, the figure is {_percent(agreement.percent)}")
+    else:
+        text += f"they agreed on {_percent(agreement.percent)} of decisions"
     if agreement.kappa is not None:
         words = next(w for limit, w in _KAPPA_WORDS if round(agreement.kappa, 2) >= limit)
         text += (f" (Cohen’s κ = {agreement.kappa:.2f}, Krippendorff’s α = {agreement.alpha:.2f}; "
