@@ -244,6 +244,21 @@ def test_quotes_are_chosen_to_cover_sites_then_participants(tmp_path: Path) -> N
     assert [e.quote.coding_id for e in again.shown] == [e.quote.coding_id for e in section.shown]
 
 
+def test_passages_people_coded_are_quoted_before_accepted_suggestions(tmp_path: Path) -> None:
+    store = _many_quotes_project(tmp_path / "coverage.wbproj")
+    source = store.source_by_name("NG-R01.txt")
+    machine = [c for c in store.codings() if c.source_id == source.id]
+    for coding in machine:  # NG-R01's passages become accepted suggestions, with readable lengths all the same
+        store.remove_coding(coding.id, "amira")
+        store.add_coding(source.id, coding.start, coding.end, coding.code_id, "zoe", origin="suggestion",
+                         accepted_by="zoe")
+    shown = gather_report(store, ReportOptions(max_quotes_per_code=4)).code_sections[0].shown
+    assert len(shown) == 4
+    assert [e.quote.origin for e in shown].count("suggestion") == 0, "hand-coded passages are quoted first"
+    every = gather_report(store, ReportOptions(max_quotes_per_code=None)).code_sections[0].shown
+    assert [e.quote.origin for e in every].count("suggestion") == len(machine), "all are shown when all fit"
+
+
 def test_a_passage_coded_by_both_coders_is_shown_once(project: Store) -> None:
     content = gather_report(project, ReportOptions(max_quotes_per_code=None))
     bonding = next(c for c in content.code_sections if c.code.name == "Bonding ties")

@@ -8,8 +8,9 @@ The rule, deterministic for a given project:
    within a site, participants take turns (the one with the best quote first), and each turn takes
    that participant's best remaining quote. So with four quotes and two sites both sites appear,
    and one talkative participant cannot fill a code's section.
-3. "Best" prefers quotes of about one to four sentences (150-450 characters): shorter ones lose
-   context, longer ones are hard to read in a report. Ties go to the earlier passage.
+3. "Best" prefers passages a person coded over accepted suggestions, then quotes of about one to four
+   sentences (150-450 characters): shorter ones lose context, longer ones are hard to read in a report.
+   Ties go to the earlier passage.
 4. The chosen quotes are printed grouped by site, then participant, then position in the source.
 """
 from __future__ import annotations
@@ -27,6 +28,12 @@ def _rank(excerpt: Excerpt) -> tuple:
     q = excerpt.quote
     return (-length_score(len(excerpt.text.strip())), q.source_name, q.start, q.end, q.origin == "suggestion",
             q.coder)
+
+
+def _quote_rank(excerpt: Excerpt) -> tuple:
+    """Which passages to quote first: those a person coded before accepted suggestions (a machine's choice
+    of words is weaker evidence and is marked when shown), then by ``_rank``."""
+    return (excerpt.quote.origin == "suggestion", *_rank(excerpt))
 
 
 def _overlap(a: Excerpt, b: Excerpt) -> bool:
@@ -64,9 +71,9 @@ def choose_quotes(excerpts: Sequence[Excerpt], limit: int | None) -> list[Excerp
     if not limit or len(pool) <= limit:
         return reading_order(pool)
     sites: dict[str, dict[str, list[Excerpt]]] = {}
-    for excerpt in pool:  # pool is in rank order, so each participant's list is best-first
+    for excerpt in sorted(pool, key=_quote_rank):  # so each participant's list is best-first
         sites.setdefault(excerpt.site, {}).setdefault(excerpt.who, []).append(excerpt)
-    turns = {site: deque(sorted(people, key=lambda w: (_rank(people[w][0]), w)))
+    turns = {site: deque(sorted(people, key=lambda w: (_quote_rank(people[w][0]), w)))
              for site, people in sites.items()}
     chosen: list[Excerpt] = []
     while len(chosen) < limit:
