@@ -90,6 +90,7 @@ def test_compare_page_by_wave_and_site(small: SmallProject) -> None:
     app.session_state["coder"] = "amira"
     app.run()
     app.radio(key="compare.rows").set_value("themes")
+    app.selectbox(key="compare.measure").set_value("codings")  # the counts computed below are codings
     app.selectbox(key="compare.by").set_value("wave").run()
     app.selectbox(key="compare.then_by").set_value("site").run()
     assert not app.exception

@@ -102,7 +102,11 @@ def test_passage_dates_from_headings_and_headers(kind: str, text: str, at: str, 
     assert passage_date(text_dates(text, kind), text.index(at)) == expected
 
 
-def test_a_code_says_how_many_of_its_quotes_stand_above_under_another_code(content: ReportContent) -> None:
+def test_a_code_says_how_many_of_its_quotes_stand_above_under_another_code(tmp_path: Path) -> None:
+    store = build_demo(tmp_path / "demo.wbproj")
+    for theme in store.themes():  # organised by the codebook's categories, which group codes of one passage
+        store.delete_theme(theme.id, "lead")
+    content = gather_report(store, ReportOptions(max_quotes_per_code=None))
     repeated = [c for c in content.code_sections if c.quoted_above]
     assert repeated  # the demo codes some passages with two codes of one theme
     for section in repeated:

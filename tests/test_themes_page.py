@@ -70,7 +70,7 @@ def test_codes_status_and_parent_are_edited_and_undo_reverses_them(small: SmallP
     assert app.dataframe[0].value["theme"].tolist() == ["Connections", "    Home"]
     app.button(key="themes.undo").click().run()
     assert small.store.get_theme(home).code_ids == [small.codes["Housing"]]
-    assert "Undo: link codes to theme" in app.success[0].value
+    assert "Undo: link codes to theme" in app.success[0].value.replace("\\", "")  # as the reader sees it
     app.button(key="themes.undo").click().run()
     theme = small.store.get_theme(home)
     assert (theme.status, theme.parent_id) == ("candidate", None)

@@ -122,10 +122,10 @@ with themes_tab:
     can_undo, can_redo = ui_history.next_steps(store, actor)
     undo_col, redo_col, _ = st.columns([1, 1, 6])
     undo_col.button("Undo", key="themes.undo", icon=":material/undo:", disabled=not can_undo,
-                    help=f"Undo: {can_undo}" if can_undo else "Nothing to undo", on_click=step_history,
+                    help=f"Undo: {md(can_undo)}" if can_undo else "Nothing to undo", on_click=step_history,
                     args=("undo",))
     redo_col.button("Redo", key="themes.redo", icon=":material/redo:", disabled=not can_redo,
-                    help=f"Redo: {can_redo}" if can_redo else "Nothing to redo", on_click=step_history,
+                    help=f"Redo: {md(can_redo)}" if can_redo else "Nothing to redo", on_click=step_history,
                     args=("redo",))
     if all_themes:
         lookups = Lookups.load(store)
