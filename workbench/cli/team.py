@@ -6,7 +6,7 @@ projects and the server database ``team.db``. Whoever can run these on the serve
 from __future__ import annotations
 
 import functools
-import subprocess
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -177,7 +177,7 @@ def serve(config_path: Path, check: bool) -> None:
       session_idle_minutes = 30
     Optional: [tls] cert, key; [oidc] issuer, client_id, client_secret_file, allowed_domains, allowed_emails.
     """
-    from workbench.cli.app import APP
+    from workbench.cli.app import TEAM_APP
     from workbench.errors import WorkbenchError
     from workbench.team.config import load_config
     from workbench.team.serve import server_environment, streamlit_command, write_secrets
@@ -187,15 +187,13 @@ def serve(config_path: Path, check: bool) -> None:
         run_dir = write_secrets(config)
     except (WorkbenchError, OSError) as exc:
         raise click.ClickException(str(exc)) from exc
-    command = streamlit_command(config, APP)
+    command = streamlit_command(config, TEAM_APP)
     if check:
         click.echo(f"{config.path}: OK. Projects in {config.projects}; users open {config.url}")
         click.echo(" ".join(command))
         return
     click.echo(f"Resilience Workbench team server on {config.url} for the projects in {config.projects} "
                "(Ctrl+C stops it)")
-    try:
-        status = subprocess.call(command, env=server_environment(config), cwd=run_dir)
-    except KeyboardInterrupt:
-        status = 0
-    sys.exit(status)
+    sys.stdout.flush()
+    os.chdir(run_dir)  # Streamlit reads the generated .streamlit/secrets.toml from here
+    os.execve(command[0], command, server_environment(config))  # the server is this process: signals reach it

@@ -66,7 +66,8 @@ def write_secrets(config: TeamConfig) -> Path:
 
 
 def streamlit_command(config: TeamConfig, app: Path) -> list[str]:
-    """``streamlit run`` for team mode: the configured address, XSRF protection and CORS protection on
+    """``streamlit run app`` for team mode (``app``: a main script with no ``pages/`` folder beside it, so
+    that no page runs past the sign-in): the configured address, XSRF protection and CORS protection on
     (no cross-origin access), the upload limit, no error details or tracebacks, no developer menu."""
     command = [sys.executable, "-m", "streamlit", "run", str(app),
                "--server.address", config.host, "--server.port", str(config.port),
