@@ -92,7 +92,8 @@ def _idle_expired() -> bool:
 
 def signed_in() -> bool:
     """Whether this session has a signed-in account (ending it after the idle timeout)."""
-    if not account() and config().oidc is not None and st.user.is_logged_in:
+    if not account() and config().oidc is not None and st.user.is_logged_in \
+            and "team.refused" not in st.session_state:
         _institutional()
     if account() and _idle_expired():
         _end("idle timeout")
@@ -107,9 +108,9 @@ def _institutional() -> None:
         name = sign_in_institutional(team().server, str(st.user.get("email") or ""),
                                      allowed_domains=settings.allowed_domains,
                                      allowed_addresses=settings.allowed_emails, address=address())
-    except SignInFailed as exc:
+    except SignInFailed as exc:  # stay signed in at the provider until they choose another account
         st.session_state["team.notice"] = str(exc)
-        st.logout()
+        st.session_state["team.refused"] = True
         return
     st.session_state[ACCOUNT_KEY], st.session_state[METHOD_KEY] = name, "oidc"
 
@@ -133,7 +134,11 @@ def sign_in_page() -> None:
     notice = st.session_state.get("team.notice")
     if notice:
         st.error(notice)
-    if config().oidc is not None:
+    if config().oidc is not None and st.session_state.get("team.refused"):
+        if st.button("Sign in with another institutional account", key="team.oidc_out", icon=":material/logout:"):
+            st.session_state.pop("team.refused", None)
+            st.logout()
+    elif config().oidc is not None:
         if st.button("Sign in with your institution", type="primary", key="team.oidc", icon=":material/login:"):
             st.login()
         st.caption("or with a local account")
