@@ -149,3 +149,15 @@ def test_sign_out_ends_the_session_and_is_logged(team: Team) -> None:
     at.button(key="team.sign_out").click().run()
     assert [b.label for b in at.button] == ["Sign in"]
     assert team.server.audit_entries()[-1].action == "signout"
+
+
+def test_an_idle_session_is_signed_out_and_that_is_logged(team: Team) -> None:
+    import time
+
+    at = open_garden(sign_in("cody"))
+    at.session_state["team.last_seen"] = time.monotonic() - 31 * 60  # the default idle timeout is 30 minutes
+    at.run()
+    assert [b.label for b in at.button] == ["Sign in"]
+    assert any("signed out after a while without activity" in e.value for e in at.error)
+    last = team.server.audit_entries()[-1]
+    assert (last.actor, last.action, last.detail) == ("cody", "signout", {"reason": "idle timeout"})

@@ -1,6 +1,7 @@
 """Institutional sign-in end to end: `workbench serve` with an ``[oidc]`` config against `oidc-provider-mock`
 (run on localhost by the test), through Streamlit's `st.login`, in Debian's Chromium. A member's e-mail signs
-in and sees their project; an e-mail of a domain the config does not allow is refused and logged.
+in and sees their project; a forged sign-in cookie gets only the sign-in page; an e-mail of a domain the
+config does not allow is refused and logged.
 Skips when Chromium, Playwright or oidc-provider-mock is missing."""
 from __future__ import annotations
 
@@ -77,6 +78,16 @@ def test_an_allowed_email_signs_in_through_oidc_and_a_disallowed_domain_is_refus
             page.get_by_role("button", name="garden (coder)").wait_for(timeout=30_000)
             assert page.get_by_role("button", name="pantry (coder)").count() == 0
             page.get_by_text("Signed in as:").wait_for(timeout=15_000)
+
+            real = {c["name"]: c for c in page.context.cookies()}["_streamlit_user"]
+            for forged in (real["value"][:-6] + "AAAAAA",  # a tampered signature
+                           '{"email": "dana@uni.example", "is_logged_in": true}'):  # an unsigned made-up one
+                context = browser.new_context()
+                context.add_cookies([{**real, "value": forged}])
+                stranger = context.new_page()
+                stranger.goto(url)
+                stranger.get_by_role("button", name="Sign in with your institution").wait_for(timeout=30_000)
+                assert stranger.get_by_role("button", name="garden (coder)").count() == 0
 
             intruder = browser.new_context().new_page()
             _institutional_sign_in(intruder, url, "eve@evil.example")
