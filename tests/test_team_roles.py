@@ -173,3 +173,16 @@ def test_without_a_team_nothing_is_checked(team: Team) -> None:
     store.add_code("Isolation", "anyone at all")
     store.set_setting("name", "Renamed")
     assert quote_sheet(store, pseudonymise=False)
+
+
+def test_only_a_lead_imports_sources_and_a_refusal_reads_no_file(team: Team, tmp_path: Path) -> None:
+    from workbench.sources.importer import ingest_paths
+
+    folder = tmp_path / "files"
+    folder.mkdir()
+    (folder / "new.txt").write_text("Interviewer: Hello?\n\nAmir: The mosque hall became the food bank.\n")
+    before = _state(team.project_path("garden"))
+    with pytest.raises(Forbidden, match="cody is a coder of garden: only a lead may import sources"):
+        ingest_paths(open_project(team, "cody", "garden"), [folder], actor="cody")
+    assert _state(team.project_path("garden")) == before
+    assert ingest_paths(open_project(team, "lena", "garden"), [folder], actor="lena").added

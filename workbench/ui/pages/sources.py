@@ -5,6 +5,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from ingest import SUPPORTED_EXTENSIONS
 from ingest.records import SOURCE_KINDS
 from workbench.errors import WorkbenchError
 from workbench.sources.importer import IngestReport, ingest_paths
@@ -74,7 +75,8 @@ with st.expander("Import files", expanded=not store.counts()["sources"]):
     st.caption("TXT, MD, DOCX, PDF, VTT, SRT, CSV, XLSX, JSON. A CSV whose first column is `file` is read as "
                "attributes for the other files (site, participant, role, wave …).")
     uploader_key = f"sources.upload.{st.session_state.get('sources.upload_round', 0)}"
-    files = st.file_uploader("Files to import", accept_multiple_files=True, key=uploader_key)
+    files = st.file_uploader("Files to import", accept_multiple_files=True, key=uploader_key,
+                             type=[suffix.lstrip(".") for suffix in SUPPORTED_EXTENSIONS])
     kind = st.selectbox("Kind of source", ["detect from the file", *SOURCE_KINDS], key="sources.kind")
     if st.button("Import", type="primary", disabled=not files, key="sources.import"):
         actor = session.require_coder()
