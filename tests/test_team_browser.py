@@ -105,3 +105,21 @@ def test_sign_in_with_a_local_account_and_code_and_a_non_member_sees_nothing(tea
             browser.close()
     actions = [(e.actor, e.action) for e in team.server.audit_entries(action="signin")]
     assert actions == [("amira", "signin.failed"), ("amira", "signin.ok"), ("bo", "signin.ok")]
+
+
+def test_over_http_an_upload_without_the_xsrf_token_is_refused_and_no_other_origin_is_allowed(team_server) -> None:
+    import urllib.error
+    import urllib.request
+
+    url, team = team_server
+    upload = urllib.request.Request(f"{url}/_stcore/upload_file/session/file", method="PUT",
+                                    data=b"--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.txt\""
+                                         b"\r\n\r\nhello\r\n--x--\r\n",
+                                    headers={"Content-Type": "multipart/form-data; boundary=x"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(upload, timeout=10)
+    assert refused.value.code == 403
+    probe = urllib.request.Request(f"{url}/_stcore/health", headers={"Origin": "https://evil.example"})
+    with urllib.request.urlopen(probe, timeout=10) as response:
+        assert response.headers.get("Access-Control-Allow-Origin") is None
+        assert "_streamlit_xsrf" in (response.headers.get("Set-Cookie") or "")

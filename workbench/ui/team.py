@@ -99,13 +99,38 @@ def signed_in() -> bool:
         _end("idle timeout")
         st.session_state["team.notice"] = "You were signed out after a while without activity: sign in again."
         return False
+    if account():
+        _last_activity()[account().lower()] = time.time()
     return bool(account())
+
+
+@st.cache_resource(show_spinner=False)
+def _last_activity() -> dict[str, float]:
+    """When each account last did something in this server process (time.time()), across its sessions."""
+    return {}
+
+
+def _identity_is_fresh(email: str) -> bool:
+    """Whether the provider's sign-in cookie (valid for 30 days) may still stand for ``email``: it was issued
+    within the idle timeout, or the account was active in this server within it. A cookie left for longer
+    is ended, so the idle timeout holds across browser sessions too."""
+    idle = config().session_idle_minutes * 60
+    issued = st.user.get("iat")
+    now = time.time()
+    if isinstance(issued, (int, float)) and now - issued < idle:
+        return True
+    return now - _last_activity().get(email.lower(), float("-inf")) < idle
 
 
 def _institutional() -> None:
     settings = config().oidc
+    email = str(st.user.get("email") or "")
+    if not _identity_is_fresh(email):
+        st.session_state["team.notice"] = "You were signed out after a while without activity: sign in again."
+        st.logout()
+        return
     try:
-        name = sign_in_institutional(team().server, str(st.user.get("email") or ""),
+        name = sign_in_institutional(team().server, email,
                                      allowed_domains=settings.allowed_domains,
                                      allowed_addresses=settings.allowed_emails, address=address())
     except SignInFailed as exc:  # stay signed in at the provider until they choose another account
