@@ -84,9 +84,9 @@ def test_sign_in_with_a_local_account_and_code_and_a_non_member_sees_nothing(tea
 
             _sign_in(page, url, "amira", PASSWORD)
             page.get_by_role("button", name="garden (coder)").click()
-            page.get_by_text("Signed in as:").wait_for(timeout=15_000)
+            page.get_by_text("Open: Garden").wait_for(timeout=30_000)
             assert page.get_by_role("button", name="pantry (viewer)").count() == 0
-            page.get_by_role("link", name="Suggestions").first.click()
+            page.get_by_role("link", name="Suggestions", exact=True).first.click()
             [pending] = Store.open(garden).suggestions()
             page.locator(".st-key-suggestions-accept-%d button" % pending.id).click()
 
