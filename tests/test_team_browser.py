@@ -7,6 +7,7 @@ sign-in. Skips when /usr/bin/chromium or Playwright is missing.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -45,18 +46,25 @@ def team_server(tmp_path: Path):
     Store.create(projects / "pantry.wbproj", name="Pantry").close()
     team = Team.at(projects)
     password_hash = hash_password(PASSWORD)
-    for name in ("amira", "bo"):
+    for name in ("amira", "bo", "lena"):
         team.server.add_account(Account(name, "", password_hash, "2026-12-06T09:00:00.000+00:00"), "admin")
     add_member(team, "garden", "amira", Role.CODER)
     add_member(team, "pantry", "bo", Role.VIEWER)
+    add_member(team, "garden", "lena", Role.LEAD)
     port = free_port()
     config = tmp_path / "team.toml"
-    config.write_text(f'projects = "projects"\nport = {port}\n')
+    config.write_text(f'projects = "projects"\nport = {port}\nupload_limit_mb = 1\n')
     env = {k: v for k, v in os.environ.items() if k not in ("WORKBENCH_PROJECT", "WORKBENCH_USER")}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     for url in run_server([sys.executable, "-m", "workbench", "serve", "--config", str(config)], port,
                           cwd=tmp_path, env=env, log_path=tmp_path / "server.log"):
         yield url, team
+
+
+def _open_garden(page, url: str, name: str, role: str) -> None:
+    _sign_in(page, url, name, PASSWORD)
+    page.get_by_role("button", name=f"garden ({role})").click()
+    page.get_by_text("Open: Garden").wait_for(timeout=30_000)
 
 
 def _sign_in(page, url: str, name: str, password: str) -> None:
@@ -123,3 +131,40 @@ def test_over_http_an_upload_without_the_xsrf_token_is_refused_and_no_other_orig
     with urllib.request.urlopen(probe, timeout=10) as response:
         assert response.headers.get("Access-Control-Allow-Origin") is None
         assert "_streamlit_xsrf" in (response.headers.get("Set-Cookie") or "")
+
+
+def test_a_huge_or_wrong_type_upload_is_refused_and_a_coder_cannot_import(team_server, tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    url, team = team_server
+    garden = team.project_path("garden")
+    huge = tmp_path / "huge.txt"
+    huge.write_text("Interviewer: Hello?\n\nAmir: " + "words " * 400_000)  # 2.4 MB, the limit is 1 MB
+    page_file = tmp_path / "evil.html"
+    page_file.write_text("<script>alert(1)</script>")
+    small = tmp_path / "amir.txt"
+    small.write_text("Interviewer: Hello?\n\nAmir: The mosque hall became the food bank.\n")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context().new_page()
+            _open_garden(page, url, "lena", "lead")
+            page.get_by_role("link", name="Sources", exact=True).first.click()
+            chooser = page.locator('[data-testid="stFileUploaderDropzoneInput"]')
+            chooser.set_input_files(str(huge))
+            page.get_by_text(re.compile(r"File must be 1(\.0)? ?MB or smaller")).first.wait_for(state="attached", timeout=30_000)
+            chooser.set_input_files(str(page_file))
+            page.get_by_text(re.compile("html files are not allowed", re.I)).first.wait_for(state="attached", timeout=30_000)
+            assert [s.name for s in Store.open(garden).list_sources()] == ["maureen.txt"]
+
+            coder = browser.new_context().new_page()
+            _open_garden(coder, url, "amira", "coder")
+            coder.get_by_role("link", name="Sources", exact=True).first.click()
+            coder.get_by_text("Import files").click()  # the expander
+            coder.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(small))
+            coder.get_by_text("amir.txt").wait_for(timeout=30_000)
+            coder.locator(".st-key-sources-import button").first.click()
+            coder.get_by_text("only a lead may import sources").wait_for(timeout=30_000)
+            assert [s.name for s in Store.open(garden).list_sources()] == ["maureen.txt"]
+        finally:
+            browser.close()

@@ -83,10 +83,12 @@ with st.expander("Import files", expanded=not store.counts()["sources"]):
         try:
             st.session_state["sources.report"] = import_uploads(
                 store, files, None if kind == "detect from the file" else kind, actor)
-        except WorkbenchError as exc:
-            st.error(str(exc))
+        except WorkbenchError as exc:  # shown after the rerun below (an error drawn now would vanish with it)
+            st.session_state["sources.error"] = str(exc)
         st.session_state["sources.upload_round"] = st.session_state.get("sources.upload_round", 0) + 1
         st.rerun()
+    if "sources.error" in st.session_state:
+        st.error(md(st.session_state.pop("sources.error")))
     if "sources.report" in st.session_state:
         show_report(st.session_state["sources.report"])
 
