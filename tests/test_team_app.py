@@ -161,3 +161,14 @@ def test_an_idle_session_is_signed_out_and_that_is_logged(team: Team) -> None:
     assert any("signed out after a while without activity" in e.value for e in at.error)
     last = team.server.audit_entries()[-1]
     assert (last.actor, last.action, last.detail) == ("cody", "signout", {"reason": "idle timeout"})
+
+
+def test_repeated_wrong_passwords_are_throttled_in_the_app(team: Team) -> None:
+    from workbench.team.accounts import MAX_FAILURES_PER_ACCOUNT
+
+    for _ in range(MAX_FAILURES_PER_ACCOUNT):
+        sign_in("cody", "guessing again")
+    at = sign_in("cody")  # the right password now waits too
+    assert any("too many failed sign-ins for this account" in e.value for e in at.error)
+    assert [b.label for b in at.button] == ["Sign in"]
+    assert team.server.audit_entries()[-1].action == "signin.throttled"

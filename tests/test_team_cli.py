@@ -82,3 +82,12 @@ def test_serve_check_prints_the_hardened_command_without_starting(config: Path) 
     assert code == 0, output
     assert "OK. Projects in" in output and "users open http://localhost:8501" in output
     assert "--server.enableXsrfProtection true" in output and "--client.showErrorDetails none" in output
+
+
+def test_serve_runs_the_router_from_a_folder_without_pages(config: Path) -> None:
+    from workbench.cli.app import TEAM_APP
+
+    # Streamlit runs pages/*.py beside the main script directly when their URL is opened first: past the sign-in.
+    assert TEAM_APP.exists() and not (TEAM_APP.parent / "pages").exists()
+    code, output = run(config, "serve", "--check")
+    assert f"streamlit run {TEAM_APP} " in output
