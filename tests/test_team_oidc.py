@@ -29,7 +29,7 @@ def provider():
 
 
 @pytest.fixture
-def oidc_server(tmp_path: Path, provider: str):
+def oidc_server(tmp_path: Path, provider: str, request):
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed at /usr/bin/chromium")
     pytest.importorskip("playwright.sync_api")
@@ -45,6 +45,7 @@ def oidc_server(tmp_path: Path, provider: str):
     (tmp_path / "team.toml").write_text(f"""projects = "projects"
 port = {port}
 public_url = "http://localhost:{port}"
+session_idle_minutes = {getattr(request, "param", 30)}
 
 [oidc]
 issuer = "{provider}"
@@ -98,3 +99,32 @@ def test_an_allowed_email_signs_in_through_oidc_and_a_disallowed_domain_is_refus
     log = [(e.actor, e.action, e.detail.get("method")) for e in team.server.audit_entries(action="signin")]
     assert ("dana@uni.example", "signin.ok", "oidc") in log
     assert ("eve@evil.example", "signin.refused", "oidc") in log
+
+
+@pytest.mark.parametrize("oidc_server", [1], indirect=True)  # an idle timeout of one minute
+def test_a_sign_in_cookie_left_longer_than_the_idle_timeout_signs_in_no_more(oidc_server) -> None:
+    import time
+
+    from playwright.sync_api import sync_playwright
+
+    url, team = oidc_server
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_context().new_page()
+            _institutional_sign_in(page, url, "dana@uni.example")
+            page.get_by_role("button", name="garden (coder)").wait_for(timeout=30_000)
+            cookies = page.context.cookies()
+            page.context.close()
+            time.sleep(62)
+            context = browser.new_context()
+            context.add_cookies(cookies)  # the provider's 30-day cookie, still valid as a cookie
+            later = context.new_page()
+            later.goto(url)  # signed out: Streamlit ends the session at the provider too (its confirmation page)
+            later.get_by_role("button", name="End session").click(timeout=30_000)
+            later.get_by_role("button", name="Sign in with your institution").wait_for(timeout=30_000)
+            assert later.get_by_role("button", name="garden (coder)").count() == 0
+        finally:
+            browser.close()
+    last = team.server.audit_entries()[-1]
+    assert (last.actor, last.action, last.detail) == ("dana@uni.example", "signout", {"reason": "idle timeout"})

@@ -126,6 +126,7 @@ def _institutional() -> None:
     settings = config().oidc
     email = str(st.user.get("email") or "")
     if not _identity_is_fresh(email):
+        sign_out(team().server, email.lower() or "?", address=address(), reason="idle timeout")
         st.session_state["team.notice"] = "You were signed out after a while without activity: sign in again."
         st.logout()
         return
