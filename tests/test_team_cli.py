@@ -34,12 +34,16 @@ def test_add_an_account_give_it_a_project_and_read_the_log(config: Path) -> None
     assert (code, output) == (0, "alice is now coder of garden.\n")
     code, output = run(config, "members", "add", "garden", "alice", "--role", "lead")
     assert output == "alice is now lead of garden (was coder).\n"
+    run(config, "members", "add", "garden", "Dana@Uni.Example", "--role", "viewer")
     code, output = run(config, "users", "list")
-    assert output == "alice\tlocal\talice@uni.example\tgarden (lead)\n"
+    assert output == ("alice\tlocal\talice@uni.example\tgarden (lead)\n"
+                      "dana@uni.example\tinstitutional\tdana@uni.example\tgarden (viewer)\n")
+    run(config, "members", "remove", "garden", "dana@uni.example")
     code, output = run(config, "members", "list", "garden")
     assert output.startswith("garden\talice\tlead\tadded by admin")
     code, output = run(config, "audit", "--action", "member")
-    assert [line.split("\t")[2] for line in output.splitlines()] == ["member.add", "member.role"]
+    assert [line.split("\t")[2] for line in output.splitlines()] == ["member.add", "member.role", "member.add",
+                                                                     "member.remove"]
     assert '"after": "lead"' in output
     assert run(config, "members", "remove", "garden", "alice") == (0, "alice is no longer a member of garden.\n")
     assert run(config, "users", "remove", "alice") == (0, "Removed alice.\n")

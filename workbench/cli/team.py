@@ -88,15 +88,19 @@ def users_remove(team: Team, name: str) -> None:
 @users.command("list")
 @config_option
 def users_list(team: Team) -> None:
-    """List the accounts: name, kind (local or institutional), e-mail, projects and roles."""
+    """List the accounts: name, kind (local, or institutional: an e-mail given a project), e-mail, projects
+    and roles."""
     from workbench.team.members import members
 
     roles: dict[str, list[str]] = {}
     for member in members(team):
         roles.setdefault(member.account.lower(), []).append(f"{member.project} ({member.role.label})")
-    for account in team.server.accounts():
-        kind = "local" if account.password_hash else "institutional"
-        click.echo(f"{account.name}\t{kind}\t{account.email or '-'}\t{', '.join(roles.get(account.name.lower(), [])) or '-'}")
+    accounts = {a.name.lower(): a for a in team.server.accounts()}
+    for name in sorted(set(accounts) | set(roles)):
+        account = accounts.get(name)
+        kind = "local" if account and account.password_hash else "institutional"  # an e-mail given a project
+        email = (account.email if account else name) or "-"
+        click.echo(f"{account.name if account else name}\t{kind}\t{email}\t{', '.join(roles.get(name, [])) or '-'}")
 
 
 @click.group()
