@@ -152,9 +152,11 @@ def test_a_huge_or_wrong_type_upload_is_refused_and_a_coder_cannot_import(team_s
             page.get_by_role("link", name="Sources", exact=True).first.click()
             chooser = page.locator('[data-testid="stFileUploaderDropzoneInput"]')
             chooser.set_input_files(str(huge))
-            page.get_by_text(re.compile(r"File must be 1(\.0)? ?MB or smaller")).first.wait_for(state="attached", timeout=30_000)
+            page.get_by_text(re.compile(r"File must be 1(\.0)? ?MB or smaller")).first.wait_for(state="attached",
+                                                                                              timeout=30_000)
             chooser.set_input_files(str(page_file))
-            page.get_by_text(re.compile("html files are not allowed", re.I)).first.wait_for(state="attached", timeout=30_000)
+            page.get_by_text(re.compile("html files are not allowed", re.I)).first.wait_for(state="attached",
+                                                                                             timeout=30_000)
             assert [s.name for s in Store.open(garden).list_sources()] == ["maureen.txt"]
 
             coder = browser.new_context().new_page()

@@ -141,7 +141,8 @@ def test_role_changes_are_logged_and_take_effect_at_the_next_open(team: Team) ->
     remove_member(team, "garden", "vic")
     with pytest.raises(Forbidden):
         open_project(team, "vic", "garden")
-    log = [(e.action, e.detail.get("account"), e.detail.get("after")) for e in team.server.audit_entries(action="member")]
+    log = [(e.action, e.detail.get("account"), e.detail.get("after"))
+           for e in team.server.audit_entries(action="member")]
     assert log[-2:] == [("member.role", "vic", "coder"), ("member.remove", "vic", None)]
 
 

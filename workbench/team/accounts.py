@@ -81,8 +81,8 @@ def sign_in(server: ServerStore, name: str, password: str, *, address: str, cloc
     if by_account >= MAX_FAILURES_PER_ACCOUNT or by_address >= MAX_FAILURES_PER_ADDRESS:
         server.audit(at, key or "?", "signin.throttled", key, address=address)
         minutes = int(WINDOW.total_seconds() // 60)
-        raise SignInFailed(f"too many failed sign-ins {'for this account' if by_account >= MAX_FAILURES_PER_ACCOUNT else 'from your address'}: "
-                           f"wait {minutes} minutes and try again")
+        whose = "for this account" if by_account >= MAX_FAILURES_PER_ACCOUNT else "from your address"
+        raise SignInFailed(f"too many failed sign-ins {whose}: wait {minutes} minutes and try again")
     account = server.account(key) if key else None
     if not verify_password(account.password_hash if account else None, password):
         server.audit(at, key or "?", "signin.failed", key, address=address)
