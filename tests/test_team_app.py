@@ -172,3 +172,13 @@ def test_repeated_wrong_passwords_are_throttled_in_the_app(team: Team) -> None:
     assert any("too many failed sign-ins for this account" in e.value for e in at.error)
     assert [b.label for b in at.button] == ["Sign in"]
     assert team.server.audit_entries()[-1].action == "signin.throttled"
+
+
+def test_only_a_lead_may_switch_pseudonyms_off_on_the_report_page(team: Team) -> None:
+    at = open_garden(sign_in("cody"))
+    at.switch_page("workbench/ui/pages/report.py").run()
+    assert not at.exception
+    assert all(t.disabled and t.value for t in at.toggle)  # pseudonyms on, and fixed
+    at = open_garden(sign_in("lena"))
+    at.switch_page("workbench/ui/pages/report.py").run()
+    assert at.toggle and not any(t.disabled for t in at.toggle)

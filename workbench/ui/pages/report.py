@@ -10,6 +10,7 @@ from workbench.export.report import DEFAULT_MAX_QUOTES, ReportOptions, report_by
 from workbench.export.report.data import ALL_ORIGINS, HUMAN_ORIGINS, project_sites
 from workbench.export.report.themes import report_themes
 from workbench.export.spreadsheets import matrix_file, quotes_file
+from workbench.model import Role
 from workbench.store import Store
 from workbench.ui import session
 from workbench.ui.text import md
@@ -17,6 +18,14 @@ from workbench.ui.text import md
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ORIGIN_CHOICES = {"Applied by hand and accepted suggestions": ALL_ORIGINS, "Applied by hand only": HUMAN_ORIGINS}
+
+
+def _real_names_allowed(store: Store) -> bool:
+    """Whether this session may export real names (always alone; in team mode, a lead)."""
+    return store.access is None or store.access.role >= Role.LEAD
+
+
+REAL_NAMES_HELP = "Only a project's leads may export real names."
 
 
 def _file_stem(title: str) -> str:
@@ -35,7 +44,9 @@ def _report_form(store: Store) -> None:
                                      help="Chosen to cover the sites and participants, not just the first ones.")
         origin = st.radio("Codings", list(ORIGIN_CHOICES), horizontal=True, key="report.origin")
         pseudonymise = st.toggle("Pseudonymise participants", value=True, key="report.pseudonymise",
-                                 help="Case IDs or pseudonyms instead of names, also inside quotes.")
+                                 disabled=not _real_names_allowed(store),
+                                 help="Case IDs or pseudonyms instead of names, also inside quotes."
+                                 + ("" if _real_names_allowed(store) else " " + REAL_NAMES_HELP))
         memos = st.checkbox("Include memos", key="report.memos")
         built = st.form_submit_button("Build report", type="primary")
     if built:
@@ -64,7 +75,9 @@ def _spreadsheet_form(store: Store) -> None:
                        help="CSV is UTF-8 with a byte-order mark so that Excel reads accents correctly.")
         sites = st.multiselect("Sites (all when empty)", project_sites(store), key="report.sheet-sites")
         origin = st.radio("Codings", list(ORIGIN_CHOICES), horizontal=True, key="report.sheet-origin")
-        pseudonymise = st.toggle("Pseudonymise participants", value=True, key="report.sheet-pseudonymise")
+        pseudonymise = st.toggle("Pseudonymise participants", value=True, key="report.sheet-pseudonymise",
+                                 disabled=not _real_names_allowed(store),
+                                 help=None if _real_names_allowed(store) else REAL_NAMES_HELP)
         built = st.form_submit_button("Build spreadsheet")
     if built:
         maker = quotes_file if what.startswith("Quotes") else matrix_file
