@@ -28,3 +28,15 @@ class SearchSyntaxError(WorkbenchError):
 
 class InvalidNameReview(WorkbenchError):
     """A possible name cannot be reviewed as asked (empty name, unknown decision, accepted without a pseudonym)."""
+
+
+class Forbidden(WorkbenchError):
+    """In team mode, the signed-in account's role on the project does not allow this (or it is no member)."""
+
+
+class SignInFailed(WorkbenchError):
+    """A team sign-in was refused: wrong name or password, or too many failed attempts."""
+
+
+class InvalidConfig(WorkbenchError):
+    """A team server's config file is missing, unreadable or has a wrong value (the message names file and key)."""

@@ -6,6 +6,7 @@ end exclusive: ``source.text[start:end]`` is exactly the coded words.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import IntEnum
 
 from ingest.records import LoadedSegment
 
@@ -255,3 +256,67 @@ class ProjectSet:
     code_ids: list[int] = field(default_factory=list)
     source_ids: list[int] = field(default_factory=list)
     memo_ids: list[int] = field(default_factory=list)
+
+
+class Role(IntEnum):
+    """A team member's role on one project; each role may do everything the roles below it may."""
+
+    VIEWER = 1  # read, pseudonymised exports
+    CODER = 2  # + code, review suggestions, memos, themes
+    LEAD = 3  # + codebook, sources, members, merge, exports with real names, delete
+
+    @classmethod
+    def parse(cls, name: str) -> "Role":
+        """The role called ``name`` (lead, coder or viewer)."""
+        try:
+            return cls[name.strip().upper()]
+        except KeyError:
+            raise ValueError(f"unknown role {name!r}: use lead, coder or viewer") from None
+
+    @property
+    def label(self) -> str:
+        """The role's name as users write it."""
+        return self.name.lower()
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who works on a project in team mode, and as what. No Access (single-user mode) means no checks."""
+
+    user: str
+    role: Role
+    project: str = ""
+
+
+@dataclass(frozen=True)
+class Account:
+    """A team server account: a local one has an Argon2 password hash, an institutional (OIDC) one none."""
+
+    name: str
+    email: str
+    password_hash: str | None
+    created_at: str
+
+
+@dataclass(frozen=True)
+class Member:
+    """An account's role on one project of a team server."""
+
+    project: str
+    account: str
+    role: Role
+    added_by: str
+    added_at: str
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One line of a team server's append-only log: sign-ins, sign-outs, failures, accounts and roles."""
+
+    id: int
+    at: str
+    actor: str
+    action: str
+    target: str
+    address: str
+    detail: dict

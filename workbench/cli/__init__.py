@@ -11,7 +11,7 @@ from __future__ import annotations
 import click
 
 from workbench.cli import (analysis, app, codebook, export, history, imports, project, review, roster, safety,
-                           suggest, theme)
+                           suggest, team, theme)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -31,6 +31,7 @@ for command in (
     roster.roster, roster.pseudonymise,
     safety.check, safety.backup,
     app.app,
+    team.serve, team.users, team.members, team.audit,
 ):
     cli.add_command(command)
 

@@ -10,6 +10,7 @@ import click
 
 
 APP = Path(__file__).resolve().parents[1] / "ui" / "app.py"  # package data, so an installed wheel has it
+TEAM_APP = APP.parent / "server" / "main.py"  # `workbench serve`: the same router, no pages/ beside it
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 

@@ -17,6 +17,7 @@ from ingest import IngestError, LoadedSource
 from ingest.records import SOURCE_KINDS
 
 from workbench.errors import Conflict
+from workbench.model import Role
 from workbench.sources.sentences import sentencizer, split_sentences
 from workbench.store import NewSegment, NewSource, Store
 
@@ -128,8 +129,10 @@ def ingest_paths(store: Store, paths: Iterable[str | Path], *, actor: str, kind:
     """Import files and folders into the project; a bad file is reported and skipped, the rest land.
 
     With many files, a second process reads and splits sentences while this one stores the
-    previous file, each source in its own transaction.
+    previous file, each source in its own transaction. In team mode only a lead imports (refused before
+    any file is read).
     """
+    store.require(Role.LEAD, "import sources")
     files, sidecars, unsupported = collect_files(paths)
     if attributes_csv:
         sidecars.append(Path(attributes_csv))

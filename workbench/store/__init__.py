@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from workbench.model import Access, Role
+from workbench.store.access import require
 from workbench.store.check import CheckStore, Problem
 from workbench.store.codes import CodeStore
 from workbench.store.codings import CodingStore
@@ -35,9 +37,21 @@ class Store(SourceStore, CodeStore, CodingStore, SuggestionStore, CacheStore, Re
         self.database = database
 
     @classmethod
-    def open(cls, path: str | Path) -> "Store":
-        """Open an existing project (upgrading its schema after a backup, if it is older)."""
-        return cls(Database(path))
+    def open(cls, path: str | Path, *, access: Access | None = None) -> "Store":
+        """Open an existing project (upgrading its schema after a backup, if it is older).
+
+        ``access``: in team mode, the signed-in account and its role; every change is then checked against it.
+        """
+        return cls(Database(path, access=access))
+
+    @property
+    def access(self) -> Access | None:
+        """The signed-in account and its role in team mode; None for the single-user app and CLI."""
+        return self.database.access
+
+    def require(self, needed: Role, what: str) -> None:
+        """Refuse ``what`` (a `Forbidden` error) unless the team role is at least ``needed``; no-op for one user."""
+        require(self.database.access, needed, what)
 
     @classmethod
     def create(cls, path: str | Path, *, name: str | None = None) -> "Store":
@@ -54,6 +68,7 @@ class Store(SourceStore, CodeStore, CodingStore, SuggestionStore, CacheStore, Re
 
     def set_setting(self, key: str, value: str) -> None:
         """Store a project setting (name, description, ...)."""
+        self.require(Role.LEAD, "change the project's settings")
         with self.database.transaction() as conn:
             conn.execute("INSERT INTO project (key, value) VALUES (?, ?) "
                          "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 
 from workbench.errors import ProjectError
+from workbench.model import Access
+from workbench.store.access import check_event
 from workbench.store.migrations import MIGRATIONS
 
 if TYPE_CHECKING:
@@ -42,8 +44,9 @@ def schema_version() -> int:
 class Database:
     """One project file; a connection per thread (WAL lets readers and one writer work at once)."""
 
-    def __init__(self, path: str | Path, *, create: bool = False) -> None:
+    def __init__(self, path: str | Path, *, create: bool = False, access: Access | None = None) -> None:
         self.path = Path(path)
+        self.access = access  # team mode: who works here and as what; None = single user, no checks
         if not create and not self.path.exists():
             raise ProjectError(f"{self.path}: no project here (create one with `workbench init {self.path}`)")
         if create:
@@ -151,7 +154,11 @@ class Database:
 
     def log(self, actor: str, action: str, target_type: str, target_id: int | None,
             payload: dict[str, Any] | None = None) -> int:
-        """Append an event; call inside the transaction that makes the change."""
+        """Append an event; call inside the transaction that makes the change.
+
+        In team mode this is where the role is checked: a refusal raises `Forbidden` and the change rolls back.
+        """
+        check_event(self.access, actor, action)
         via = getattr(self._local, "via", None)
         if via:
             payload = {**(payload or {}), "via": via}

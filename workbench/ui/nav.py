@@ -22,18 +22,22 @@ ANALYSIS_PAGES = {  # pages other parts of the project add; listed when their fi
     "reliability": ("reliability.py", "Reliability", ":material/balance:"),
     "report": ("report.py", "Report", ":material/summarize:"),
 }
+TEAM_PAGES = {  # pages only a team server has
+    "members": ("members.py", "Members", ":material/group:"),
+}
 OPEN_KEY = "code.open"  # a request to show a source (and a position in it) on the Code page
 
 
 def page_file(name: str) -> Path:
     """The file of a page."""
-    return PAGES_DIR / {**PAGES, **ANALYSIS_PAGES}[name][0]
+    return PAGES_DIR / {**PAGES, **ANALYSIS_PAGES, **TEAM_PAGES}[name][0]
 
 
-def pages() -> dict[str, list[st.Page]]:
-    """Every page by menu section, in menu order (Start first and default)."""
+def pages(*, team: bool = False) -> dict[str, list[st.Page]]:
+    """Every page by menu section, in menu order (Start first and default); ``team``: with the Members page."""
+    listed = {**PAGES, **TEAM_PAGES} if team else PAGES
     work = [st.Page(page_file(name), title=title, icon=icon, default=name == "start")
-            for name, (_file, title, icon) in PAGES.items()]
+            for name, (_file, title, icon) in listed.items()]
     analyse = [st.Page(page_file(name), title=title, icon=icon)
                for name, (_file, title, icon) in ANALYSIS_PAGES.items() if page_file(name).exists()]
     return {"Code": work, "Analyse": analyse} if analyse else {"": work}

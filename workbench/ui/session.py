@@ -10,6 +10,7 @@ import streamlit as st
 
 from workbench.errors import WorkbenchError
 from workbench.store import Store
+from workbench.ui import team
 from workbench.ui.text import md
 
 PROJECT_KEY = "project_path"
@@ -29,7 +30,10 @@ def forget_stores() -> None:
 
 
 def init_session() -> None:
-    """Fill the session's defaults: the project given to ``workbench app`` and the coder's name."""
+    """Fill the session's defaults: the project given to ``workbench app`` and the coder's name (team mode:
+    none; the signed-in account is the coder)."""
+    if team.active():
+        return
     if PROJECT_KEY not in st.session_state:
         given = os.environ.get("WORKBENCH_PROJECT")
         st.session_state[PROJECT_KEY] = str(Path(given).resolve()) if given and Path(given).exists() else None
@@ -45,7 +49,11 @@ def _login_name() -> str:
 
 
 def project() -> Store | None:
-    """The open project, or None (with the error shown) when there is none or it cannot be opened."""
+    """The open project, or None (with the error shown) when there is none or it cannot be opened.
+
+    In team mode: opened as the signed-in account, so the store checks its role on every change."""
+    if team.active():
+        return team.project()
     path = st.session_state.get(PROJECT_KEY)
     if not path:
         return None
@@ -57,7 +65,9 @@ def project() -> Store | None:
 
 
 def use_project(path: str | Path) -> Store:
-    """Open a project for this session and remember it in the recent list."""
+    """Open a project for this session and remember it in the recent list (single-user mode only)."""
+    if team.active():
+        raise WorkbenchError("on a team server, open one of your projects on the Start page")
     resolved = str(Path(path).expanduser().resolve())
     store = open_store(resolved)
     st.session_state[PROJECT_KEY] = resolved
@@ -76,7 +86,9 @@ def require_project() -> Store:
 
 
 def coder() -> str:
-    """Who is coding in this session ('' when nobody said)."""
+    """Who is coding in this session ('' when nobody said); in team mode the signed-in account, never typed."""
+    if team.active():
+        return team.account()
     return st.session_state.get(CODER_KEY, "")
 
 

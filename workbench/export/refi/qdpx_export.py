@@ -36,7 +36,7 @@ from typing import IO
 from coding.codebook import GUID_RE
 from coding.qdc import DEFAULT_ORIGIN, PROJECT_NAMESPACE, codebook_element
 
-from workbench.model import Coding, Memo, Source
+from workbench.model import Coding, Memo, Role, Source
 from workbench.sources.pseudonyms import Roster
 from workbench.store import Store
 from workbench.export.refi.positions import UnitCounter
@@ -372,7 +372,10 @@ def sanitise(root: ET.Element) -> None:
 
 def project_document(store: Store, options: ExportOptions | None = None) -> tuple[bytes, dict[str, str]]:
     """The ``project.qde`` bytes and the source texts by file name, without writing anything."""
-    builder = _ProjectBuilder(store, options or ExportOptions())
+    options = options or ExportOptions()
+    if options.roster is None:
+        store.require(Role.LEAD, "export with real names (choose pseudonyms)")
+    builder = _ProjectBuilder(store, options)
     root = builder.build()
     sanitise(root)
     ET.indent(root, space="  ")

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Protocol
 
+from workbench.model import Role
 from workbench.store import Store
 
 # Speaker labels that name a role, not a person: kept as they are.
@@ -203,7 +204,9 @@ def project_roster_or_none(store: Store) -> Roster | None:
 
 
 def export_names(store: Store, pseudonymise: bool = True) -> ReportNames:
-    """The naming policy of one export (pseudonyms on by default)."""
+    """The naming policy of one export (pseudonyms on by default; real names only for a lead in team mode)."""
+    if not pseudonymise:
+        store.require(Role.LEAD, "export with real names (choose pseudonyms)")
     fallback = fallback_roster(store)
     project = project_roster_or_none(store) if pseudonymise else None
     listed = getattr(project, "entries", {}) or {}

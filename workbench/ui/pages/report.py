@@ -17,6 +17,7 @@ from workbench.export.report.themes import report_themes
 from workbench.sources.pseudonyms import project_roster
 from workbench.export.spreadsheets import matrix_file, quotes_file
 from workbench.sources.name_candidates import accept_name, dismiss_name, find_name_candidates, next_pseudonym
+from workbench.model import Role
 from workbench.store import Store
 from workbench.ui import session
 from workbench.ui.text import md, quote
@@ -26,6 +27,14 @@ XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 QDPX_MIME = "application/zip"
 QDPX_TOOLS = {"refi": REFI_STANDARD.tool, **{key: target.tool for key, target in TARGETS.items()}}
 ORIGIN_CHOICES = {"Applied by hand and accepted suggestions": ALL_ORIGINS, "Applied by hand only": HUMAN_ORIGINS}
+
+
+def _real_names_allowed(store: Store) -> bool:
+    """Whether this session may export real names (always alone; in team mode, a lead)."""
+    return store.access is None or store.access.role >= Role.LEAD
+
+
+REAL_NAMES_HELP = "Only a project's leads may export real names."
 
 
 def _file_stem(title: str) -> str:
@@ -46,7 +55,9 @@ def _report_form(store: Store) -> None:
                           help="Quotes from accepted suggestions are marked under the quote (machine-suggested, "
                                "accepted one by one or in bulk, and by whom), and the method section counts them.")
         pseudonymise = st.toggle("Pseudonymise participants", value=True, key="report.pseudonymise",
-                                 help="Case IDs or pseudonyms instead of names, also inside quotes.")
+                                 disabled=not _real_names_allowed(store),
+                                 help="Case IDs or pseudonyms instead of names, also inside quotes."
+                                 + ("" if _real_names_allowed(store) else " " + REAL_NAMES_HELP))
         memos = st.checkbox("Include memos", key="report.memos")
         built = st.form_submit_button("Build report", type="primary")
     if built:
@@ -82,7 +93,9 @@ def _spreadsheet_form(store: Store) -> None:
                        help="CSV is UTF-8 with a byte-order mark so that Excel reads accents correctly.")
         sites = st.multiselect("Sites (all when empty)", project_sites(store), key="report.sheet-sites")
         origin = st.radio("Codings", list(ORIGIN_CHOICES), horizontal=True, key="report.sheet-origin")
-        pseudonymise = st.toggle("Pseudonymise participants", value=True, key="report.sheet-pseudonymise")
+        pseudonymise = st.toggle("Pseudonymise participants", value=True, key="report.sheet-pseudonymise",
+                                 disabled=not _real_names_allowed(store),
+                                 help=None if _real_names_allowed(store) else REAL_NAMES_HELP)
         built = st.form_submit_button("Build spreadsheet")
     if built:
         maker = quotes_file if what.startswith("Quotes") else matrix_file

@@ -5,6 +5,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from ingest import SUPPORTED_EXTENSIONS
 from ingest.records import SOURCE_KINDS
 from workbench.errors import WorkbenchError
 from workbench.sources.importer import IngestReport, Skipped, ingest_paths
@@ -91,17 +92,20 @@ with st.expander("Import files", expanded=not store.counts()["sources"]):
     st.caption("TXT, MD, DOCX, PDF, VTT, SRT, CSV, XLSX, JSON. A CSV whose first column is `file` is read as "
                "attributes for the other files (site, participant, role, wave …).")
     uploader_key = f"sources.upload.{st.session_state.get('sources.upload_round', 0)}"
-    files = st.file_uploader("Files to import", accept_multiple_files=True, key=uploader_key)
+    files = st.file_uploader("Files to import", accept_multiple_files=True, key=uploader_key,
+                             type=[suffix.lstrip(".") for suffix in SUPPORTED_EXTENSIONS])
     kind = st.selectbox("Kind of source", ["detect from the file", *SOURCE_KINDS], key="sources.kind")
     if st.button("Import", type="primary", disabled=not files, key="sources.import"):
         actor = session.require_coder()
         try:
             st.session_state["sources.report"] = import_uploads(
                 store, files, None if kind == "detect from the file" else kind, actor)
-        except WorkbenchError as exc:
-            st.error(md(str(exc)))
+        except WorkbenchError as exc:  # shown after the rerun below (an error drawn now would vanish with it)
+            st.session_state["sources.error"] = str(exc)
         st.session_state["sources.upload_round"] = st.session_state.get("sources.upload_round", 0) + 1
         st.rerun()
+    if "sources.error" in st.session_state:
+        st.error(md(st.session_state.pop("sources.error")))
     if "sources.report" in st.session_state:
         show_report(st.session_state["sources.report"])
 

@@ -8,7 +8,7 @@ from workbench.sources import DEFAULT_DEMO_PATH
 from workbench.sources.demo import build_demo
 from workbench.errors import WorkbenchError
 from workbench.store import Store
-from workbench.ui import session
+from workbench.ui import session, team
 from workbench.ui.nav import page_file
 from workbench.ui.text import md
 
@@ -59,14 +59,18 @@ def open_demo() -> None:
 
 
 st.title("Resilience Workbench")
+WHERE = "on your team's server" if team.active() else "on this computer"
 st.write("Code interviews, diaries, surveys and field notes; review machine suggestions; find and compare "
-         "evidence. Everything stays on this computer.")
+         f"evidence. Everything stays {WHERE}.")
 
-st.subheader("Who is coding?")
-st.text_input("Your name (it goes on every coding you make)", value=session.coder(), key="start.coder",
-              on_change=set_coder, max_chars=80, placeholder="e.g. amira")
-if not session.coder():
-    st.warning("Type your name before coding.")
+if team.active():  # the signed-in account is the coder: no name to type, only the account's projects
+    team.my_project_list()
+else:
+    st.subheader("Who is coding?")
+    st.text_input("Your name (it goes on every coding you make)", value=session.coder(), key="start.coder",
+                  on_change=set_coder, max_chars=80, placeholder="e.g. amira")
+    if not session.coder():
+        st.warning("Type your name before coding.")
 
 st.subheader("Project")
 current = session.project()
@@ -74,11 +78,15 @@ if current is not None:
     counts = current.counts()
     st.success(f"Open: **{md(current.setting('name') or current.path.stem)}** — {counts['sources']} sources, "
                f"{counts['words']:,} words, {counts['codes']} codes, {counts['codings']:,} codings")
-    st.caption(md(str(current.path)))
+    if not team.active():  # the server's folders are none of a team member's business
+        st.caption(md(str(current.path)))
     go_sources, go_code = st.columns(2)
     go_sources.page_link(str(page_file("sources")), label="Import and describe sources",
                          icon=":material/description:")
     go_code.page_link(str(page_file("code")), label="Start coding", icon=":material/edit_note:")
+
+if team.active():
+    st.stop()  # no opening by path, creating or demo on a team server: the admin adds projects
 
 open_tab, create_tab, demo_tab = st.tabs(["Open", "Create", "Demo"])
 with open_tab:
