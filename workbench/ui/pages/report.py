@@ -116,8 +116,11 @@ def _qdpx_export_form(store: Store) -> None:
         tool = st.selectbox("For", list(QDPX_TOOLS), format_func=QDPX_TOOLS.__getitem__, key="report.qdpx-for",
                             help="Positions and line endings are written the way this tool counts them, so every "
                                  "coding lands on the same words there.")
-        pseudonymise = st.toggle("Replace the names on the roster", key="report.qdpx-pseudonymise",
-                                 help="In texts, memos, attributes and names; codings follow their words.")
+        allowed = _real_names_allowed(store)  # in team mode only a lead may export the texts with real names
+        pseudonymise = st.toggle("Replace the names on the roster", value=not allowed, disabled=not allowed,
+                                 key="report.qdpx-pseudonymise",
+                                 help="In texts, memos, attributes and names; codings follow their words."
+                                 + ("" if allowed else " " + REAL_NAMES_HELP))
         built = st.form_submit_button("Build .qdpx", key="report.qdpx-build")
     if built:
         roster = project_roster(store) if pseudonymise else None

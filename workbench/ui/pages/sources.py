@@ -1,5 +1,4 @@
 """Sources: import files, describe them with attributes (site, participant, role, wave …), filter the list."""
-import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -8,48 +7,14 @@ import streamlit as st
 from ingest import SUPPORTED_EXTENSIONS
 from ingest.records import SOURCE_KINDS
 from workbench.errors import WorkbenchError
-from workbench.sources.importer import IngestReport, Skipped, ingest_paths
-from workbench.store import Store
+from workbench.sources.importer import IngestReport
+
 from workbench.ui import session
 from workbench.ui.nav import open_in_code_page
 from workbench.ui.text import md
+from workbench.ui.uploads import import_uploads, upload_name
 
 FIXED = ["name", "kind", "words", "codings"]
-
-
-NOT_A_FILE_NAME = "is not a file name that can be imported: rename the file and upload it again"
-
-
-def upload_name(name: str) -> str | None:
-    """The file name of an upload without any folder the browser sent; None for ``..``, ``.`` or nothing."""
-    base = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
-    return None if base in ("", ".", "..") else base
-
-
-def import_uploads(store: Store, files: list, kind: str | None, actor: str) -> IngestReport:
-    """Save each upload under its own name in a folder of its own (two uploads may share a name:
-    ``same.txt`` and ``sub/same.txt``), then import them all."""
-    bar = st.progress(0.0, text="Importing…")
-
-    def progress(done: int, total: int, name: str) -> None:
-        bar.progress(min(done / max(total, 1), 1.0), text=f"{done} of {total}: {name}")
-
-    refused = []
-    with tempfile.TemporaryDirectory(prefix="workbench-upload-") as folder:
-        paths = []
-        for number, upload in enumerate(files):
-            name = upload_name(upload.name)  # never a path from the browser
-            if name is None:
-                refused.append(Skipped(upload.name, NOT_A_FILE_NAME))
-                continue
-            target = Path(folder) / str(number) / name
-            target.parent.mkdir()
-            target.write_bytes(upload.getvalue())
-            paths.append(target)
-        report = ingest_paths(store, paths, actor=actor, kind=kind, on_progress=progress)
-    report.skipped = refused + report.skipped
-    bar.progress(1.0, text="Done")
-    return report
 
 
 def show_report(report: IngestReport) -> None:
