@@ -79,6 +79,11 @@ def load_model(path: str, device: str = "cpu"):
         return _MODELS[key]
 
 
+def load_model_copy(path: str, device: str = "cpu"):
+    """A fresh SentenceTransformer from a local folder (not the shared one), e.g. to fine-tune; offline."""
+    return _load_offline(path, device)
+
+
 def _load_offline(path: str, device: str):
     """Import sentence-transformers with the Hugging Face hub forced offline and load the model."""
     if not os.path.isdir(path):
