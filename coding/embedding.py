@@ -141,7 +141,9 @@ class Embedder:
         """Length of the vectors (known without loading for the default model)."""
         if self.model_name in _KNOWN_DIMS and self.model_path is None:
             return _KNOWN_DIMS[self.model_name]
-        return int(self.model.get_sentence_embedding_dimension())
+        model = self.model
+        get = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        return int(get())
 
     def encode(self, texts: Sequence[str], hashes: Sequence[str] | None = None) -> np.ndarray:
         """Return an ``len(texts) x dimension`` float32 array of unit vectors, in input order.
