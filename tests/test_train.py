@@ -11,8 +11,8 @@ import pytest
 
 from coding.embedding import default_model_path
 from coding.teaching import code_texts, training_passages
-from coding.tuning import TuningParams, tune
-from helpers import write_coded_answers
+from coding.tuning import TuningParams, tune, with_threshold
+from helpers import interview_source, write_coded_answers
 from workbench.assist.evaluate import import_devset
 from workbench.assist.suggest import SuggestError, run_suggestions
 from workbench.assist.train import (MIN_CODINGS, MODEL_SETTING, TrainError, current_model, models_folder,
@@ -74,11 +74,14 @@ def test_suggest_uses_the_current_tuned_model_and_names_it(coded: Store) -> None
     devset, _groups, _rejected, _n = project_training_set(coded)
     model = tune(default_model_path(), code_texts(devset.codebook), training_passages(devset, range(6)),
                  models_folder(coded), FEW)
+    model = with_threshold(model, 0.01)  # suggest everything: this test is about provenance, not quality
     coded.record_training("amira", {"model": model.id}, model.id)
     assert current_model(coded) == model
+    coded.add_source(interview_source("Jo: The rain came through the roof again.\n\nJo: We made pancakes.",
+                                      name="jo.txt"), "amira")  # something not yet coded
     run_suggestions(coded, "amira", min_score=0.0)
     stored = coded.suggestions()
-    assert run_suggestions and stored and {g.model for g in stored} == {model.id}
+    assert stored and {g.model for g in stored} == {model.id}
     assert all("tuned model gives" in g.reason for g in stored)
     # a damaged model folder is a clear message, and the queue stays as it was
     (model.path / "tuning.json").unlink()
