@@ -8,7 +8,7 @@ calibration bins of the ensemble's probability against the observed rate.
 
 Configurations: ``lexical.v1`` (keyword baseline, zero-shot), ``ensemble.v1`` given k codings per code
 from the training texts (k = 0: zero-shot), and, with a folder for models, ``ensemble.v1+tuned``: the
-ensemble with a model tuned on the training texts (``coding.teaching.teach``, which holds out a slice
+ensemble with a model tuned on the training texts (at the largest k only: one tuning per fold) (``coding.teaching.teach``, which holds out a slice
 of the training groups to check it and set its threshold; when the tuned model is not better there it
 is not kept and the row equals the plain ensemble's, as in the product).
 """
@@ -181,7 +181,7 @@ def cross_validate(devset: DevSet, folds: int = 5, groups: Sequence[Hashable] | 
             rows.append(FoldRow("ensemble.v1", k, f, score_decisions(labels, probs >= DEFAULT_WEIGHTS.threshold),
                                 len(units)))
             pairs.setdefault(f"ensemble.v1 k={k}", []).append((probs, labels))
-            if tune_dir is None or k == 0:
+            if tune_dir is None or k == 0 or k != max(sizes):  # one tuning per fold, at the largest k
                 continue
             inner, holdout = holdout_split(train, groups, holdout_fraction, seed)
             result = teach(devset, inner, holdout, tune_dir, params=params, k=k, cache=cache, seed=seed)

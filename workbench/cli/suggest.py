@@ -76,7 +76,8 @@ def suggest_command(store: Store, codes: tuple[str, ...], sources: tuple[str, ..
 @click.option("--by", type=click.Choice(["case", "source"]), default="case", show_default=True,
               help="With --folds: what never sits on both sides of a split (a participant, or a source).")
 @click.option("--tune", is_flag=True,
-              help="With --folds: also score the ensemble with a model tuned on each fold's training cases (slow).")
+              help="With --folds: also score the ensemble with a model tuned on each fold's training cases, at the "
+                   "largest --sizes (slow: one tuning per fold).")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, writable=True), default=None, metavar="FILE",
               help='With --folds: also write {"rows": [{"suggester", "codings_per_code", "precision", "recall", '
                    '"f1", "kappa", "alpha", "suggested_per_unit", "human_per_unit"}]} (means over folds) to FILE.')
@@ -104,8 +105,11 @@ def evaluate_command(store: Store, reference: str, candidate: str, sizes: str, s
                                         tune=tune)
         click.echo(result.text())
         if json_path:
-            with open(json_path, "w", encoding="utf-8") as f:
-                json.dump(result.to_json(), f, indent=1)
+            try:
+                with open(json_path, "w", encoding="utf-8") as f:
+                    json.dump(result.to_json(), f, indent=1)
+            except OSError as exc:
+                raise click.ClickException(f"cannot write {json_path}: {exc.strerror or exc}") from exc
             click.echo(f"Wrote {json_path}")
         return
     if json_path or tune:
