@@ -138,6 +138,8 @@ def train_project(store: Store, actor: str, *, params: TuningParams = TuningPara
         raise TrainError(str(exc)) from exc
     except (TuningError, ModelUnavailable) as exc:
         raise TrainError(str(exc)) from exc
+    except OSError as exc:  # e.g. the disk filled up while the threshold was recorded
+        raise TrainError(f"cannot write the tuned model in {models_folder(store)}: {exc}") from exc
     previous = current.id if current is not None else DEFAULT_MODEL
     note = ""
     kept = result.kept
