@@ -76,3 +76,17 @@ def test_cli_evaluate_folds_writes_the_json_rows(store: Store, tmp_path: Path) -
     assert all(set(JSON_FIELDS) <= set(r) for r in rows)
     with pytest.raises(EvaluationError, match="only 6 groups to split into 7 folds"):
         cross_validate_project(store, "amira", folds=7, by="source")
+
+
+def test_cross_validation_with_tuning_adds_a_tuned_row_per_fold(tmp_path: Path) -> None:
+    from coding.tuning import TuningParams
+
+    write_coded_answers(tmp_path / "answers", 6)
+    devset = load_devset(tmp_path / "answers")
+    result = cross_validate(devset, folds=2, sizes=(0, 2), tune_dir=tmp_path / "models",
+                            params=TuningParams(epochs=1, batch_size=16, learning_rate=1e-4))
+    tuned = [r for r in result.rows if r.suggester == "ensemble.v1+tuned"]
+    assert [(r.k, r.fold) for r in tuned] == [(2, 0), (2, 1)]
+    assert len(result.notes) == 2 and all("held-out kappa" in n for n in result.notes)
+    assert "ensemble.v1+tuned k=2" in result.calibration
+    assert {r["suggester"] for r in result.to_json()["rows"]} == {"lexical.v1", "ensemble.v1", "ensemble.v1+tuned"}
