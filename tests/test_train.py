@@ -79,7 +79,8 @@ def test_suggest_uses_the_current_tuned_model_and_names_it(coded: Store) -> None
     assert current_model(coded) == model
     coded.add_source(interview_source("Jo: The rain came through the roof again.\n\nJo: We made pancakes.",
                                       name="jo.txt"), "amira")  # something not yet coded
-    run_suggestions(coded, "amira", min_score=0.0)
+    run = run_suggestions(coded, "amira", min_score=0.0)
+    assert run.model == model.id and any(model.id in line for line in run.summary())
     stored = coded.suggestions()
     assert stored and {g.model for g in stored} == {model.id}
     assert all("tuned model gives" in g.reason for g in stored)

@@ -62,6 +62,8 @@ class SuggestRun:
                  f"{self.codes} codes over {self.units:,} sentences of {self.sources} sources in {self.seconds:.1f} s.",
                  f"Learned from {self.examples:,} codings and {self.negatives:,} rejected suggestions"
                  + (f"; {self.learned_codes} codes have a model of their own." if self.learned_codes else ".")]
+        if self.model and self.model.startswith("tuned-"):
+            lines.append(f"Scored with this project's tuned model {self.model} (see `workbench train`).")
         if self.skipped_speakers:
             lines.append(f"Turns by {', '.join(self.skipped_speakers)} get no suggestions.")
         lines += [f"  no suggestions for {name!r}: {why}" for name, why in sorted(self.skipped_codes.items())]
