@@ -79,6 +79,11 @@ def load_model(path: str, device: str = "cpu"):
         return _MODELS[key]
 
 
+def load_model_copy(path: str, device: str = "cpu"):
+    """A fresh SentenceTransformer from a local folder (not the shared one), e.g. to fine-tune; offline."""
+    return _load_offline(path, device)
+
+
 def _load_offline(path: str, device: str):
     """Import sentence-transformers with the Hugging Face hub forced offline and load the model."""
     if not os.path.isdir(path):
@@ -136,7 +141,9 @@ class Embedder:
         """Length of the vectors (known without loading for the default model)."""
         if self.model_name in _KNOWN_DIMS and self.model_path is None:
             return _KNOWN_DIMS[self.model_name]
-        return int(self.model.get_sentence_embedding_dimension())
+        model = self.model
+        get = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        return int(get())
 
     def encode(self, texts: Sequence[str], hashes: Sequence[str] | None = None) -> np.ndarray:
         """Return an ``len(texts) x dimension`` float32 array of unit vectors, in input order.

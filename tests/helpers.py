@@ -23,3 +23,43 @@ def interview_source(text: str = INTERVIEW, name: str = "maureen.txt", **extra) 
         pos = start + len(said)
     return NewSource(name=name, kind="interview", text=text, format="txt",
                      content_hash=hashlib.sha256(text.encode()).hexdigest(), segments=segments, **extra)
+
+
+CODED_TOPICS = {
+    "Weather": ("Talk about rain, wind, storms and the weather.",
+                ["The storm flooded the road again", "It rained all week and the wind took the fence",
+                 "The snow kept us indoors for days", "Hail smashed the greenhouse roof"]),
+    "Food": ("Talk about cooking, eating and meals.",
+             ["We cooked a big pot of soup for everyone", "Dinner was rice and beans again",
+              "The pantry gave us bread and fruit", "My son learned to bake scones"]),
+    "Work": ("Talk about jobs, shifts and pay.",
+             ["My shift at the warehouse ends at six", "They cut our hours and the pay is worse",
+              "I found a cleaning job through the centre", "The factory is hiring again"]),
+}
+
+
+def write_coded_answers(folder, n_texts: int = 12) -> None:
+    """A tiny development set in the Bopp/LLMCode format: each answer has one sentence per topic, coded
+    inline, and one uncoded sentence."""
+    import csv
+    from pathlib import Path
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    names = list(CODED_TOPICS)
+    with (folder / "bopp_test_code_descriptions.csv").open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["code", "description"])
+        writer.writerows([name, CODED_TOPICS[name][0]] for name in names)
+    with (folder / "bopp_test_coded_texts.csv").open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["text", "coded_text"])
+        for i in range(n_texts):
+            plain, coded = [], []
+            for j, name in enumerate(names):
+                sentence = CODED_TOPICS[name][1][(i + j) % 4] + f" (answer {i})."
+                plain.append(sentence)
+                coded.append(f"**{sentence}**<sup>{name}</sup>")
+            plain.append("I walked to the library after that.")
+            coded.append("I walked to the library after that.")
+            writer.writerow([" ".join(plain), " ".join(coded)])

@@ -33,6 +33,7 @@ from coding.suggesters.base import EmbeddingSuggester, ScoreTable, UnitBatch, co
 from coding.suggesters.learned import LearnedSuggester
 from coding.suggesters.lexical import LexicalSuggester
 from coding.suggesters.semantic import SemanticSuggester
+from coding.tuning import TunedModel, code_text
 from coding.units import Example, Unit
 
 
@@ -68,10 +69,14 @@ class EnsembleFeatures:
     lexical: np.ndarray
     learned: np.ndarray  # margin; 0 where no learned model
     has_learned: np.ndarray  # bool, per code (broadcast over units)
+    tuned: np.ndarray | None = None  # the tuned model's logit, when the project has one
 
 
 def zero_shot_logit(f: EnsembleFeatures, w: EnsembleWeights) -> np.ndarray:
-    """The combiner's logit from the codebook alone (semantic + lexical)."""
+    """The combiner's logit without learned models: the tuned model's own (calibrated by its training)
+    when there is one, else semantic + lexical."""
+    if f.tuned is not None:
+        return f.tuned
     return w.intercept + w.sim * f.sim + w.lexical * f.lexical
 
 
@@ -97,18 +102,20 @@ class EnsembleSuggester(EmbeddingSuggester):
         weights: EnsembleWeights = DEFAULT_WEIGHTS,
         min_examples: int = 5,
         merge_adjacent: bool = True,
+        tuned: TunedModel | None = None,
     ) -> None:
         self.embedder = embedder
         self.lemma_cache = lemma_cache
         self.weights = weights
         self.min_examples = min_examples
         self.merge_adjacent = merge_adjacent
+        self.tuned = tuned
 
     def fit(self, codebook: Codebook, examples: Iterable[Example] = (), codes: Sequence[str] | None = None):
         """Fit the three parts (with ``codes``: refit only those codes' state)."""
         defs = codable_codes(codebook)
         examples = list(examples)
-        self.embedder_ = self.embedder or Embedder()
+        self.embedder_ = self.embedder or self._default_embedder()
         if codes is None or not hasattr(self, "parts_"):
             self.parts_ = {
                 "lexical": LexicalSuggester(lemma_cache=self.lemma_cache),
@@ -127,7 +134,23 @@ class EnsembleSuggester(EmbeddingSuggester):
             for uid in self.codebook_uids_
             if uid not in usable
         }
+        if self.tuned is not None:
+            self.tuned_vectors_ = self.embedder_.encode([code_text(c.name, c.definition) for c in defs])
+            self.tuned_column_ = {c.uid: j for j, c in enumerate(defs)}
         return self
+
+    @property
+    def model_name(self) -> str | None:
+        """The embedding model's name: the tuned model's id when it scores with one."""
+        if self.embedder is not None:
+            return self.embedder.model_name
+        return self.tuned.id if self.tuned is not None else Embedder().model_name
+
+    def _default_embedder(self) -> Embedder:
+        """The base model, or the tuned model's folder under its id (so its vectors are cached apart)."""
+        if self.tuned is None:
+            return Embedder()
+        return Embedder(model_name=self.tuned.id, model_path=str(self.tuned.path))
 
     def prepare(self, units: Sequence[Unit]) -> UnitBatch:
         """Embeddings and lemmas of the units, each computed once for all parts."""
@@ -149,17 +172,25 @@ class EnsembleSuggester(EmbeddingSuggester):
                 target[:, cols] = self.parts_[part].score(batch, [codes[j] for j in cols]).features[key]
                 if part == "learned":
                     out.has_learned[cols] = True
+        if self.tuned is not None:
+            vectors = self.tuned_vectors_[[self.tuned_column_[c] for c in codes]]
+            out.tuned = self.tuned.logits(batch.embeddings, vectors)
         return out
 
     def score(self, batch: UnitBatch, codes: Sequence[str]) -> ScoreTable:
         """Calibrated probabilities; one threshold for all codes."""
         probs = combine(self.features(batch, codes), self.weights)
-        thresholds = np.full(len(codes), self.weights.threshold, dtype=np.float32)
+        threshold = self.tuned.threshold if self.tuned is not None else self.weights.threshold
+        thresholds = np.full(len(codes), threshold, dtype=np.float32)
         return ScoreTable(list(codes), probs, thresholds)
 
     def reason(self, batch: UnitBatch, unit_index: int, code_uid: str) -> str:
         """The contributing parts' reasons, joined with "; "."""
         reasons = []
+        if self.tuned is not None:
+            vector = self.tuned_vectors_[self.tuned_column_[code_uid]]
+            p = float(self.tuned.probabilities(batch.embeddings[unit_index:unit_index + 1], vector[np.newaxis])[0, 0])
+            reasons.append(f"this project's tuned model gives {p:.2f}")
         for name in ("semantic", "lexical", "learned"):
             part = self.parts_[name]
             if code_uid not in part.column_of_:

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from coding.crossval import CrossValidation
 from coding.devset import AlignmentReport, DevSet, load_devset
 from coding.embedding import Embedder
 from coding.evaluation import EvaluationReport, LearningCurve, evaluate, learning_curve, text_units
@@ -155,6 +156,38 @@ def evaluate_project(store: Store, reference: str, candidate: str = "ensemble.v1
     return evaluate_suggester(store, reference, candidate, sizes=sizes, seed=seed)
 
 
+def cross_validate_project(store: Store, reference: str, *, folds: int = 5, by: str = "case",
+                           sizes: Sequence[int] = (0, 20), seed: int = 0, tune: bool = False,
+                           epochs: int = 4) -> CrossValidation:
+    """K-fold cross-validation of the suggesters against the reference coder; no case (``by="case"``, a
+    source without a case counting as its own) or source (``by="source"``) is on both sides of a split.
+    With ``tune``, also the ensemble with a model tuned on each fold's training cases (slow: one tuning
+    per fold and size; models go to a temporary folder)."""
+    import tempfile
+
+    from coding.crossval import CrossValidationError, cross_validate
+    from coding.tuning import TuningError, TuningParams
+
+    if by not in ("case", "source"):
+        raise EvaluationError(f"--by must be case or source, not {by!r}")
+    devset, sources = project_devset(store, reference)
+    if by == "case":
+        groups = [("case", c) if (c := store.get_source(s).case_id) is not None else ("source", s) for s in sources]
+    else:
+        groups = list(sources)
+    cache = StoreEmbeddingCache(store)
+    try:
+        if not tune:
+            return cross_validate(devset, folds, groups, by, sizes, seed, cache)
+        with tempfile.TemporaryDirectory(prefix="workbench-cv-") as folder:
+            return cross_validate(devset, folds, groups, by, sizes, seed, cache, tune_dir=folder,
+                                  params=TuningParams(epochs=epochs, seed=seed))
+    except CrossValidationError as exc:
+        raise EvaluationError(f"{reference}'s codings: {exc}") from exc
+    except TuningError as exc:
+        raise EvaluationError(str(exc)) from exc
+
+
 def import_devset(store: Store, coder: str, folder: str | Path | None = None) -> tuple[int, int]:
     """Load the span-coded development set as sources coded by ``coder``; returns (sources, codings) added.
 
@@ -196,4 +229,4 @@ def _answer_source(index: int, text: str) -> NewSource:
 
 
 __all__ = ["CoderEvaluation", "SuggesterEvaluation", "EvaluationError", "evaluate_project", "evaluate_coder",
-           "evaluate_suggester", "import_devset", "project_devset", "NotFound"]
+           "evaluate_suggester", "import_devset", "cross_validate_project", "project_devset", "NotFound"]

@@ -22,6 +22,7 @@ from coding.suggesters import DEFAULT_SUGGESTER, SuggesterError, available_sugge
 from coding.suggesters.base import EmptyCodebookError, Suggester, registered
 from coding.units import Example, Unit
 
+from workbench.assist.train import TrainError, current_model
 from workbench.sources.codebooks import project_codebook
 from workbench.errors import WorkbenchError
 from workbench.store import NewSuggestion, Store
@@ -61,6 +62,8 @@ class SuggestRun:
                  f"{self.codes} codes over {self.units:,} sentences of {self.sources} sources in {self.seconds:.1f} s.",
                  f"Learned from {self.examples:,} codings and {self.negatives:,} rejected suggestions"
                  + (f"; {self.learned_codes} codes have a model of their own." if self.learned_codes else ".")]
+        if self.model and self.model.startswith("tuned-"):
+            lines.append(f"Scored with this project's tuned model {self.model} (see `workbench train`).")
         if self.skipped_speakers:
             lines.append(f"Turns by {', '.join(self.skipped_speakers)} get no suggestions.")
         lines += [f"  no suggestions for {name!r}: {why}" for name, why in sorted(self.skipped_codes.items())]
@@ -138,7 +141,12 @@ def make_project_suggester(store: Store, name: str = DEFAULT_SUGGESTER,
     progress = (lambda done, total: on_progress(done, total, "embedding")) if on_progress else None
     accepts = inspect.signature(registered()[name].__init__).parameters
     params: dict = {}
-    if "embedder" in accepts:
+    tuned = current_model(store) if "tuned" in accepts else None
+    if tuned is not None:  # the project's tuned model (workbench train); its id goes into each suggestion
+        params["tuned"] = tuned
+        params["embedder"] = Embedder(model_name=tuned.id, model_path=str(tuned.path),
+                                      cache=StoreEmbeddingCache(store), on_progress=progress)
+    elif "embedder" in accepts:
         params["embedder"] = Embedder(cache=StoreEmbeddingCache(store), on_progress=progress)
     if "lemma_cache" in accepts:
         params["lemma_cache"] = StoreLemmaCache(store)
@@ -177,8 +185,11 @@ def run_suggestions(store: Store, actor: str, *, suggester: str = DEFAULT_SUGGES
     report = on_progress or (lambda done, total, what: None)
     report(0, total, "learning")
     examples, negatives = training_examples(store, code_uid)
-    model = make_project_suggester(store, suggester,
-                                   lambda done, of, what: report(round(total * done / max(of, 1)), total, what))
+    try:
+        model = make_project_suggester(store, suggester,
+                                       lambda done, of, what: report(round(total * done / max(of, 1)), total, what))
+    except TrainError as exc:
+        raise SuggestError(str(exc)) from exc
     try:
         model.fit(project_codebook(store), examples)
         active = model.active_codes([code_uid[i] for i in wanted_codes])

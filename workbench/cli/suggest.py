@@ -71,18 +71,47 @@ def suggest_command(store: Store, codes: tuple[str, ...], sources: tuple[str, ..
               help="Learning curve: codings per code given to the learning suggesters (comma-separated; '' for "
                    "zero-shot only).")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the train/test split of sources.")
+@click.option("--folds", type=click.IntRange(2, 50), default=None,
+              help="Cross-validate the suggesters in K folds instead of one 60/40 split; prints mean ± sd.")
+@click.option("--by", type=click.Choice(["case", "source"]), default="case", show_default=True,
+              help="With --folds: what never sits on both sides of a split (a participant, or a source).")
+@click.option("--tune", is_flag=True,
+              help="With --folds: also score the ensemble with a model tuned on each fold's training cases, at the "
+                   "largest --sizes (slow: one tuning per fold).")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, writable=True), default=None, metavar="FILE",
+              help='With --folds: also write {"rows": [{"suggester", "codings_per_code", "precision", "recall", '
+                   '"f1", "kappa", "alpha", "suggested_per_unit", "human_per_unit"}]} (means over folds) to FILE.')
 @project_option
 @handle_errors
-def evaluate_command(store: Store, reference: str, candidate: str, sizes: str, seed: int) -> None:
+def evaluate_command(store: Store, reference: str, candidate: str, sizes: str, seed: int, folds: int | None,
+                     by: str, tune: bool, json_path: str | None) -> None:
     """Precision, recall, F1, Cohen's kappa and Krippendorff's alpha per code and overall, per sentence.
 
     Against a suggester, the reference's sources are split 60/40: suggesters learn only from the
     training sources and are scored on the others. The keyword-only baseline (lexical.v1) is scored
-    in the same run.
+    in the same run. With --folds K: K-fold cross-validation by case or source (k = 0 added to
+    --sizes), mean ± sd, codes suggested and given per sentence, and calibration bins.
     """
     from workbench.assist.evaluate import evaluate_project
     try:
         ks = tuple(int(x) for x in sizes.replace(" ", "").split(",") if x)
     except ValueError:
         raise click.BadParameter(f"expected numbers separated by commas, got {sizes!r}", param_hint="--sizes")
+    if folds is not None:
+        import json
+
+        from workbench.assist.evaluate import cross_validate_project
+        result = cross_validate_project(store, reference, folds=folds, by=by, sizes=sorted({0, *ks}), seed=seed,
+                                        tune=tune)
+        click.echo(result.text())
+        if json_path:
+            try:
+                with open(json_path, "w", encoding="utf-8") as f:
+                    json.dump(result.to_json(), f, indent=1)
+            except OSError as exc:
+                raise click.ClickException(f"cannot write {json_path}: {exc.strerror or exc}") from exc
+            click.echo(f"Wrote {json_path}")
+        return
+    if json_path or tune:
+        raise click.UsageError("--json and --tune go with --folds K")
     click.echo(evaluate_project(store, reference, candidate, sizes=ks, seed=seed).text())

@@ -78,6 +78,15 @@ class Store(SourceStore, CodeStore, CodingStore, SuggestionStore, CacheStore, Re
         value = self.database.scalar("SELECT value FROM project WHERE key = ?", (key,))
         return default if value is None else value
 
+    def record_training(self, actor: str, payload: dict, current_model: str | None) -> int:
+        """Log a ``model.train`` event and, when ``current_model`` is given, make it the project's current
+        tuned model (setting ``suggest.model``), in one transaction; returns the event id."""
+        with self.database.transaction() as conn:
+            if current_model is not None:
+                conn.execute("INSERT INTO project (key, value) VALUES ('suggest.model', ?) "
+                             "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (current_model,))
+            return self.database.log(actor, "model.train", "project", None, payload)
+
     def close(self) -> None:
         """Close this thread's connection."""
         self.database.close()

@@ -1,0 +1,129 @@
+"""Teach the suggestions from a project's codings: tune a model on some texts, check it on others.
+
+``teach`` tunes (``coding.tuning``) on the training texts' codings and compares, on a held-out slice of
+texts, the ensemble with the current model (the base model or the previous tuned one) against the
+ensemble with the new tuned one, both at the sentence level and each at its own best-F1 threshold on
+that slice. The new model is kept only when its kappa there is higher. Nothing here knows the store:
+a project's codings arrive as a ``DevSet`` (texts and spans).
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from coding.codebook import Codebook
+from coding.devset import DevSet
+from coding.embedding import DEFAULT_MODEL, DictCache, Embedder, EmbeddingCache, default_model_path
+from coding.evaluation import Scores, devset_examples, score_decisions, text_units, unit_decisions
+from coding.suggesters.ensemble import EnsembleSuggester
+from coding.suggesters.learned import best_f1_threshold
+from coding.tuning import Passage, TunedModel, TuningParams, TuningProgress, code_text, tune, with_threshold
+from coding.units import Example
+
+ALL = 10**9  # "every coding" as a codings-per-code cap
+
+
+@dataclass
+class TeachResult:
+    """What one round of teaching did: the new model, whether it is kept, before/after on the held-out slice."""
+
+    model: TunedModel
+    kept: bool
+    before: Scores  # the current model (base or previous tuned) on the held-out texts
+    after: Scores  # the new tuned model on the same texts
+    before_threshold: float
+    after_threshold: float
+    passages: int
+    train_texts: int
+    holdout_texts: int
+    holdout_units: int
+
+
+def code_texts(codebook: Codebook) -> dict[str, str]:
+    """Code uid -> ``"name: definition"`` of every codable code."""
+    return {c.uid: code_text(c.name, c.definition) for c in codebook.codes if c.codable}
+
+
+def training_passages(devset: DevSet, texts: Iterable[int], k: int = ALL, seed: int = 0,
+                      rejected: Sequence[tuple[int, int, int, str]] = (), background: bool = True) -> list[Passage]:
+    """Coded spans of the given texts (at most k per code) as passages with all their codes; rejected
+    suggestions ``(text index, start, end, code uid)`` as hard negatives; with ``background``, the
+    sentences of those texts that no coding touches, as passages with no code (as many as coded ones)."""
+    chosen = set(texts)
+    examples = devset_examples(devset, chosen, k, seed)
+    kept = {(e.text, e.code_uid) for e in examples}
+    positives: dict[str, set[str]] = {}
+    for t, a, b, uid in devset.spans:
+        text = devset.texts[t][a:b]
+        if t in chosen and (text, uid) in kept:
+            positives.setdefault(text, set()).add(uid)
+    negatives: dict[str, set[str]] = {}
+    for t, a, b, uid in rejected:
+        if t in chosen:
+            negatives.setdefault(devset.texts[t][a:b], set()).add(uid)
+    out = [Passage(text, frozenset(codes), frozenset(negatives.pop(text, set()) - codes))
+           for text, codes in positives.items() if text.strip()]
+    out += [Passage(text, frozenset(), frozenset(codes)) for text, codes in negatives.items() if text.strip()]
+    if background:
+        units = text_units(devset.texts, sorted(chosen))
+        touched = unit_decisions([s for s in devset.spans if s[0] in chosen], units, _uids(devset))
+        free = [u.text for u, hit in zip(units, touched.any(axis=1)) if not hit and u.text not in positives]
+        picked = np.random.default_rng(seed).permutation(len(free))[: len(out)]
+        out += [Passage(free[i]) for i in sorted(picked)]
+    return out
+
+
+def _uids(devset: DevSet) -> list[str]:
+    return [c.uid for c in devset.codebook.codes if c.codable]
+
+
+def holdout_probabilities(devset: DevSet, train: Iterable[int], test: Sequence[int], k: int,
+                          tuned: TunedModel | None, cache: EmbeddingCache | None = None,
+                          seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The ensemble's probabilities (with the tuned model, if given) and the reference's decisions,
+    sentences x codes of the test texts, learning from at most k codings per code of the training texts."""
+    uids = _uids(devset)
+    units = text_units(devset.texts, test)
+    labels = unit_decisions([s for s in devset.spans if s[0] in set(test)], units, uids)
+    examples: list[Example] = devset_examples(devset, train, k, seed) if k else []
+    embedder = (Embedder(model_name=tuned.id, model_path=str(tuned.path), cache=cache) if tuned is not None
+                else Embedder(cache=cache))
+    ensemble = EnsembleSuggester(embedder=embedder, tuned=tuned).fit(devset.codebook, examples)
+    active = ensemble.active_codes(None)
+    probs = np.zeros(labels.shape, np.float32)
+    if units and active:
+        table = ensemble.score(ensemble.prepare(units), active)
+        probs[:, [uids.index(c) for c in active]] = table.scores
+    return probs, labels
+
+
+def teach(devset: DevSet, train: Sequence[int], holdout: Sequence[int], out_dir: str | Path, *,
+          current: TunedModel | None = None, params: TuningParams = TuningParams(), k: int = ALL,
+          rejected: Sequence[tuple[int, int, int, str]] = (), cache: EmbeddingCache | None = None, seed: int = 0,
+          on_progress: TuningProgress | None = None, cancel: threading.Event | None = None) -> TeachResult:
+    """Tune from the current model on the training texts; keep the result only if better on the held-out ones."""
+    cache = cache if cache is not None else DictCache()
+    passages = training_passages(devset, train, k, seed, rejected)
+    start = current.path if current is not None else Path(default_model_path())
+    model = tune(start, code_texts(devset.codebook), passages, out_dir, params,
+                 base_id=current.id if current is not None else DEFAULT_MODEL, on_progress=on_progress, cancel=cancel)
+    before_p, labels = holdout_probabilities(devset, train, holdout, k, current, cache, seed)
+    after_p, _ = holdout_probabilities(devset, train, holdout, k, model, cache, seed)
+    before_t, before = _best(labels, before_p)
+    after_t, after = _best(labels, after_p)
+    model = with_threshold(model, after_t)
+    kept = bool(after.kappa > before.kappa) if not np.isnan(after.kappa) else False
+    return TeachResult(model, kept, before, after, before_t, after_t, len(passages), len(train), len(holdout),
+                       labels.shape[0])
+
+
+def _best(labels: np.ndarray, probs: np.ndarray) -> tuple[float, Scores]:
+    """The best-F1 threshold on these decisions and the scores there."""
+    if not labels.any():
+        return 0.5, score_decisions(labels, probs >= 0.5)
+    threshold = best_f1_threshold(labels.ravel(), probs.ravel())
+    return threshold, score_decisions(labels, probs >= threshold)
