@@ -6,7 +6,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -39,6 +39,19 @@ def new_uid() -> str:
 def schema_version() -> int:
     """The schema version this code writes."""
     return MIGRATIONS[-1][0]
+
+
+def file_header(connect: Callable[[], sqlite3.Connection], path: Path,
+                what: str) -> tuple[sqlite3.Connection, tuple[int, int, int]]:
+    """The connection and (application id, schema version, number of schema objects) of an SQLite file;
+    ProjectError naming the file when it is not a database at all."""
+    try:
+        conn = connect()
+        return conn, (conn.execute("PRAGMA application_id").fetchone()[0],
+                      conn.execute("PRAGMA user_version").fetchone()[0],
+                      conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0])
+    except sqlite3.DatabaseError as exc:
+        raise ProjectError(f"{path}: not a {what} ({exc})") from exc
 
 
 class Database:
@@ -170,13 +183,7 @@ class Database:
 
     # -- schema --------------------------------------------------------------
     def _check_and_migrate(self) -> None:
-        try:
-            conn = self.conn
-            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-        except sqlite3.DatabaseError as exc:
-            raise ProjectError(f"{self.path}: not a workbench project ({exc})") from exc
+        conn, (app_id, version, tables) = file_header(lambda: self.conn, self.path, "workbench project")
         if tables and app_id != APPLICATION_ID:
             raise ProjectError(f"{self.path}: this SQLite file is not a Resilience Workbench project")
         if version > schema_version():

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from workbench.errors import Conflict, NotFound, ProjectError
 from workbench.model import Account, AuditEntry, Member, Role
+from workbench.store.db import file_header
 
 SERVER_APPLICATION_ID = 0x52574254  # "RWBT": marks a file as a workbench team server database
 SERVER_FILE = "team.db"
@@ -103,13 +104,7 @@ class ServerStore:
         conn.execute("COMMIT")
 
     def _migrate(self) -> None:
-        try:
-            conn = self.conn
-            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-        except sqlite3.DatabaseError as exc:
-            raise ProjectError(f"{self.path}: not a workbench team database ({exc})") from exc
+        conn, (app_id, version, tables) = file_header(lambda: self.conn, self.path, "workbench team database")
         if tables and app_id != SERVER_APPLICATION_ID:
             raise ProjectError(f"{self.path}: this SQLite file is not a workbench team database")
         if version > len(SERVER_SCHEMA):
