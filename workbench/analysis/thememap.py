@@ -47,7 +47,7 @@ def thematic_map(store: Store, *, sites: bool = False, include_discarded: bool =
     themes = store.themes(include_discarded=include_discarded)
     lookups = Lookups.load(store)
     frame = coding_frame(store, lookups)
-    frame["site"] = lookups.column(frame, "site").fillna(NO_SITE)
+    frame["site"] = lookups.column(frame, "site").astype(object).fillna(NO_SITE)
     passages = frame.drop_duplicates(["code_id", "source_id", "start", "end"])
     codes = {c.id: c for c in store.codes()}
     shown = {t.id for t in themes}

@@ -143,7 +143,8 @@ def export_matrix_command(store: Store, out: Path, codes: tuple[str, ...], sites
 @handle_errors
 def export_qdpx_command(store: Store, out: Path, for_tool: str | None, crlf: bool | None, utf16: bool | None,
                         pseudonymise: bool, user: str) -> None:
-    """Export sources, codebook, codings, cases, attributes, sets and memos as a REFI-QDA project (.qdpx).
+    """Export sources, codebook, codings, cases, attributes, sets, memos and the thematic map (a Graph) as a
+    REFI-QDA project (.qdpx).
 
     NVivo, ATLAS.ti, MAXQDA and QualCoder import the file. Name the tool with --for and every
     coding lands on the same words there: NVivo (Windows and Mac) counts UTF-16 code units and

@@ -29,7 +29,7 @@ def import_qdpx_command(store: Store, file: Path, user: str) -> None:
     Text sources, the codebook, codings (with their coders), cases, variables, notes, users and
     sets are imported in one step: if anything is wrong with the file, nothing is imported. Sources
     and codings already in the project are not added twice, and a colour or description the file
-    leaves out is never cleared; pictures, audio and video are skipped.
+    leaves out is never cleared; pictures, audio, video and maps (Graphs) are skipped and listed.
     """
     from workbench.export.refi import import_qdpx
 

@@ -9,7 +9,10 @@ selections and codings keep the GUIDs they were imported with.
 Memos become ``Notes``, referenced by ``NoteRef`` from the project, source, code or coding they
 belong to; the schema gives a ``Case`` no ``NoteRef``, so a memo on a case is tied to it by a
 ``Link`` from the note to the case. Source and case attributes are ``Text`` variables. ``Sets``
-(MAXQDA's document and code sets) list their member codes, sources and memos.
+(MAXQDA's document and code sets) list their member codes, sources and memos. The thematic map
+(``analysis/thememap.py``) is one ``Graph``: a code's ``Vertex`` represents the code
+(``representedGUID``); a theme has no REFI element, so its vertex is a rounded rectangle with its name
+and its status's colour; each edge is a link of the map, named by its passages.
 
 Positions count code points of the written text (the REFI standard), or as the tool named by
 ``for_tool`` counts them (``targets.py``): ``crlf`` writes CR+LF line endings and counts each as two
@@ -36,6 +39,7 @@ from typing import IO
 from coding.codebook import GUID_RE
 from coding.qdc import DEFAULT_ORIGIN, PROJECT_NAMESPACE, codebook_element
 
+from workbench.analysis.thememap import STATUS_FILL, ThemeMap, thematic_map
 from workbench.model import Coding, Memo, Role, Source
 from workbench.sources.pseudonyms import Roster
 from workbench.store import Store
@@ -206,6 +210,7 @@ class _ProjectBuilder:
         self.sources(root, sources)
         self.notes(root)
         self.sets(root, sources)
+        self.graphs(root)
         self.note_refs(root, "project", None)
         for name in self.known_users:  # also the users who made no codings
             self.user(name)
@@ -359,6 +364,55 @@ class _ProjectBuilder:
                                ("MemberNote", [memo_guids[i] for i in item.memo_ids])):
                 for guid in guids:
                     ET.SubElement(element, tag, targetGUID=guid)
+
+    def graphs(self, root: ET.Element) -> None:
+        """``<Graphs>``: the thematic map as one Graph, when the project has themes (not discarded)."""
+        themap = thematic_map(self.store) if self.store.themes() else ThemeMap()
+        if not themap.nodes:
+            return
+        graph = ET.SubElement(ET.SubElement(root, "Graphs"), "Graph", guid=stable_guid("graph", "thematic map"),
+                              name="Thematic map")
+        theme_uids = {f"t{theme.id}": theme.uid for theme in self.store.themes()}
+        vertex_guids = {}
+        for node, (x, y) in zip(themap.nodes, _layout(themap)):
+            # A code's vertex represents the code; a theme has no REFI element: a rounded box with its name.
+            uid = theme_uids[node.key] if node.kind == "theme" else self.code_uids[int(node.key[1:])]
+            vertex_guids[node.key] = stable_guid("vertex", f"{node.kind}:{uid}")
+            attributes = {"guid": vertex_guids[node.key], "name": self.options.text(node.label),
+                          "firstX": str(x), "firstY": str(y), "secondX": str(x + _VERTEX_SIZE[0]),
+                          "secondY": str(y + _VERTEX_SIZE[1])}
+            if node.kind == "code":
+                attributes |= {"representedGUID": uid, "shape": "Oval"}
+            else:
+                attributes |= {"shape": "RoundedRectangle", "color": STATUS_FILL.get(node.status, "#FFFFFF")}
+            ET.SubElement(graph, "Vertex", attributes)
+        for source, target, weight in themap.edges:
+            ET.SubElement(graph, "Edge", guid=stable_guid("edge", f"{vertex_guids[source]}>{vertex_guids[target]}"),
+                          name=f"{weight} passage" + ("" if weight == 1 else "s"), sourceVertex=vertex_guids[source],
+                          targetVertex=vertex_guids[target], direction="OneWay")
+
+
+_VERTEX_SIZE = (180, 40)
+_VERTEX_GAP = (80, 20)
+
+
+def _layout(themap: ThemeMap) -> list[tuple[int, int]]:
+    """Top-left corners, in the order of the map's nodes: a column per theme depth, codes in the last column."""
+    parents = {t: s for s, t, _w in themap.edges if s.startswith("t") and t.startswith("t")}
+
+    def depth(key: str) -> int:
+        return 0 if key not in parents else 1 + depth(parents[key])
+
+    themes = [n.key for n in themap.nodes if n.kind == "theme"]
+    code_column = 1 + max((depth(k) for k in themes), default=-1)
+    rows: dict[int, int] = {}
+    corners = []
+    for node in themap.nodes:
+        column = depth(node.key) if node.kind == "theme" else code_column
+        row = rows[column] = rows.get(column, -1) + 1
+        corners.append((column * sum(_VERTEX_SIZE[:1] + _VERTEX_GAP[:1]),
+                        row * (_VERTEX_SIZE[1] + _VERTEX_GAP[1])))
+    return corners
 
 
 def sanitise(root: ET.Element) -> None:

@@ -4,7 +4,7 @@ What is read: users (as coder and author names), the codebook, text sources (``T
 text representation of a ``PDFSource``) with their selections and codings, variables and cases (as
 attributes and cases), notes (as memos), users with their GUIDs (also those who coded nothing) and
 ``Sets`` of codes, sources and notes. Pictures, audio and video are skipped and listed in the
-report. The whole import is one transaction: a hostile or malformed file raises ``QdpxError`` and
+report, and so are ``Graphs`` (maps, such as the thematic map our export writes): none is imported. The whole import is one transaction: a hostile or malformed file raises ``QdpxError`` and
 leaves the project exactly as it was.
 
 Quirks of real files handled here:
@@ -463,7 +463,9 @@ def import_qdpx(store: Store, file: str | Path | IO[bytes], *, actor: str, limit
         _check_code_refs(project, path)
         report.origin = project.origin
         report.skipped += project.skipped
-        report.skipped += [SkippedItem(kind, f"{n} items", "not supported") for kind, n in project.ignored.items()]
+        report.skipped += [SkippedItem(kind, f"{n} " + (kind if n != 1 else kind.removesuffix("s")),
+                                       "not imported: maps (REFI-QDA Graphs) are not supported")
+                           for kind, n in project.ignored.items()]
         planner = _Planner(project, files, path, report)
         case_values = {case.guid: planner.values(case.values, f"case {case.name!r}") for case in project.cases}
         planned = [p for p in map(planner.plan, project.sources) if p is not None]
