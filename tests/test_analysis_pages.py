@@ -129,6 +129,27 @@ def test_framework_page_cites_quotes(small: SmallProject) -> None:
     assert app.success[0].value == "0 summaries saved\\."
 
 
+def test_framework_summaries_show_cited_passages_not_tokens(small: SmallProject) -> None:
+    from workbench.store.themes import citation
+
+    home = small.store.add_theme("Home", "amira", code_ids=[small.codes["Housing"]])
+    [cited] = small.coding_ids("ng-anna.txt", "Housing", "tom")
+    words = next(c for c in small.store.codings() if c.id == cited)
+    text = small.store.get_source(words.source_id).text[words.start:words.end]
+    uid = {c.id: c.uid for c in small.store.codings()}
+    [gone] = small.coding_ids("ng-anna.txt", "Housing", "amira")
+    small.store.set_framework_cell("case", "NG-A", home, f"Rent keeps rising: {citation(uid[cited])} and "
+                                   f"{citation(uid[gone])}.", [cited], "amira")
+    small.store.remove_coding(gone, "amira")  # a cited passage someone later uncoded
+    app = page("framework", small)
+    app.selectbox(key="framework.cell.row").set_value("NG-A").run()
+    assert not app.exception
+    shown = " ".join([t.value for t in app.text] + [h.proto.body for h in app.get("html")])
+    assert "Rent keeps rising:" in shown and text.strip()[:40] in shown
+    assert "[[q:" not in shown and "[[q:" not in " ".join(m.value for m in app.markdown)
+    assert any("no longer in the project" in w.value for w in app.warning)
+
+
 def test_framework_page_without_themes(small: SmallProject) -> None:
     app = page("framework", small)
     assert "No themes yet" in app.info[0].value

@@ -17,7 +17,7 @@ from workbench.errors import NotFound, WorkbenchError
 from workbench.analysis.tables import frame_to_csv, xlsx_bytes
 from workbench.analysis.quotes import Quote, attribution
 from workbench.store import Store
-from workbench.store.themes import FrameworkCellRecord, Theme
+from workbench.store.themes import CITATION, FrameworkCellRecord, Theme
 from workbench.analysis.themes import theme_code_ids
 
 
@@ -170,6 +170,16 @@ def cell_quotes(store: Store, matrix: FrameworkMatrix, row_key: str, theme_id: i
     linked = set(cell.linked_ids)
     quotes = quotes_for_codings(store, sorted(set(cell.candidate_ids) | linked))
     return sorted(quotes, key=lambda q: (q.coding_id not in linked, q.source_name, q.start))
+
+
+def summary_pieces(store: Store, summary: str) -> list[str | Quote | None]:
+    """A summary as a reader sees it: its text pieces, and where a passage is cited (``[[q:UID]]``) that
+    passage's quote, or None where the citation names no coding (any more)."""
+    pieces = CITATION.split(summary or "")  # text, uid, text, uid, ...
+    found = store.codings_by_uid(pieces[1::2])
+    quotes = {q.coding_id: q for q in quotes_for_codings(store, [coding_id for coding_id, _ in found.values()])}
+    return [piece if n % 2 == 0 else quotes.get(found.get(piece, (None, None))[0])
+            for n, piece in enumerate(pieces) if n % 2 or piece.strip()]
 
 
 def export_framework(store: Store, matrix: FrameworkMatrix, path: str | Path) -> Path:

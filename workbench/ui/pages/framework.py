@@ -61,8 +61,15 @@ theme_id = theme_col.selectbox("Theme", list(theme_names), key="framework.cell.t
 cell = matrix.cell(row_key, theme_id)
 quotes = fw.cell_quotes(store, matrix, row_key, theme_id)
 st.markdown(f"**{md(labels[row_key])} · {md(theme_names[theme_id])}**: {len(quotes)} supporting quotes")
-if cell.summary:
-    st.markdown("Summary: " + md(cell.summary))
+if cell.summary:  # plain text, each cited passage quoted where the summary cites it (never the raw token)
+    st.markdown("**Summary**")
+    for piece in fw.summary_pieces(store, cell.summary):
+        if isinstance(piece, str):
+            st.text(piece.strip())
+        elif piece is None:
+            st.warning("A cited passage is no longer in the project.")
+        else:
+            quote(piece.text, note=f"cited · {piece.code_name} · {attribution(piece)}")
 excerpt = {q.coding_id: f"{q.code_name}: {q.text[:80]}" for q in quotes}
 cited = st.multiselect("Quotes this summary cites", list(excerpt), default=[i for i in cell.linked_ids if i in excerpt],
                        format_func=excerpt.get, key=f"framework.cited.{row_key}.{theme_id}")
