@@ -6,6 +6,7 @@ marked "accepted in bulk" on every coding and undone in one step by `workbench u
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import click
@@ -25,6 +26,21 @@ def _code_ids(store: Store, codes: tuple[str, ...]) -> list[int] | None:
 @click.group()
 def review() -> None:
     """Decide on the machine's suggestions: list them, accept them (one by one or in bulk), reject them."""
+
+
+def _decide_each(ids: tuple[int, ...], decide: Callable[[int], str]) -> None:
+    """Decide on each suggestion in turn, printing what was done; those that cannot be decided are named at the
+    end (the others stay decided)."""
+    from workbench.errors import WorkbenchError
+
+    problems = []
+    for suggestion_id in ids:
+        try:
+            click.echo(decide(suggestion_id))
+        except WorkbenchError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise click.ClickException("; ".join(problems))
 
 
 @review.command("list")
@@ -67,20 +83,12 @@ def review_accept(store: Store, ids: tuple[int, ...], min_score: float | None, c
     reports and spreadsheets show; `workbench undo` takes the whole bulk accept back.
     """
     from workbench.assist.review import accept, accept_in_bulk, plan_bulk_accept
-    from workbench.errors import WorkbenchError
     from workbench.store.suggestions import shorten
 
     if bool(ids) == (min_score is not None) or (codes and min_score is None):
         raise click.UsageError("give suggestion ids or --min-score (not both); --code and --yes go with --min-score")
     if ids:
-        problems = []
-        for suggestion_id in ids:
-            try:
-                click.echo(accept(store, suggestion_id, user))
-            except WorkbenchError as exc:
-                problems.append(str(exc))
-        if problems:
-            raise click.ClickException("; ".join(problems))
+        _decide_each(ids, lambda suggestion_id: accept(store, suggestion_id, user))
         return
     plan = plan_bulk_accept(store, min_score, code_ids=_code_ids(store, codes))
     if plan.rows and not yes:
@@ -102,13 +110,5 @@ def review_accept(store: Store, ids: tuple[int, ...], min_score: float | None, c
 def review_reject(store: Store, ids: tuple[int, ...], user: str) -> None:
     """Reject suggestions by id: they are never proposed again and teach the engine."""
     from workbench.assist.review import reject
-    from workbench.errors import WorkbenchError
 
-    problems = []
-    for suggestion_id in ids:
-        try:
-            click.echo(reject(store, suggestion_id, user))
-        except WorkbenchError as exc:
-            problems.append(str(exc))
-    if problems:
-        raise click.ClickException("; ".join(problems))
+    _decide_each(ids, lambda suggestion_id: reject(store, suggestion_id, user))
