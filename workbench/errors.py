@@ -40,3 +40,8 @@ class SignInFailed(WorkbenchError):
 
 class InvalidConfig(WorkbenchError):
     """A team server's config file is missing, unreadable or has a wrong value (the message names file and key)."""
+
+
+class InvalidMedia(WorkbenchError):
+    """A recording cannot be attached or played: not audio or video we know, damaged, or missing (the message
+    names the file)."""

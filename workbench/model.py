@@ -320,3 +320,20 @@ class AuditEntry:
     target: str
     address: str
     detail: dict
+
+
+@dataclass(frozen=True)
+class Recording:
+    """A source's audio or video: a file in ``<project>.media/``, copied at import and never altered."""
+
+    id: int
+    uid: str  # the GUID of the REFI-QDA AudioSource/VideoSource it goes out as
+    source_id: int
+    kind: str  # "audio" | "video"
+    format: str  # wav, mp3, m4a, ogg, mp4, webm
+    file: str  # the file's name inside the media folder
+    original_name: str
+    sha256: str
+    size: int
+    attached_at: str
+    attached_by: str

@@ -93,19 +93,53 @@ def ingest(store: Store, paths: tuple[Path, ...], attributes_csv: Path | None, k
         click.echo(f"Skipped {skipped.path}: {skipped.reason}", err=True)
 
 
-@click.command()
+@click.group(invoke_without_command=True)
 @click.option("--kind", help="Only sources of this kind.")
 @click.option("--where", multiple=True, metavar="KEY=VALUE", help="Only sources with this attribute (repeatable).")
+@click.option("--project", "project_path", envvar="WORKBENCH_PROJECT", type=click.Path(dir_okay=False, path_type=Path),
+              help="The project file (or set WORKBENCH_PROJECT).")
+@click.pass_context
+def sources(ctx: click.Context, kind: str | None, where: tuple[str, ...], project_path: Path | None) -> None:
+    """List the project's sources with their attributes and recordings (or attach a recording)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if project_path is None:
+        raise click.UsageError("Missing option '--project' (or set WORKBENCH_PROJECT).")
+    _list_sources(project_path=project_path, kind=kind, where=where)
+
+
 @project_option
 @handle_errors
-def sources(store: Store, kind: str | None, where: tuple[str, ...]) -> None:
-    """List the project's sources with their attributes."""
+def _list_sources(store: Store, kind: str | None, where: tuple[str, ...]) -> None:
     rows = store.list_sources(kind=kind, where=_pairs(where, "--where"))
+    recordings = {r.source_id: r for r in store.recordings()}
     for s in rows:
         attrs = ", ".join(f"{k}={v}" for k, v in s.attributes.items())
+        heard = f"  recording {recordings[s.id].original_name}" if s.id in recordings else ""
         click.echo(f"{s.id:>5}  {s.name:<40} {s.kind:<10} {s.words:>7,} words {s.segments:>5} segments "
-                   f"{s.codings:>4} codings  {attrs}")
+                   f"{s.codings:>4} codings  {attrs}{heard}")
     click.echo(f"{len(rows)} sources")
+
+
+@sources.command("attach")
+@click.argument("source")
+@click.argument("recording", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@project_option
+@user_option
+@handle_errors
+def attach(store: Store, source: str, recording: Path, user: str) -> None:
+    """Attach a recording (WAV, MP3, M4A, OGG, MP4, WebM) to SOURCE (its id or name).
+
+    The file is checked and copied into PROJECT.media/ beside the project, never altered; its SHA-256 is
+    recorded. The Code page then plays it, from any turn's time. A file given again replaces the record,
+    not the earlier copy.
+    """
+    from workbench.sources.media import attach_recording
+
+    found = store.find_source(source)
+    done = attach_recording(store, found.id, recording, user)
+    click.echo(f"Attached {done.original_name} ({done.kind}, {done.format.upper()}, {done.size:,} bytes) "
+               f"to {found.name}: {store.media_dir / done.file}")
 
 
 @click.command()

@@ -16,8 +16,9 @@ import ingest
 from ingest import IngestError, LoadedSource
 from ingest.records import SOURCE_KINDS
 
-from workbench.errors import Conflict
+from workbench.errors import Conflict, InvalidMedia
 from workbench.model import Role
+from workbench.sources import media
 from workbench.sources.sentences import sentencizer, split_sentences
 from workbench.store import NewSegment, NewSource, Store
 
@@ -46,6 +47,7 @@ class IngestReport:
     segments: int = 0
     sentences: int = 0
     sidecars: list[str] = field(default_factory=list)
+    recordings: list[tuple[str, str]] = field(default_factory=list)  # (source name, recording file name)
 
 
 def content_hash(text: str) -> str:
@@ -134,6 +136,10 @@ def ingest_paths(store: Store, paths: Iterable[str | Path], *, actor: str, kind:
     """
     store.require(Role.LEAD, "import sources")
     files, sidecars, unsupported = collect_files(paths)
+    recordings = [p for p in files + unsupported if media.is_media(p)]  # paired with a transcript below
+    files = [p for p in files if p not in recordings]
+    unsupported = [p for p in unsupported if p not in recordings]
+    partners = _partners(files, list(recordings))
     if attributes_csv:
         sidecars.append(Path(attributes_csv))
     report = IngestReport(sidecars=[str(p) for p in sidecars],
@@ -151,8 +157,16 @@ def ingest_paths(store: Store, paths: Iterable[str | Path], *, actor: str, kind:
             on_progress(done, len(files), path.name)
         if skipped:
             report.skipped.append(Skipped(str(path), skipped))
-        for new in sources:
-            _store(store, path, new, actor, report)
+        stored = [_store(store, path, new, actor, report) for new in sources]
+        recording = partners.get(path)
+        if recording and len(stored) == 1 and stored[0] is not None:
+            _attach(store, stored[0], recording, actor, report)
+        elif recording:
+            report.skipped.append(Skipped(str(recording), f"its transcript {path.name} was not imported"))
+    paired = set(partners.values())
+    report.skipped += [Skipped(str(p), f"a recording with no transcript of the same name beside it (e.g. "
+                                       f"{p.stem}.vtt): import them together, or attach it to its source later")
+                       for p in recordings if p not in paired]
     if on_progress:
         on_progress(len(files), len(files), "")
     return report
@@ -198,15 +212,37 @@ def _exit_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
-def _store(store: Store, path: Path, new: NewSource, actor: str, report: IngestReport) -> None:
-    if store.find_same_source(new.name, new.content_hash) is not None:
+def _store(store: Store, path: Path, new: NewSource, actor: str, report: IngestReport) -> int | None:
+    """Store one source; its id (also when it was already there), or None when it could not be stored."""
+    same = store.find_same_source(new.name, new.content_hash)
+    if same is not None:
         report.unchanged.append(f"{path} (already imported: the same name and text)")
-        return
+        return int(same)
     try:
         source_id = store.add_source(new, actor)
     except Conflict as exc:
         report.unchanged.append(f"{path} ({exc})")
-        return
+        return None
     report.added.append((source_id, new.name))
     report.segments += len(new.segments)
     report.sentences += sum(len(s.sentences) for s in new.segments)
+    return source_id
+
+
+def _partners(files: list[Path], recordings: list[Path]) -> dict[Path, Path]:
+    """Transcript → the recording beside it with the same stem (interview.vtt + interview.wav)."""
+    by_stem = {(p.parent, p.stem.casefold()): p for p in recordings}
+    return {f: by_stem[(f.parent, f.stem.casefold())] for f in files if (f.parent, f.stem.casefold()) in by_stem}
+
+
+def _attach(store: Store, source_id: int, recording: Path, actor: str, report: IngestReport) -> None:
+    """Attach a transcript's recording, unless the source already has this very file; a bad file is skipped."""
+    source = store.get_source(source_id)
+    try:
+        current = store.recording(source_id)
+        if current is None or current.original_name != recording.name:
+            media.attach_recording(store, source_id, recording, actor)
+    except (InvalidMedia, OSError) as exc:
+        report.skipped.append(Skipped(str(recording), str(exc).removeprefix(f"{recording}: ")))
+        return
+    report.recordings.append((source.name, recording.name))

@@ -19,6 +19,7 @@ from workbench.store.events import EventStore
 from workbench.store.exchange import ExchangeStore
 from workbench.store.facts import CodingFact, FactStore
 from workbench.store.restore import RestoreStore
+from workbench.store.recordings import RecordingStore
 from workbench.store.roster import RosterStore
 from workbench.store.search import SearchStore, SegmentHit
 from workbench.model import NewSegment, NewSource, SourceEdit
@@ -30,7 +31,7 @@ from workbench.store.themes import CandidateTheme, FrameworkCellRecord, InvalidT
 
 
 class Store(SourceStore, CodeStore, CodingStore, SuggestionStore, CacheStore, RestoreStore, SearchStore, EventStore,
-            FactStore, RosterStore, CheckStore, ThemeStore, ExchangeStore):
+            FactStore, RosterStore, CheckStore, ThemeStore, ExchangeStore, RecordingStore):
     """A project: open it with ``Store.open(path)`` or create it with ``Store.create(path)``."""
 
     def __init__(self, database: Database) -> None:

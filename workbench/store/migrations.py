@@ -363,3 +363,24 @@ def _theme_narratives(conn: sqlite3.Connection) -> None:
         "CREATE INDEX themes_parent ON themes(parent_id)",
         "ALTER TABLE candidate_themes ADD COLUMN stability REAL",
     ])
+
+
+@migration(9, "recordings: a source's audio or video, copied beside the project")
+def _recordings(conn: sqlite3.Connection) -> None:
+    # The file itself lives in `<project>.media/` under `file` (named by its SHA-256, never altered);
+    # this row says which source it belongs to and how to check it is still the same file.
+    _run(conn, [
+        """CREATE TABLE recordings (
+            id INTEGER PRIMARY KEY,
+            uid TEXT NOT NULL UNIQUE,
+            source_id INTEGER NOT NULL UNIQUE REFERENCES sources(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN ('audio', 'video')),
+            format TEXT NOT NULL,
+            file TEXT NOT NULL,
+            original_name TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            attached_at TEXT NOT NULL,
+            attached_by TEXT NOT NULL
+        )""",
+    ])
