@@ -212,6 +212,60 @@ def test_sources_can_be_filtered(project: Path) -> None:
     assert list(at.data_editor[0].value["name"]) == ["NG-R01_maureen.txt"]
 
 
+def test_sources_upload_a_transcript_with_its_recording_then_attach_one_later(project: Path, tmp_path: Path) -> None:
+    from test_recordings import VTT, sox_wav
+
+    wav = sox_wav(tmp_path / "interview.wav").read_bytes()
+    at = open_page(project, "sources")
+    at.file_uploader[0].upload("interview.vtt", VTT.encode(), "text/vtt")
+    at.file_uploader[0].upload("interview.wav", wav, "audio/wav")
+    at.run()
+    at.button(key="sources.import").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("Recordings attached: interview.wav to interview.vtt" in s.value.replace("\\", "")
+               for s in at.success)
+    store = store_of(project)
+    assert store.recording(store.source_by_name("interview.vtt").id).sha256
+    # later, on the interview without times: attached, but the Code page shows no player for it
+    maureen = store.source_by_name("NG-R01_maureen.txt").id
+    at.selectbox(key="sources.chosen").set_value(maureen).run()
+    uploader = next(u for u in at.file_uploader if u.label == "Audio or video")
+    uploader.upload("maureen.wav", wav, "audio/wav")
+    at.run()
+    at.button(key="sources.attach").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert store.recording(maureen).original_name == "maureen.wav"
+    assert not open_source(project, "NG-R01_maureen.txt")[0].get("audio")
+    # a damaged file is refused by name
+    at.selectbox(key="sources.chosen").set_value(maureen).run()
+    uploader = next(u for u in at.file_uploader if u.label == "Audio or video")
+    uploader.upload("broken.mp3", b"not sound", "audio/mpeg")
+    at.run()
+    at.button(key="sources.attach").click().run()
+    assert any("broken.mp3" in e.value.replace("\\", "") for e in at.error)
+    assert store.recording(maureen).original_name == "maureen.wav"
+
+
+def test_code_page_plays_a_timed_interview_and_names_a_missing_recording(project: Path, tmp_path: Path) -> None:
+    from test_recordings import VTT, sox_wav
+
+    files = tmp_path / "files"
+    files.mkdir()
+    (files / "interview.vtt").write_text(VTT, encoding="utf-8")
+    sox_wav(files / "interview.wav")
+    store = store_of(project)
+    ingest_paths(store, [files], actor="tester")
+    at = open_source(project, "interview.vtt")[0]
+    [player] = at.get("audio")
+    assert not at.warning
+    assert 'class="wb-time" data-start="2"' in component_html(at)
+    recording = store.recording(store.source_by_name("interview.vtt").id)
+    (store.media_dir / recording.file).unlink()
+    at = open_source(project, "interview.vtt")[0]
+    assert not at.get("audio") and not at.exception
+    assert "is missing from the project" in at.warning[0].value.replace("\\", "")
+
+
 # -- Code -----------------------------------------------------------------------------------------------
 def open_source(project: Path, name: str, extra: dict | None = None, *,
                 coder: str = "zoe") -> tuple[AppTest, Store, int]:

@@ -238,3 +238,24 @@ def test_review_queue_filters_and_bulk_accept(project: Store) -> None:
     codings = project.codings(coders=["zoe"])
     assert {c.origin for c in codings} == {"suggestion"} and {c.accepted_by for c in codings} == {"zoe"}
     assert dv.review_queue(project) == []
+
+
+def test_timed_blocks_carry_seconds_and_a_time_label_for_the_player() -> None:
+    # The contract with workbench/ui/player.js: a block is `.wb-block` with data-start/data-end in seconds,
+    # its time label `.wb-time` with data-start; a block without times has neither.
+    text = "Interviewer: How long?\n\nMaureen: Forty years.\n\nA note with no time."
+    def at(words: str) -> tuple[int, int]:
+        return text.index(words), text.index(words) + len(words)
+
+    segments = [paragraph(*at("How long?"), kind="turn", speaker="Interviewer", start_time=2.0, end_time=4.25),
+                paragraph(*at("Forty years."), kind="turn", speaker="Maureen<b>", start_time=65.5),
+                paragraph(*at("A note with no time."))]
+    tags = parse(dv.render_html(dv.build_view(1, text, segments, [], [], []))).tags
+    blocks = [a for t, a in tags if "wb-block" in a.get("class", "").split()]
+    assert [(b.get("data-start"), b.get("data-end")) for b in blocks] == [("2", "4.25"), ("65.5", None),
+                                                                          (None, None)]
+    times = [(t, a) for t, a in tags if "wb-time" in a.get("class", "").split()]
+    assert [(t, a["data-start"], a.get("type")) for t, a in times] == [("button", "2", "button"),
+                                                                       ("button", "65.5", "button")]
+    html_text = dv.render_html(dv.build_view(1, text, segments, [], [], []))
+    assert "Maureen&lt;b&gt; · <button" in html_text and ">00:01:05</button>" in html_text

@@ -10,7 +10,8 @@ import streamlit as st
 _HERE = Path(__file__).parent
 _component = st.components.v2.component(
     "wb_document",
-    js=(_HERE / "document.js").read_text(encoding="utf-8"),
+    # player.js: the recording follows the transcript (clicking a turn's time plays from there)
+    js=(_HERE / "document.js").read_text(encoding="utf-8") + (_HERE / "player.js").read_text(encoding="utf-8"),
     css=(_HERE / "document.css").read_text(encoding="utf-8"),
     isolate_styles=False,  # a plain DOM subtree, so window.getSelection() sees the researcher's selection
 )

@@ -120,6 +120,8 @@ class Block:
     header: str
     runs: list[Run] = field(default_factory=list)
     marks: list[Mark] = field(default_factory=list)  # the marks that start in this block, in text order
+    start_time: float | None = None  # seconds into the recording, for the player
+    end_time: float | None = None
 
 
 @dataclass
@@ -184,7 +186,7 @@ def blocks_for(text: str, segments: Sequence[Segment]) -> list[Block]:
         header = header_for(seg)
         if gap and seg.speaker is None and seg.start_time is None:
             header = ""  # a diary's "## Monday 8 April 2024" line already heads its entry
-        blocks.append(Block(seg.kind, start, end, header))
+        blocks.append(Block(seg.kind, start, end, header, start_time=seg.start_time, end_time=seg.end_time))
         pos = end
     tail = _gap_block(text, pos, len(text), None)
     if tail:
@@ -312,14 +314,34 @@ def _mark_html(mark: Mark) -> str:
             f'<span class="wb-name">{_esc(mark.code)}</span>{detail}</div>')
 
 
+def _seconds(value: float) -> str:
+    return f"{value:.3f}".rstrip("0").rstrip(".")
+
+
+def _header_html(block: Block) -> str:
+    """The escaped header; its time, if any, is a ``.wb-time`` button that plays the recording from there
+    (workbench/ui/player.js)."""
+    if block.start_time is None:
+        return _esc(block.header)
+    label = format_time(block.start_time)
+    before, found, after = block.header.partition(label)
+    if not found:
+        return _esc(block.header)
+    return (f'{_esc(before)}<button type="button" class="wb-time" data-start="{_seconds(block.start_time)}" '
+            f'title="Play from here">{label}</button>{_esc(after)}')
+
+
 def render_html(view: DocumentView) -> str:
     """The document as HTML: escaped text in runs that carry their code-point offsets, and a margin."""
     parts = []
     text = view.text
     for block in view.blocks:
-        parts.append(f'<div class="wb-blk wb-{block.kind}" data-s="{block.start}" data-e="{block.end}">')
+        times = "".join(f' data-{name}="{_seconds(value)}"' for name, value in
+                        (("start", block.start_time), ("end", block.end_time)) if value is not None)
+        parts.append(f'<div class="wb-blk wb-block wb-{block.kind}" data-s="{block.start}" data-e="{block.end}"'
+                     f'{times}>')
         if block.header:
-            parts.append(f'<div class="wb-hd">{_esc(block.header)}</div>')
+            parts.append(f'<div class="wb-hd">{_header_html(block)}</div>')
         parts.append('<div class="wb-row"><div class="wb-tx">')
         parts.extend(_run_html(text, run) for run in block.runs)
         parts.append('</div><div class="wb-mg">')

@@ -1,5 +1,6 @@
-"""Files uploaded in the browser, imported safely: each under its own name (never a path the browser sent)
-in a folder of its own, so two uploads that share a name both land."""
+"""Files uploaded in the browser, imported safely: each under its own name (never a path the browser sent);
+uploads that share a name go to folders of their own, so both land, and the others share one folder, so a
+transcript and its recording (interview.vtt + interview.wav) are imported together."""
 from __future__ import annotations
 
 import tempfile
@@ -20,8 +21,8 @@ def upload_name(name: str) -> str | None:
 
 
 def import_uploads(store: Store, files: list, kind: str | None, actor: str) -> IngestReport:
-    """Save each upload under its own name in a folder of its own (two uploads may share a name:
-    ``same.txt`` and ``sub/same.txt``), then import them all."""
+    """Save each upload under its own name (two uploads may share a name, ``same.txt`` and ``sub/same.txt``:
+    the second goes to a folder of its own), then import them all."""
     bar = st.progress(0.0, text="Importing…")
 
     def progress(done: int, total: int, name: str) -> None:
@@ -29,14 +30,14 @@ def import_uploads(store: Store, files: list, kind: str | None, actor: str) -> I
 
     refused = []
     with tempfile.TemporaryDirectory(prefix="workbench-upload-") as folder:
-        paths = []
-        for number, upload in enumerate(files):
+        paths: list[Path] = []
+        for upload in files:
             name = upload_name(upload.name)  # never a path from the browser
             if name is None:
                 refused.append(Skipped(upload.name, NOT_A_FILE_NAME))
                 continue
-            target = Path(folder) / str(number) / name
-            target.parent.mkdir()
+            target = Path(folder) / str(sum(p.name == name for p in paths)) / name
+            target.parent.mkdir(exist_ok=True)
             target.write_bytes(upload.getvalue())
             paths.append(target)
         report = ingest_paths(store, paths, actor=actor, kind=kind, on_progress=progress)

@@ -5,7 +5,8 @@ import streamlit as st
 
 from workbench.assist.review import accept, reject
 from workbench.ui import document_view as dv
-from workbench.errors import WorkbenchError
+from workbench.errors import InvalidMedia, WorkbenchError
+from workbench.sources import media
 from workbench.ui import history as ui_history
 from workbench.ui import session
 from workbench.ui.document import document, trigger
@@ -202,6 +203,17 @@ html = dv.render_html(view)
 scroll = st.session_state.get(SCROLL)
 text_col, side_col = st.columns([7, 3])
 with text_col:
+    recording = media.playable(store, source_id)  # none without a recording or without times
+    if recording is not None:
+        with st.container(border=True, key="code-player"):  # the player, then the document
+            try:
+                path = media.recording_path(store, recording)
+            except InvalidMedia as exc:
+                st.warning(md(str(exc)), icon=":material/music_off:")
+            else:
+                (st.video if recording.kind == "video" else st.audio)(str(path), format=media.mime_type(recording))
+                st.caption(md(f"{recording.original_name}: click a turn's time to play from there; "
+                              "the turn playing is highlighted."))
     st.caption("Select words with the mouse to code them. Click a highlighted passage or a note in the margin "
                "for its details; ✓ and ✗ accept or reject a suggestion.")
     document(html, dv.view_version(html), key=DOC_KEY, source_id=source_id, focus=scroll,

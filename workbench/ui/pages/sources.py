@@ -6,7 +6,8 @@ import streamlit as st
 
 from ingest import SUPPORTED_EXTENSIONS
 from ingest.records import SOURCE_KINDS
-from workbench.errors import WorkbenchError
+from workbench.errors import InvalidMedia, WorkbenchError
+from workbench.sources import media
 from workbench.sources.importer import IngestReport
 
 from workbench.ui import session
@@ -21,6 +22,9 @@ def show_report(report: IngestReport) -> None:
     """What an import did, file by file for the ones that failed."""
     if report.added:
         st.success(f"Imported {len(report.added)} sources ({report.segments:,} segments).")
+    if report.recordings:
+        st.success("Recordings attached: " + ", ".join(f"{md(recording)} to {md(source)}"
+                                                         for source, recording in report.recordings))
     if report.sidecars:
         st.info("Attributes read from " + ", ".join(md(Path(p).name) for p in report.sidecars))
     if report.unchanged:
@@ -55,10 +59,12 @@ st.title("Sources")
 
 with st.expander("Import files", expanded=not store.counts()["sources"]):
     st.caption("TXT, MD, DOCX, PDF, VTT, SRT, CSV, XLSX, JSON. A CSV whose first column is `file` is read as "
-               "attributes for the other files (site, participant, role, wave …).")
+               "attributes for the other files (site, participant, role, wave …). A recording (WAV, MP3, M4A, OGG, "
+               "MP4, WebM) uploaded with its transcript of the same name (interview.vtt + interview.wav) is "
+               "attached to it.")
     uploader_key = f"sources.upload.{st.session_state.get('sources.upload_round', 0)}"
     files = st.file_uploader("Files to import", accept_multiple_files=True, key=uploader_key,
-                             type=[suffix.lstrip(".") for suffix in SUPPORTED_EXTENSIONS])
+                             type=[suffix.lstrip(".") for suffix in (*SUPPORTED_EXTENSIONS, *media.MEDIA_EXTENSIONS)])
     kind = st.selectbox("Kind of source", ["detect from the file", *SOURCE_KINDS], key="sources.kind")
     if st.button("Import", type="primary", disabled=not files, key="sources.import"):
         actor = session.require_coder()
@@ -125,9 +131,35 @@ if add_btn_col.button("Add column", key="sources.add_key", disabled=not new_key.
 st.subheader("Open or remove a source")
 by_id = {s.id: s for s in shown}
 chosen = st.selectbox("Source", list(by_id), format_func=lambda i: by_id[i].name, key="sources.chosen")
-open_col, delete_col = st.columns(2)
+open_col, attach_col, delete_col = st.columns(3)
 if open_col.button("Open in the Code page", key="sources.open", icon=":material/edit_note:"):
     open_in_code_page(chosen)
+with attach_col.popover("Recording", icon=":material/mic:"):
+    recording = store.recording(chosen)
+    if recording is None:
+        st.caption("No recording yet. Attach the interview's audio or video: it is copied beside the project, "
+                   "never altered, and plays on the Code page from any turn's time.")
+    else:
+        try:
+            media.recording_path(store, recording)
+            st.caption(md(f"{recording.original_name} ({recording.kind}, {recording.format.upper()}, "
+                          f"{recording.size:,} bytes), attached by {recording.attached_by}."))
+        except InvalidMedia as exc:
+            st.warning(md(str(exc)))
+        if not store.source_has_times(chosen):
+            st.caption("This source has no times, so the Code page shows no player for it.")
+    upload = st.file_uploader("Audio or video", key=f"sources.recording.{st.session_state.get('sources.recording_round', 0)}",
+                              type=[suffix.lstrip(".") for suffix in media.MEDIA_EXTENSIONS])
+    if st.button("Attach", type="primary", key="sources.attach", disabled=upload is None):
+        try:
+            done = media.attach_recording_bytes(store, chosen, upload, upload_name(upload.name) or "recording",
+                                                session.require_coder())
+        except WorkbenchError as exc:
+            st.error(md(str(exc)))
+        else:
+            st.session_state["sources.recording_round"] = st.session_state.get("sources.recording_round", 0) + 1
+            st.toast(md(f"Attached {done.original_name} to {by_id[chosen].name}"))
+            st.rerun()
 with delete_col.popover("Remove from the project", icon=":material/delete:"):
     st.write(f"This removes **{md(by_id[chosen].name)}** with its {by_id[chosen].codings} codings.")
     if st.button("Remove it", type="primary", key="sources.delete"):
