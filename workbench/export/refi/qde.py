@@ -2,12 +2,14 @@
 
 The reader checks what it can without the archive: the root element and namespace, whole-number
 positions with ``0 <= start <= end``, a ``CodeRef`` on every coding, named variables, a codebook the
-codebook parser accepts. Media sources are listed as skipped; everything else becomes records.
+codebook parser accepts. An audio or video source is read with its (first) transcript: the transcript's
+text and its codings, whose ``TranscriptSelection``s run between ``SyncPoint`` positions, and the path of
+the recording; one without a transcript, and pictures, are listed as skipped. Everything else becomes records.
 """
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET  # element types only; parsing goes through defusedxml
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 import defusedxml.ElementTree as DefusedET
@@ -123,6 +125,17 @@ class SourceRec:
     notes: list[str]
     values: dict[str, str]  # variable GUID -> value
     description: str
+    media: MediaRec | None = None  # an audio or video source: its recording and sync points
+
+
+@dataclass
+class MediaRec:
+    """The recording of an ``AudioSource``/``VideoSource`` and its transcript's sync points."""
+
+    kind: str  # audio | video
+    path: str  # the recording's path (``internal://...``)
+    transcript_guid: str
+    sync_points: list[tuple[int, int | None]] = field(default_factory=list)  # (position, timeStamp in ms)
 
 
 @dataclass
@@ -312,6 +325,8 @@ class QdeReader:
     def _source(self, element: ET.Element, skipped: list[SkippedItem]) -> SourceRec | None:
         kind = local_name(element)
         name = element.get("name") or element.get("guid") or "(unnamed)"
+        if kind in ("AudioSource", "VideoSource") and self.x.child(element, "Transcript") is not None:
+            return self._media_source(element, _MEDIA_SOURCES[kind], skipped)
         if kind in _MEDIA_SOURCES:
             codings = len(list(element.iter(self.x.tag("Coding"))))
             skipped.append(SkippedItem("source", name, f"{_MEDIA_SOURCES[kind]} sources are not supported "
@@ -345,6 +360,51 @@ class QdeReader:
                          whole=[self._coding(c, name) for el in containers for c in self.x.children(el, "Coding")],
                          notes=[note for el in containers for note in self.x.refs(el)],
                          values=self._values(element), description=self._description(element))
+
+    def _media_source(self, element: ET.Element, kind: str, skipped: list[SkippedItem]) -> SourceRec:
+        """An audio or video source read through its first transcript; the recording is found by ``path``."""
+        transcript, *others = self.x.children(element, "Transcript")
+        rec = self._text_source(element, transcript, "txt")
+        name = rec.name
+        if others:
+            skipped.append(SkippedItem("transcripts", name, f"{len(others)} further transcripts (only the first "
+                                                            "is imported)"))
+        timed = self.x.children(element, "AudioSelection") + self.x.children(element, "VideoSelection")
+        if timed:
+            skipped.append(SkippedItem("selections", name, f"{len(timed)} {kind} selections (time ranges of the "
+                                                           "recording, not words of the transcript)"))
+        points: dict[str, tuple[int, int | None]] = {}
+        for point in self.x.children(transcript, "SyncPoint"):
+            position = self._int(point, "position", name)
+            stamp = point.get("timeStamp")
+            points[normalize_guid(point.get("guid", ""))] = (position, self._int(point, "timeStamp", name)
+                                                             if stamp not in (None, "") else None)
+        rec.selections += [self._transcript_selection(s, points, name)
+                           for s in self.x.children(transcript, "TranscriptSelection")]
+        rec.media = MediaRec(kind, element.get("path") or element.get("currentPath") or "",
+                             normalize_guid(transcript.get("guid", "")), sorted(points.values()))
+        return rec
+
+    def _transcript_selection(self, element: ET.Element, points: dict[str, tuple[int, int | None]],
+                              source: str) -> SelectionRec:
+        """A ``TranscriptSelection`` as a selection between the positions of its two sync points."""
+        ends = []
+        for attribute in ("fromSyncPoint", "toSyncPoint"):
+            point = points.get(normalize_guid(element.get(attribute) or ""))
+            if point is None:
+                raise self.fail(f"selection {element.get('guid')} in source {source!r} has {attribute}="
+                                f"{element.get(attribute)!r}, which is no SyncPoint of its transcript")
+            ends.append(point[0])
+        start, end = ends
+        if start < 0 or end < start:
+            raise self.fail(f"selection {element.get('guid')} in source {source!r} runs from position {start} to "
+                            f"{end}; positions must satisfy 0 <= start <= end")
+        guid = element.get("guid")
+        return SelectionRec(guid=normalize_guid(guid) if guid else None, name=element.get("name") or "",
+                            start=start, end=end, user=_guid_attr(element, "creatingUser"),
+                            description=self._description(element),
+                            codings=[self._coding(c, source) for c in self.x.children(element, "Coding")],
+                            notes=self.x.refs(element))
 
     def _selection(self, element: ET.Element, source: str) -> SelectionRec:
         guid = element.get("guid")

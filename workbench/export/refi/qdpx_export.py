@@ -13,6 +13,12 @@ belong to; the schema gives a ``Case`` no ``NoteRef``, so a memo on a case is ti
 (``analysis/thememap.py``) is one ``Graph``: a code's ``Vertex`` represents the code
 (``representedGUID``); a theme has no REFI element, so its vertex is a rounded rectangle with its name
 and its status's colour; each edge is a link of the map, named by its passages.
+A source with a recording is an ``AudioSource`` or ``VideoSource`` (its GUID is the source's) whose file
+goes into the archive as ``sources/<sha256>.<ext>``, unchanged; its text is the ``Transcript`` (GUID: the
+recording's). The schema places a transcript's codings between ``SyncPoint``s, so there is a sync point
+at each timed turn's start and end (``timeStamp`` in milliseconds) and at each end of a coded passage
+(with a ``timeStamp`` only where a turn's time falls there), and every coding is a
+``TranscriptSelection`` from one to the other.
 
 Positions count code points of the written text (the REFI standard), or as the tool named by
 ``for_tool`` counts them (``targets.py``): ``crlf`` writes CR+LF line endings and counts each as two
@@ -40,7 +46,9 @@ from coding.codebook import GUID_RE
 from coding.qdc import DEFAULT_ORIGIN, PROJECT_NAMESPACE, codebook_element
 
 from workbench.analysis.thememap import STATUS_FILL, ThemeMap, thematic_map
-from workbench.model import Coding, Memo, Role, Source
+from workbench.errors import InvalidMedia
+from workbench.model import Coding, Memo, Recording, Role, Source
+from workbench.sources.media import verified_path
 from workbench.sources.pseudonyms import Roster
 from workbench.store import Store
 from workbench.export.refi.positions import UnitCounter
@@ -175,6 +183,7 @@ class _ProjectBuilder:
         for memo in store.memos():
             self.memos.setdefault((memo.target_type, memo.target_id), []).append(memo)
         self.files: dict[str, str] = {}
+        self.media: dict[str, Path] = {}  # archive name under sources/ -> the stored recording
         self.code_uids = {code.id: code.uid for code in store.codes()}
         self.case_memos: list[tuple[Memo, str]] = []
         self.known_users = {name: as_guid(uid) for name, uid in store.users().items()}
@@ -281,6 +290,10 @@ class _ProjectBuilder:
 
     def source(self, container: ET.Element, source: Source) -> None:
         """A TextSource with its codings, memo references and attributes; its text goes to ``files``."""
+        recording = self.store.recording(source.id)
+        if recording is not None:
+            self.recorded_source(container, source, recording)
+            return
         options = self.options
         guid = as_guid(source.uid)
         mapped = mapped_text(source.text, options.roster)
@@ -291,6 +304,50 @@ class _ProjectBuilder:
         counter = UnitCounter(mapped.text, crlf=options.crlf, utf16=options.utf16)
         for guid, codings in self.selection_groups(self.store.codings(source_id=source.id)):
             self.selection(element, guid, codings, mapped, counter)
+        self.note_refs(element, "source", source.id)
+        self.values(element, "source", source.id)
+
+    def recorded_source(self, container: ET.Element, source: Source, recording: Recording) -> None:
+        """An AudioSource or VideoSource: the recording, and its text as a Transcript whose codings lie between
+        SyncPoints."""
+        options = self.options
+        guid = as_guid(source.uid)
+        try:
+            stored = verified_path(self.store, recording)
+        except InvalidMedia as exc:
+            raise QdpxError(source.name, f"cannot be exported with its recording: {exc}") from exc
+        media_name = f"{recording.sha256}.{recording.format}"
+        self.media[media_name] = stored
+        mapped = mapped_text(source.text, options.roster)
+        self.files[f"{guid}.txt"] = mapped.text.replace("\n", "\r\n") if options.crlf else mapped.text
+        element = ET.SubElement(container, "VideoSource" if recording.kind == "video" else "AudioSource", guid=guid,
+                                name=options.label(source.name), path=f"internal://{media_name}",
+                                creatingUser=self.user(source.imported_by))
+        _stamp(element, "creationDateTime", source.imported_at)
+        transcript = ET.SubElement(element, "Transcript", guid=as_guid(recording.uid), name=options.label(source.name),
+                                   plainTextPath=f"internal://{guid}.txt", creatingUser=self.user(recording.attached_by))
+        _stamp(transcript, "creationDateTime", recording.attached_at)
+        times: dict[int, int | None] = {}  # offset in the written text -> milliseconds, None: no time there
+        for segment in self.store.segments(source.id, structural_only=True):
+            for offset, seconds, end in ((segment.start, segment.start_time, False),
+                                         (segment.end, segment.end_time, True)):
+                at = mapped.offset(offset, end=end)
+                if seconds is not None and times.get(at) is None:
+                    times[at] = round(seconds * 1000)
+        groups = self.selection_groups(self.store.codings(source_id=source.id))
+        for _guid, codings in groups:
+            times.setdefault(mapped.offset(codings[0].start, end=False), None)
+            times.setdefault(mapped.offset(codings[0].end, end=True), None)
+        counter = UnitCounter(mapped.text, crlf=options.crlf, utf16=options.utf16)
+        points: dict[int, str] = {}
+        for at in sorted(times):
+            points[at] = stable_guid("syncpoint", f"{guid}:{at}")
+            attributes = {"guid": points[at], "position": str(counter.units(at))}
+            if times[at] is not None:
+                attributes["timeStamp"] = str(times[at])
+            ET.SubElement(transcript, "SyncPoint", attributes)
+        for selection_guid, codings in groups:
+            self.selection(transcript, selection_guid, codings, mapped, counter, sync=points)
         self.note_refs(element, "source", source.id)
         self.values(element, "source", source.id)
 
@@ -312,13 +369,15 @@ class _ProjectBuilder:
         return result
 
     def selection(self, parent: ET.Element, guid: str, codings: list[Coding], mapped: MappedText,
-                  counter: UnitCounter) -> None:
-        """One ``PlainTextSelection`` holding its codings, their memo as the Description."""
+                  counter: UnitCounter, *, sync: dict[int, str] | None = None) -> None:
+        """One ``PlainTextSelection`` holding its codings, their memo as the Description (in a transcript, a
+        ``TranscriptSelection`` between the ``sync`` points at its ends)."""
         first = codings[0]
         start, end = mapped.offset(first.start, end=False), mapped.offset(first.end, end=True)
-        element = ET.SubElement(parent, "PlainTextSelection", guid=guid,
-                                name=mapped.text[start:end][:SELECTION_NAME_CHARS],
-                                startPosition=str(counter.units(start)), endPosition=str(counter.units(end)),
+        where = ({"startPosition": str(counter.units(start)), "endPosition": str(counter.units(end))} if sync is None
+                 else {"fromSyncPoint": sync[start], "toSyncPoint": sync[end]})
+        element = ET.SubElement(parent, "PlainTextSelection" if sync is None else "TranscriptSelection", guid=guid,
+                                name=mapped.text[start:end][:SELECTION_NAME_CHARS], **where,
                                 creatingUser=self.user(first.coder))
         _stamp(element, "creationDateTime", first.created_at)
         if first.memo:
@@ -426,6 +485,11 @@ def sanitise(root: ET.Element) -> None:
 
 def project_document(store: Store, options: ExportOptions | None = None) -> tuple[bytes, dict[str, str]]:
     """The ``project.qde`` bytes and the source texts by file name, without writing anything."""
+    document, builder = _document(store, options)
+    return document, builder.files
+
+
+def _document(store: Store, options: ExportOptions | None) -> tuple[bytes, _ProjectBuilder]:
     options = options or ExportOptions()
     if options.roster is None:
         store.require(Role.LEAD, "export with real names (choose pseudonyms)")
@@ -433,14 +497,16 @@ def project_document(store: Store, options: ExportOptions | None = None) -> tupl
     root = builder.build()
     sanitise(root)
     ET.indent(root, space="  ")
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True), builder.files
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True), builder
 
 
-def _archive(target: IO[bytes], document: bytes, files: dict[str, str]) -> None:
+def _archive(target: IO[bytes], document: bytes, builder: _ProjectBuilder) -> None:
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("project.qde", document)
-        for name, text in files.items():
+        for name, text in builder.files.items():
             archive.writestr(f"sources/{name}", text.encode("utf-8"))
+        for name, path in builder.media.items():  # recordings as they are (already compressed, mostly)
+            archive.write(path, f"sources/{name}", compress_type=zipfile.ZIP_STORED)
 
 
 def _options(for_tool: str | None, crlf: bool | None, utf16: bool | None,
@@ -461,11 +527,11 @@ def export_qdpx(store: Store, path: str | Path, *, for_tool: str | None = None, 
     mapping of real names to pseudonyms; ``actor``: who exports (the project's creating user).
     """
     path = Path(path)
-    document, files = project_document(store, _options(for_tool, crlf, utf16, pseudonymise, actor))
+    document, builder = _document(store, _options(for_tool, crlf, utf16, pseudonymise, actor))
     partial = path.with_name(f".{path.name}.{uuid.uuid4().hex}.partial")
     try:
         with open(partial, "wb") as target:
-            _archive(target, document, files)
+            _archive(target, document, builder)
         os.replace(partial, path)
     except OSError as exc:
         raise QdpxError(path, f"cannot be written ({exc.strerror or exc})") from exc
@@ -477,7 +543,7 @@ def export_qdpx(store: Store, path: str | Path, *, for_tool: str | None = None, 
 def qdpx_bytes(store: Store, *, for_tool: str | None = None, pseudonymise: Roster | Mapping[str, str] | None = None,
                actor: str | None = None) -> bytes:
     """The ``.qdpx`` that ``export_qdpx`` would write, as bytes (for a download)."""
-    document, files = project_document(store, _options(for_tool, None, None, pseudonymise, actor))
+    document, builder = _document(store, _options(for_tool, None, None, pseudonymise, actor))
     buffer = io.BytesIO()
-    _archive(buffer, document, files)
+    _archive(buffer, document, builder)
     return buffer.getvalue()

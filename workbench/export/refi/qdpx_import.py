@@ -3,8 +3,10 @@
 What is read: users (as coder and author names), the codebook, text sources (``TextSource``, and the
 text representation of a ``PDFSource``) with their selections and codings, variables and cases (as
 attributes and cases), notes (as memos), users with their GUIDs (also those who coded nothing) and
-``Sets`` of codes, sources and notes. Pictures, audio and video are skipped and listed in the
-report, and so are ``Graphs`` (maps, such as the thematic map our export writes): none is imported. The whole import is one transaction: a hostile or malformed file raises ``QdpxError`` and
+``Sets`` of codes, sources and notes, and audio and video sources with a transcript (the transcript is
+the source's text, with turns and their times from its sync points, and the recording is attached as
+``workbench sources attach`` does). Pictures, media without a transcript and ``Graphs`` (maps, such as
+the thematic map our export writes) are skipped and listed in the report. The whole import is one transaction: a hostile or malformed file raises ``QdpxError`` and
 leaves the project exactly as it was.
 
 Quirks of real files handled here:
@@ -24,23 +26,27 @@ Quirks of real files handled here:
 """
 from __future__ import annotations
 
+import io
 import uuid
+from bisect import bisect_left
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import IO
 
 from coding.codebook import GUID_RE, CodeDef, Codebook
 from ingest.dispatch import paragraph_segments
 from ingest.records import LoadedSegment, LoadedSource
+from ingest.transcript import detect_transcript, render_turns
 
-from workbench.errors import Conflict, InvalidSpan, NotFound
+from workbench.errors import Conflict, InvalidMedia, InvalidSpan, NotFound
+from workbench.sources import media
 from workbench.sources.importer import content_hash, sidecar_kind, to_new_source
 from workbench.store import NewSource, Store
 from workbench.export.refi.positions import SCHEMES, NormalisedText, PositionMap, PositionScheme, choose_scheme, normalise_newlines
 from workbench.export.refi.qde import CaseRec, CodingRec, ProjectRec, QdeReader, QdpxError, SelectionRec, SkippedItem, SourceRec, parse_xml
 from workbench.export.refi.safezip import ArchiveError, SafeZip, ZipLimits
-from workbench.export.refi.texts import QdpxTexts, TextFile, project_entry
+from workbench.export.refi.texts import QdpxTexts, TextFile, internal_entry, project_entry
 
 __all__ = ["ImportReport", "QdpxError", "SkippedItem", "import_qdpx"]
 
@@ -68,6 +74,7 @@ class ImportReport:
     cases: list[str] = field(default_factory=list)
     sets_added: int = 0
     sets_existing: int = 0
+    recordings: list[str] = field(default_factory=list)  # sources whose recording came with them
     positions: dict[str, str] = field(default_factory=dict)  # source name -> how its positions count
     skipped: list[SkippedItem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -83,6 +90,9 @@ class ImportReport:
                  f"  memos: {self.memos_added} added, {self.memos_existing} already there",
                  f"  cases: {len(self.cases)}",
                  f"  sets: {self.sets_added} added, {self.sets_existing} already there"]
+        if self.recordings:
+            lines.append(f"  recordings attached: {len(self.recordings)} ({', '.join(self.recordings[:3])}"
+                         + (f" and {len(self.recordings) - 3} more)" if len(self.recordings) > 3 else ")"))
         by_scheme: dict[str, list[str]] = {}
         for name, how in self.positions.items():
             by_scheme.setdefault(how, []).append(name)
@@ -109,6 +119,8 @@ class _PlannedSource:
     case: str | None
     spans: list[tuple[int, int]]  # per selection, offsets into ``text``
     positions: str
+    times: list[tuple[int, float]] = field(default_factory=list)  # (offset, seconds) of timed sync points
+    recording: tuple[str, bytes, str] | None = None  # (file name, bytes, transcript GUID) of a media source
 
     @property
     def content_hash(self) -> str:
@@ -117,11 +129,32 @@ class _PlannedSource:
 
     def new_source(self, path: Path) -> NewSource:
         """The source with paragraphs and sentences, as the store takes it (only built when the text is new)."""
-        kind = sidecar_kind({k.lower(): v for k, v in self.attributes.items()}) or "document"
+        kind = sidecar_kind({k.lower(): v for k, v in self.attributes.items()}) or (
+            "interview" if self.rec.media else "document")
+        segments = timed_segments(self.text, self.times) if self.rec.media else paragraph_segments_of(self.text)
         loaded = LoadedSource(name=self.rec.name, kind=kind, text=self.text, format=self.fmt,
-                              segments=paragraph_segments_of(self.text), encoding="utf-8", metadata=self.metadata)
+                              segments=segments, encoding="utf-8", metadata=self.metadata)
         return replace(to_new_source(loaded, path, {}), attributes=self.attributes, case=self.case,
                        uid=_uid(self.rec.guid))
+
+
+def timed_segments(text: str, times: list[tuple[int, float]]) -> list[LoadedSegment]:
+    """A transcript's turns (or, if its speakers cannot be told, its paragraphs) with times from its sync points:
+    a segment starts at the first timed point inside it and ends at a timed point on its end."""
+    parsed = detect_transcript(text)
+    rendered, segments = render_turns(parsed.turns, parsed.preamble) if parsed else ("", [])
+    if rendered != text:  # turns only when they cover this very text
+        segments = paragraph_segments_of(text)
+    times = sorted(times)
+    offsets = [at for at, _ in times]
+    result = []
+    for segment in segments:
+        first = bisect_left(offsets, segment.start)
+        start = times[first][1] if first < len(times) and times[first][0] < segment.end else None
+        at_end = bisect_left(offsets, segment.end)
+        end = times[at_end][1] if at_end < len(times) and times[at_end][0] == segment.end else None
+        result.append(replace(segment, start_time=start, end_time=end))
+    return result
 
 
 def paragraph_segments_of(text: str) -> list[LoadedSegment]:
@@ -216,8 +249,35 @@ class _Planner:
             metadata["qdpx_origin"] = self.project.origin
         if rec.description:
             metadata["description"] = rec.description
-        return _PlannedSource(rec, norm.text, found.fmt, metadata, attributes, case.name if case else None, spans,
-                              positions)
+        planned = _PlannedSource(rec, norm.text, found.fmt, metadata, attributes, case.name if case else None,
+                                 spans, positions)
+        if rec.media:
+            pmap = PositionMap(norm, scheme)
+            planned.times = [(pmap.offset(position, end=False)[0], stamp / 1000)
+                             for position, stamp in rec.media.sync_points
+                             if stamp is not None and pmap.fits(position, position)]
+            planned.recording = self._recording(rec)
+        return planned
+
+    def _recording(self, rec: SourceRec) -> tuple[str, bytes, str] | None:
+        """The recording of an audio or video source from the archive, or None (and why, in the report)."""
+        assert rec.media is not None
+        path = rec.media.path
+        entry = internal_entry(self.archive.archive, path) if path else None
+        if entry is None or not media.is_media(entry):
+            where = ("it names no file" if not path else f"its file {path!r} is outside the archive" if entry is None
+                     and "://" in path and not path.lower().startswith("internal://")
+                     else f"its file {path!r} is not in the archive" if entry is None
+                     else f"its file {path!r} is not a recording we can play")
+            self.report.skipped.append(SkippedItem("recording", rec.name, f"{where}; the transcript is imported "
+                                                                          "without it"))
+            return None
+        try:
+            data = self.archive.read(entry)
+        except QdpxError as exc:
+            self.report.skipped.append(SkippedItem("recording", rec.name, exc.reason))
+            return None
+        return PurePosixPath(entry).name, data, rec.media.transcript_guid
 
     def _place(self, rec: SourceRec, norm: NormalisedText) -> tuple[PositionScheme, list[tuple[int, int]]]:
         selections = [(s.start, s.end, s.name) for s in rec.selections]
@@ -316,6 +376,19 @@ class _Writer:
         for note in planned.rec.notes:
             self.target(note, "source", source_id)
         return source_id
+
+    def recording(self, planned: _PlannedSource, source_id: int) -> None:
+        """Attach a media source's recording, unless the source already has one."""
+        if planned.recording is None or self.store.recording(source_id) is not None:
+            return
+        name, data, transcript_guid = planned.recording
+        try:
+            media.attach_recording_bytes(self.store, source_id, io.BytesIO(data), name, self.actor,
+                                         uid=_uid(transcript_guid))
+        except InvalidMedia as exc:
+            self.report.skipped.append(SkippedItem("recording", planned.rec.name, str(exc)))
+            return
+        self.report.recordings.append(planned.rec.name)
 
     def codings(self, planned: _PlannedSource, source_id: int) -> None:
         existing = {(c.start, c.end, c.code_id, c.coder): c.id for c in self.store.codings(source_id=source_id)}
@@ -480,14 +553,30 @@ def import_qdpx(store: Store, file: str | Path | IO[bytes], *, actor: str, limit
 def _write(store: Store, project: ProjectRec, codes: list[CodeDef], case_values: dict[str, dict[str, str]],
            planned: list[_PlannedSource], note_texts: dict[str, str], actor: str, report: ImportReport,
            path: Path) -> None:
-    """Everything the import changes, in one transaction (rolled back whole on any error)."""
+    """Everything the import changes, in one transaction (rolled back whole on any error, with any recording
+    copied for it)."""
+    before = set(store.media_dir.iterdir()) if store.media_dir.exists() else set()
+    try:
+        _write_all(store, project, codes, case_values, planned, note_texts, actor, report, path)
+    except BaseException:
+        if store.media_dir.exists():
+            for copied in set(store.media_dir.iterdir()) - before:
+                copied.unlink(missing_ok=True)
+        raise
+
+
+def _write_all(store: Store, project: ProjectRec, codes: list[CodeDef], case_values: dict[str, dict[str, str]],
+               planned: list[_PlannedSource], note_texts: dict[str, str], actor: str, report: ImportReport,
+               path: Path) -> None:
     with store.database.transaction():
         writer = _Writer(store, project, actor, report, path)
         report.users_added = writer.users()
         writer.codes(codes)
         writer.cases(case_values)
         for item in planned:
-            writer.codings(item, writer.source(item))
+            source_id = writer.source(item)
+            writer.codings(item, source_id)
+            writer.recording(item, source_id)
         writer.notes(note_texts)
         writer.sets()
         store.add_variable_uids({name: _uid(guid) or guid for guid, name in project.variables.items()})
@@ -497,4 +586,5 @@ def _write(store: Store, project: ProjectRec, codes: list[CodeDef], case_values:
             "file": str(path), "origin": project.origin, "sources_added": report.sources_added,
             "sources_reused": report.sources_reused, "codings_added": report.codings_added,
             "memos_added": report.memos_added, "sets_added": report.sets_added, "users_added": report.users_added,
+            "recordings": report.recordings,
             "skipped": [f"{s.what} {s.name}: {s.reason}" for s in report.skipped]})
