@@ -150,6 +150,7 @@ def export_qdpx_command(store: Store, out: Path, for_tool: str | None, crlf: boo
     coding lands on the same words there: NVivo (Windows and Mac) counts UTF-16 code units and
     CR+LF as two; ATLAS.ti, MAXQDA and QualCoder read LF text in code points. GUIDs of imported
     sources, codes, selections, codings and users are kept, so the tool recognises its own project.
+    A source with a recording goes out as an AudioSource/VideoSource with its transcript and the file.
     """
     from workbench.export.refi import export_qdpx
     from workbench.export.refi.targets import target_for

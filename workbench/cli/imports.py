@@ -29,7 +29,9 @@ def import_qdpx_command(store: Store, file: Path, user: str) -> None:
     Text sources, the codebook, codings (with their coders), cases, variables, notes, users and
     sets are imported in one step: if anything is wrong with the file, nothing is imported. Sources
     and codings already in the project are not added twice, and a colour or description the file
-    leaves out is never cleared; pictures, audio, video and maps (Graphs) are skipped and listed.
+    leaves out is never cleared. Audio and video sources come in as their transcript (turns timed by its
+    sync points) with the recording attached; pictures, media without a transcript and maps (Graphs)
+    are skipped and listed.
     """
     from workbench.export.refi import import_qdpx
 
