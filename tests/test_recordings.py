@@ -170,3 +170,16 @@ def test_cli_sources_attach(tmp_path: Path, interview: Path) -> None:
     missing = runner.invoke(cli, ["sources", "attach", "nobody", str(interview / "interview.wav"),
                                   "--project", str(project)])
     assert missing.exit_code == 1 and "no source called 'nobody'" in missing.output
+
+
+def test_check_names_a_recording_gone_or_changed(store: Store, interview: Path) -> None:
+    importer.ingest_paths(store, [interview], actor="ana")
+    recording = store.recordings()[0]
+    assert store.check() == []
+    stored = store.media_dir / recording.file
+    stored.write_bytes(stored.read_bytes() + b"\x00")
+    [changed] = store.check()
+    assert changed.kind == "recording" and "interview.wav" in changed.message and "changed" in changed.message
+    stored.unlink()
+    [missing] = store.check()
+    assert missing.kind == "recording" and f"{recording.file}) is missing" in missing.message

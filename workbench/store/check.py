@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from dataclasses import dataclass
+from pathlib import Path
 
 from workbench.store.db import Database
 
@@ -20,6 +21,26 @@ class CheckStore:
     """``check()``: find corruption and broken invariants (reads only)."""
 
     database: Database
+    media_dir: Path
+
+    def _recording_problems(self) -> list[Problem]:
+        """Recordings whose file is gone from the media folder or is no longer the file attached."""
+        problems = []
+        for source_id, file, name, sha in self.database.conn.execute(
+                "SELECT source_id, file, original_name, sha256 FROM recordings ORDER BY source_id"):
+            path = self.media_dir / file
+            if not path.is_file():
+                problems.append(Problem("recording", f"source {source_id}: its recording {name} ({path}) "
+                                                     f"is missing; put {file} back or attach the recording again"))
+                continue
+            digest = hashlib.sha256()
+            with path.open("rb") as handle:
+                while chunk := handle.read(1 << 20):
+                    digest.update(chunk)
+            if digest.hexdigest() != sha:
+                problems.append(Problem("recording", f"source {source_id}: its recording {name} ({path}) was "
+                                                     "changed after it was attached (its SHA-256 differs)"))
+        return problems
 
     def check(self) -> list[Problem]:
         """Run SQLite's integrity and foreign-key checks and the workbench's own invariants."""
@@ -40,6 +61,7 @@ class CheckStore:
             if "\r" in text:
                 problems.append(Problem("source", f"source {source_id} ({name}): text has \\r line endings"))
         problems += self._tree_problems()
+        problems += self._recording_problems()
         try:
             db.conn.execute("INSERT INTO segments_fts (segments_fts) VALUES ('integrity-check')")
         except sqlite3.DatabaseError as exc:
