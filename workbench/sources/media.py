@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -125,7 +126,7 @@ def _store_copy(store: Store, source_id: int, handle: BinaryIO, name: str, media
                 uid: str | None) -> Recording:
     folder = store.media_dir
     folder.mkdir(parents=True, exist_ok=True)
-    partial = folder / f".{os.getpid()}-{source_id}.partial"
+    partial = folder / f".{uuid.uuid4().hex}.partial"  # several sessions may copy at once
     digest = hashlib.sha256()
     size = 0
     try:
