@@ -83,6 +83,9 @@ def test_reimport_attaches_a_recording_to_a_transcript_already_there(store: Stor
     assert store.recording(source.id) is None
     report = importer.ingest_paths(store, [interview], actor="ana")
     assert not report.added and store.recording(source.id) is not None
+    assert report.recordings == [("interview.vtt", "interview.wav")]
+    again = importer.ingest_paths(store, [interview], actor="ana")
+    assert not again.recordings and not again.skipped and len(store.recordings()) == 1
 
 
 @pytest.mark.parametrize("name, data, problem", [
@@ -108,6 +111,14 @@ def test_a_damaged_recording_is_refused_by_name_and_nothing_is_stored(store: Sto
     with pytest.raises(InvalidMedia, match=problem):
         media.attach_recording(store, source_id, bad, "ana")
     assert store.recording(source_id) is None and media_files(store) == []
+
+
+def test_a_recording_whose_transcript_cannot_be_read_is_skipped_with_it(store: Store, interview: Path) -> None:
+    (interview / "interview.vtt").write_text("WEBVTT\n\nnot a cue at all\n", encoding="utf-8")
+    report = importer.ingest_paths(store, [interview], actor="ana")
+    assert not report.added and store.recordings() == [] and media_files(store) == []
+    assert [s.reason for s in report.skipped if s.path.endswith("interview.wav")] == [
+        "its transcript interview.vtt was not imported"]
 
 
 def test_unknown_media_type_is_refused(store: Store, interview: Path) -> None:

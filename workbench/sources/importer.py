@@ -237,12 +237,12 @@ def _partners(files: list[Path], recordings: list[Path]) -> dict[Path, Path]:
 
 def _attach(store: Store, source_id: int, recording: Path, actor: str, report: IngestReport) -> None:
     """Attach a transcript's recording, unless the source already has this very file; a bad file is skipped."""
-    source = store.get_source(source_id)
+    current = store.recording(source_id)
+    if current is not None and current.original_name == recording.name:
+        return  # imported again with the same recording
     try:
-        current = store.recording(source_id)
-        if current is None or current.original_name != recording.name:
-            media.attach_recording(store, source_id, recording, actor)
+        media.attach_recording(store, source_id, recording, actor)
     except (InvalidMedia, OSError) as exc:
         report.skipped.append(Skipped(str(recording), str(exc).removeprefix(f"{recording}: ")))
         return
-    report.recordings.append((source.name, recording.name))
+    report.recordings.append((store.get_source(source_id).name, recording.name))
