@@ -52,20 +52,24 @@ def mime_type(recording: Recording) -> str:
 def sniff(path: str | Path) -> MediaType:
     """The type of a media file, checked by its first bytes; ``InvalidMedia`` naming the file otherwise."""
     path = Path(path)
-    known = MEDIA_TYPES.get(path.suffix.lower())
-    if known is None:
-        raise InvalidMedia(f"{path}: not a recording we can play (use {', '.join(MEDIA_EXTENSIONS)})")
     try:
         size = path.stat().st_size
         with path.open("rb") as handle:
             head = handle.read(64)
     except OSError as exc:
         raise InvalidMedia(f"{path}: could not be read ({exc.strerror or exc})") from exc
-    kind, fmt, mime = known
-    problem = _header_problem(fmt, head, size)
+    return _checked(str(path), head, size)
+
+
+def _checked(name: str, head: bytes, size: int) -> MediaType:
+    """The type that ``name``'s extension promises, if its first bytes (and size) agree."""
+    known = MEDIA_TYPES.get(Path(name).suffix.lower())
+    if known is None:
+        raise InvalidMedia(f"{name}: not a recording we can play (use {', '.join(MEDIA_EXTENSIONS)})")
+    problem = _header_problem(known[1], head, size)
     if problem:
-        raise InvalidMedia(f"{path}: {problem}; the file is damaged or is not really {fmt.upper()}")
-    return MediaType(kind, fmt, mime)
+        raise InvalidMedia(f"{name}: {problem}; the file is damaged or is not really {known[1].upper()}")
+    return MediaType(*known)
 
 
 def _header_problem(fmt: str, head: bytes, size: int) -> str | None:
@@ -109,17 +113,10 @@ def attach_recording_bytes(store: Store, source_id: int, handle: BinaryIO, name:
     """Like ``attach_recording`` for a file that is not on disk (an upload, a member of a .qdpx archive)."""
     store.require(Role.LEAD, "attach recordings")
     store.get_source(source_id)
-    known = MEDIA_TYPES.get(Path(name).suffix.lower())
-    if known is None:
-        raise InvalidMedia(f"{name}: not a recording we can play (use {', '.join(MEDIA_EXTENSIONS)})")
     head = handle.read(64)
-    handle.seek(0, os.SEEK_END)
-    size = handle.tell()
+    size = handle.seek(0, os.SEEK_END)
     handle.seek(0)
-    problem = _header_problem(known[1], head, size)
-    if problem:
-        raise InvalidMedia(f"{name}: {problem}; the file is damaged or is not really {known[1].upper()}")
-    return _store_copy(store, source_id, handle, name, MediaType(*known), actor, uid)
+    return _store_copy(store, source_id, handle, name, _checked(name, head, size), actor, uid)
 
 
 def _store_copy(store: Store, source_id: int, handle: BinaryIO, name: str, media: MediaType, actor: str,
