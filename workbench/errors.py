@@ -40,3 +40,7 @@ class SignInFailed(WorkbenchError):
 
 class InvalidConfig(WorkbenchError):
     """A team server's config file is missing, unreadable or has a wrong value (the message names file and key)."""
+
+
+class InvalidMemo(WorkbenchError):
+    """A memo cannot be stored as asked (empty text, an unknown kind of target, no target named)."""

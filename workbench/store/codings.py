@@ -196,6 +196,11 @@ class CodingStore:
             db.log(actor, "memo.add", "memo", memo["id"], {"memo": memo})
             return int(memo["id"])
 
+    def coding_memos(self) -> list[Coding]:
+        """Codings that carry a memo, in text order."""
+        rows = self.database.query("SELECT * FROM codings WHERE memo != '' ORDER BY source_id, start, \"end\", id")
+        return [_coding(r) for r in rows]
+
     def memos(self, *, target_type: str | None = None, target_id: int | None = None) -> list[Memo]:
         """Memos, all or those attached to one target."""
         sql, params = "SELECT * FROM memos WHERE 1", []
