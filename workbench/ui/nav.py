@@ -13,6 +13,7 @@ PAGES = {  # name: (file, title, icon)
     "code": ("code.py", "Code", ":material/edit_note:"),
     "suggestions": ("suggestions.py", "Suggestions", ":material/lightbulb:"),
     "codebook": ("codebook.py", "Codebook", ":material/account_tree:"),
+    "memos": ("memos.py", "Memos", ":material/sticky_note_2:"),
     "search": ("search.py", "Search", ":material/search:"),
 }
 ANALYSIS_PAGES = {  # pages other parts of the project add; listed when their file is there
