@@ -99,8 +99,27 @@ def test_codebook_editor_has_a_code_memo_field(project: Path) -> None:
     store = Store.open(project)
     bonding = store.find_code("Bonding ties").id
     at = open_page(project, "codebook", state={"codebook.code": bonding})
-    at.text_area(key=f"codebook.memo.new.{bonding}").set_value("Overlaps with bridging.")
-    at.button(key=f"codebook.memo.add.{bonding}").click().run()
+    at.text_area(key=f"codebook.memo.{bonding}.new").set_value("Overlaps with bridging.")
+    at.button(key=f"codebook.memo.{bonding}.add").click().run()
     assert not at.exception
     [memo] = store.memos(target_type="code", target_id=bonding)
     assert (memo.text, memo.author) == ("Overlaps with bridging.", "zoe")
+
+
+def test_clicking_a_code_in_the_tree_opens_it_in_the_editor_with_sources_and_codings_counted(project: Path) -> None:
+    store = Store.open(project)
+    maureen, diary = (store.source_by_name(n) for n in ("NG-R01_maureen.txt", "NG-V03_fatima_diary.md"))
+    bonding, bridging = store.find_code("Bonding ties"), store.find_code("Bridging and linking ties")
+    store.add_coding(maureen.id, 13, 20, bonding.id, "zoe")
+    store.add_coding(maureen.id, 30, 40, bonding.id, "zoe")
+    store.add_coding(diary.id, 5, 15, bridging.id, "zoe")
+    at = open_page(project, "codebook")
+    tree = at.button(key=f"codebook.tree.{bonding.id}")
+    assert tree.help.replace("\\", "") == store.code_path(bonding.id)  # the full path on hover
+    tree.click().run()
+    assert not at.exception
+    assert at.session_state["codebook.code"] == bonding.id
+    assert at.text_input(key=f"codebook.name.{bonding.id}").value == "Bonding ties"
+    counts = {c.value for c in at.caption}
+    assert "1 source · 2 codings" in counts and "1 source · 1 coding" in counts
+    assert "2 sources · 3 codings" in counts  # Social connectivity: both codes under it

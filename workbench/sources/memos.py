@@ -41,11 +41,15 @@ class MemoEntry:
 
 def resolve_target(store: Store, about: str, target: str | int | None) -> int | None:
     """The id of what a memo is ``about``: None for the project; a source by id or name, a code by uid, path or
-    name, a case by name, a coding by id. InvalidMemo for an unknown kind or a missing target, NotFound else."""
+    name, a case by name, a coding by id; an int ``target`` is always an id. InvalidMemo for an unknown kind or a missing target, NotFound else."""
     if about not in KINDS:
         raise InvalidMemo(f"a memo is about the project or a {', '.join(KINDS[1:])}, not {about!r}")
     if about == "project":
         return None
+    if isinstance(target, int):  # an id, from a page that lists the targets
+        getter = {"source": store.get_source, "code": store.get_code, "case": store.get_case,
+                  "coding": store.get_coding}[about]
+        return getter(target).id
     ref = "" if target is None else str(target).strip()
     if not ref:
         raise InvalidMemo(f"say which {about} the memo is about")

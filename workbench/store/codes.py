@@ -91,6 +91,13 @@ class CodeStore:
         """Number of codings per code id."""
         return dict(self.database.conn.execute("SELECT code_id, count(*) FROM codings GROUP BY code_id").fetchall())
 
+    def coded_sources(self) -> dict[int, set[int]]:
+        """The ids of the sources each code is applied in, per code id."""
+        found: dict[int, set[int]] = {}
+        for code_id, source_id in self.database.conn.execute("SELECT DISTINCT code_id, source_id FROM codings"):
+            found.setdefault(code_id, set()).add(source_id)
+        return found
+
     # -- changes ---------------------------------------------------------------
     def add_code(self, name: str, actor: str, *, parent_id: int | None = None, uid: str | None = None,
                  **fields) -> int:
