@@ -55,7 +55,7 @@ def export_group() -> None:
 @_common
 @click.option("--max-quotes", type=click.IntRange(min=0), default=Lazy("workbench.export.report", "DEFAULT_MAX_QUOTES"), show_default=True,
               help="Quotes per code, chosen to cover sites and participants (0: all).")
-@click.option("--memos", is_flag=True, help="Include code, coding and project memos.")
+@click.option("--memos", is_flag=True, help="Include memos: a Memos section (project, document and case memos; names pseudonymised like quotes) and code and coding memos beside their codes and quotes.")
 @click.option("--title", help="Title on the cover (default: the project's name).")
 @project_option
 @handle_errors

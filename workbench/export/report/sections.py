@@ -455,12 +455,20 @@ def _memo(document: DocumentObject, title: str, text: str) -> None:
 
 
 def memo_appendix(document: DocumentObject, content: ReportContent) -> None:
-    """The project's free-standing memos."""
+    """The Memos section: project memos, then document and case memos under their source or case (named as the
+    report names them; texts pseudonymised like quotes). Code and coding memos stand beside their codes and quotes."""
     page_break(document)
     document.add_heading("Memos", level=1)
-    for memo in content.memos:
-        document.add_heading(memo.title or f"Memo by {memo.author}", level=3)
-        document.add_paragraph(f"{memo.author}, {_date_text(memo.created_at)}", style=NOTE_STYLE)
-        for block in content.names.text(memo.text).split("\n\n"):
-            if block.strip():
-                document.add_paragraph(" ".join(block.split()))
+    for kind, heading in (("project", "Project memos"), ("source", "Document memos"), ("case", "Case memos")):
+        memos = [m for m in content.memos if (m.target_type or "project") == kind]
+        if not memos:
+            continue
+        document.add_heading(heading, level=2)
+        for memo in sorted(memos, key=lambda m: (content.memo_about.get(m.id, ""), m.created_at)):
+            about = content.memo_about.get(memo.id, "")
+            title = content.names.text(memo.title)
+            document.add_heading(" — ".join(p for p in (about, title) if p) or f"Memo by {memo.author}", level=3)
+            document.add_paragraph(f"{memo.author}, {_date_text(memo.created_at)}", style=NOTE_STYLE)
+            for block in content.names.text(memo.text).split("\n\n"):
+                if block.strip():
+                    document.add_paragraph(" ".join(block.split()))

@@ -58,7 +58,9 @@ def _report_form(store: Store) -> None:
                                  disabled=not _real_names_allowed(store),
                                  help="Case IDs or pseudonyms instead of names, also inside quotes."
                                  + ("" if _real_names_allowed(store) else " " + REAL_NAMES_HELP))
-        memos = st.checkbox("Include memos", key="report.memos")
+        memos = st.checkbox("Include memos", key="report.memos",
+                            help="Code memos under their code, coding memos under their quote, and a Memos section "
+                                 "with project, document and case memos (names pseudonymised like quotes).")
         built = st.form_submit_button("Build report", type="primary")
     if built:
         options = ReportOptions(title=title or None, themes=chosen_themes, sites=sites,
