@@ -51,3 +51,9 @@ def open_in_code_page(source_id: int, offset: int | None = None, end: int | None
     st.session_state[OPEN_KEY] = {"source_id": int(source_id), "offset": offset, "end": end, "select": select,
                                   "nonce": uuid.uuid4().hex}
     st.switch_page(page_file("code"))
+
+
+def link_to(name: str, label: str) -> None:
+    """A link to another page of the app (an empty state's way to where the work is done)."""
+    _file, _title, icon = {**PAGES, **ANALYSIS_PAGES, **TEAM_PAGES}[name]
+    st.page_link(str(page_file(name)), label=label, icon=icon)

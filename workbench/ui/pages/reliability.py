@@ -5,6 +5,7 @@ import streamlit as st
 from workbench.analysis import icr
 from workbench.errors import WorkbenchError
 from workbench.ui import session
+from workbench.ui.nav import link_to
 from workbench.ui.text import md
 
 store = session.require_project()
@@ -21,6 +22,11 @@ unit = unit_col.radio("Unit", icr.UNITS, key="reliability.unit", horizontal=True
 ignore_uncoded = uncoded_col.checkbox("Leave out units nobody coded", key="reliability.ignore")
 manual_only = manual_col.checkbox("People's manual codings only", key="reliability.manual",
                                   help="Leave out codings accepted from suggestions, e.g. when comparing a suggester.")
+if len(available) < 2:
+    st.info(f"Reliability needs at least two coders of the same sources (people, or a person and a suggester); "
+            f"so far {len(people)} {'person has' if len(people) == 1 else 'people have'} coded.")
+    link_to("code", "Code sources")
+    st.stop()
 if len(coders) < 2:
     st.info("Choose at least two coders to compare.")
     st.stop()
