@@ -5,6 +5,7 @@ import uuid
 from pathlib import Path
 
 import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
 
 PAGES_DIR = Path(__file__).resolve().parent / "pages"
 PAGES = {  # name: (file, title, icon)
@@ -54,6 +55,10 @@ def open_in_code_page(source_id: int, offset: int | None = None, end: int | None
 
 
 def link_to(name: str, label: str) -> None:
-    """A link to another page of the app (an empty state's way to where the work is done)."""
-    _file, _title, icon = {**PAGES, **ANALYSIS_PAGES, **TEAM_PAGES}[name]
-    st.page_link(str(page_file(name)), label=label, icon=icon)
+    """A link to another page of the app (an empty state's way to where the work is done); where that page is
+    not in the menu (a page run on its own), the same words without the link."""
+    _file, title, icon = {**PAGES, **ANALYSIS_PAGES, **TEAM_PAGES}[name]
+    try:
+        st.page_link(str(page_file(name)), label=label, icon=icon)
+    except StreamlitPageNotFoundError:
+        st.caption(f"{label}: on the {title} page.")

@@ -18,7 +18,7 @@ from workbench.export.report.method import MethodFacts, method_facts
 from workbench.export.report.names import NamesReview, ReportNames, export_names, review_names
 from workbench.export.report.sections import write_report
 from workbench.export.report.select import choose_quotes, distinct_passages, shares_words
-from workbench.export.report.themes import ReportTheme, report_themes, select_themes
+from workbench.export.report.themes import ReportTheme, grouping_of, report_themes, select_themes
 from workbench.store import Store
 
 DEFAULT_MAX_QUOTES = 5
@@ -55,6 +55,7 @@ class ReportSummary:
     bulk_quotes: int = 0  # of those, accepted in bulk
     unreviewed_names: list[str] = field(default_factory=list)  # possible names nobody reviewed, left in quotes
     quotes_with_unreviewed_names: int = 0
+    grouping: str = "theme"  # what ``themes`` are: the project's themes, or (while it has none) "category"
 
 
 @dataclass
@@ -189,6 +190,7 @@ def summarise(content: ReportContent, path: Path | None) -> ReportSummary:
     codes = content.code_sections
     machine = [e for c in codes for e in c.shown if e.quote.origin == "suggestion"]
     return ReportSummary(path=path, title=content.title, themes=[t.theme.name for t in content.themes],
+                         grouping=grouping_of([t.theme for t in content.themes]),
                          codes=len(codes), quotes=sum(len(c.shown) for c in codes),
                          passages=sum(len(c.passages) for c in codes),
                          sites=sorted({s for c in codes for s in c.sites}),

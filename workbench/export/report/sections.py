@@ -17,6 +17,7 @@ from workbench.export.report.word import (ATTRIBUTION_STYLE, NOTE_STYLE, add_tab
 from workbench.export.report.findings import FINDINGS_HEADING, findings_section
 from workbench.export.report.method import NO_ROLE, SEVERAL_SITES, MethodFacts
 from workbench.export.report.names import is_role_label
+from workbench.export.report.themes import grouping_of
 
 if TYPE_CHECKING:
     from workbench.export.report import CodeSection, ReportContent
@@ -91,7 +92,9 @@ def title_page(document: DocumentObject, content: ReportContent) -> None:
         lines.append(f"Project: {content.project}")
     lines.append(_long_date(dt.date.today()))
     codes = content.code_sections
-    lines.append(f"{_plural(len(content.themes), 'theme')} · {_plural(len(codes), 'code')} · "
+    grouping = grouping_of([t.theme for t in content.themes])
+    lines.append(f"{_plural(len(content.themes), grouping, 'categories' if grouping == 'category' else None)} · "
+                 f"{_plural(len(codes), 'code')} · "
                  f"{_plural(sum(len(c.shown) for c in codes), 'quote')} from "
                  f"{_plural(sum(len(c.passages) for c in codes), 'coded passage')}")
     scope = _scope(content)
@@ -112,7 +115,8 @@ def _scope(content: ReportContent) -> str:
     """What the report is limited to, in words (empty when it covers everything)."""
     parts = []
     if content.options.themes:
-        parts.append("themes: " + ", ".join(t.theme.name for t in content.themes))
+        grouping = "categories" if grouping_of([t.theme for t in content.themes]) == "category" else "themes"
+        parts.append(f"{grouping}: " + ", ".join(t.theme.name for t in content.themes))
     if content.options.codes:
         parts.append("selected codes")
     if content.sites:
