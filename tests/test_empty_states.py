@@ -46,3 +46,26 @@ def test_reliability_with_fewer_than_two_coders_links_to_the_code_page(project: 
     at = open_page(project, "reliability")
     assert any("needs at least two coders" in i.value for i in at.info)
     assert links(at) == {"Code sources": "code"}
+
+
+def test_themes_lists_codes_name_first_with_the_full_paths_on_hover(project: Path) -> None:
+    from workbench.store import Store
+
+    store = Store.open(project)
+    bonding = store.find_code("Bonding ties")
+    theme = store.add_theme("Ties", "zoe")
+    store.add_theme_codes(theme, [bonding.id], "zoe")
+    at = open_page(project, "themes")
+    chooser = at.multiselect(key=f"themes.codes.{theme}")
+    path = store.code_path(bonding.id)
+    assert chooser.format_func(bonding.id) == "Bonding ties · " + path.rsplit("/", 1)[0]
+    assert path in chooser.help.replace("\\", "")
+
+
+def test_codebook_selectbox_shows_the_full_path_on_hover(project: Path) -> None:
+    from workbench.store import Store
+
+    store = Store.open(project)
+    bonding = store.find_code("Bonding ties").id
+    at = open_page(project, "codebook", state={"codebook.code": bonding})
+    assert at.selectbox(key="codebook.code").help.replace("\\", "") == store.code_path(bonding)

@@ -100,7 +100,8 @@ with act_col:
     if codes:
         if st.session_state.get(SELECTED) not in by_id:
             st.session_state[SELECTED] = codes[0].id
-        code_id = st.selectbox("Code", list(by_id), key=SELECTED, format_func=lambda i: colors[i][1])
+        code_id = st.selectbox("Code", list(by_id), key=SELECTED, format_func=lambda i: colors[i][1],
+                               help=md(colors[st.session_state[SELECTED]][1]))
         code = by_id[code_id]
         st.html(details_html(code, colors[code.id][2], kind=colors[code.id][1]))
     else:

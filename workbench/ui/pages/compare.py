@@ -122,7 +122,8 @@ with matrix_tab:
             st.session_state.pop(COLUMN, None)
         row_col, col_col = st.columns(2)
         row = row_col.selectbox("Row", range(len(matrix.row_ids)), key=ROW,
-                                format_func=lambda i: "  " * matrix.row_depths[i] + matrix.row_labels[i])
+                                format_func=lambda i: "  " * matrix.row_depths[i] + matrix.row_labels[i],
+                                help=md(matrix.row_paths[st.session_state.get(ROW) or 0]))
         column = col_col.selectbox("Column", matrix.columns, key=COLUMN)
         if measure == "passages":
             passages = cmp.passages_for_cell(store, matrix, row, column)
