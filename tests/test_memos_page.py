@@ -55,6 +55,9 @@ def test_write_a_document_memo_then_edit_and_remove_it(project: Path) -> None:
     assert store.get_memo(memo.id).text == "Recorded in the shed."
     at.button(key=f"memos.remove.m{memo.id}").click().run()
     assert store.memos() == []
+    assert at.button(key="memos.undo").help.replace("\\", "") == "Undo: remove memo 'Setting'"
+    at.button(key="memos.undo").click().run()
+    assert store.get_memo(memo.id).text == "Recorded in the shed."
     assert not at.exception
 
 

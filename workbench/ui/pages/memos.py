@@ -4,6 +4,7 @@ import streamlit as st
 from workbench.errors import WorkbenchError
 from workbench.sources.memos import KIND_LABELS, KINDS, MemoEntry, add_memo, edit_memo, list_memos, memo_authors, \
     remove_memo
+from workbench.ui import history as ui_history
 from workbench.ui import session
 from workbench.ui.nav import open_in_code_page
 from workbench.ui.text import md
@@ -62,7 +63,17 @@ def remove(entry: MemoEntry) -> None:
     except WorkbenchError as exc:
         say("error", str(exc))
         return
-    say("info", "Memo removed (`workbench undo` or Undo on the Code page brings it back).")
+    say("info", "Memo removed (Undo brings it back).")
+
+
+def step_history(direction: str) -> None:
+    """Undo or redo the coder's last action (a memo's, or any other of theirs)."""
+    try:
+        store, actor = session.project(), session.coder()
+        done = ui_history.undo(store, actor) if direction == "undo" else ui_history.redo(store, actor)
+        say("info", f"{direction.capitalize()}: {done}.")
+    except WorkbenchError as exc:
+        say("error", str(exc))
 
 
 store = session.require_project()
@@ -70,6 +81,12 @@ coder = session.require_coder()
 st.title("Memos")
 st.caption("Free text with author and date about the project, a document, a code, a case or a coding. "
            "Coding memos are written beside the coding on the Code page; all of them are listed here.")
+can_undo, can_redo = ui_history.next_steps(store, coder)
+undo_col, redo_col, _ = st.columns([1, 1, 6])
+undo_col.button("Undo", key="memos.undo", icon=":material/undo:", disabled=not can_undo,
+                help=f"Undo: {md(can_undo)}" if can_undo else "Nothing to undo", on_click=step_history, args=("undo",))
+redo_col.button("Redo", key="memos.redo", icon=":material/redo:", disabled=not can_redo,
+                help=f"Redo: {md(can_redo)}" if can_redo else "Nothing to redo", on_click=step_history, args=("redo",))
 if MESSAGE in st.session_state:
     level, text = st.session_state.pop(MESSAGE)
     getattr(st, level)(md(text))
