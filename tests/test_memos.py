@@ -100,3 +100,14 @@ def test_a_memo_whose_source_was_deleted_is_still_listed(project) -> None:
     store.delete_source(source, "lead")
     [entry] = list_memos(store)
     assert entry.about == f"(deleted source {source})"
+
+
+def test_a_code_memo_follows_its_code_into_a_merge_and_back_on_undo(project) -> None:
+    store, _source, code = project
+    other = store.add_code("Close ties", "lead")
+    memo = add_memo(store, "Family first.", "lead", about="code", target="Close ties")
+    store.merge_codes(other, code, "lead")
+    assert (store.get_memo(memo.id).target_type, store.get_memo(memo.id).target_id) == ("code", code)
+    assert [e.about for e in list_memos(store)] == ["Social connectivity/Bonding ties"]
+    undo(store, "lead")
+    assert store.get_memo(memo.id).target_id == other
