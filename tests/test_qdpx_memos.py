@@ -10,7 +10,6 @@ from workbench.export.refi import export_qdpx, import_qdpx
 from workbench.sources.memos import add_memo, edit_memo, list_memos
 from workbench.store import Store
 
-from conftest import fixtures_dir  # noqa: F401  (schema() skips without the real fixtures)
 from test_qdpx_export import Q, read_archive, schema
 from helpers import interview_source
 
