@@ -69,3 +69,13 @@ def test_codebook_selectbox_shows_the_full_path_on_hover(project: Path) -> None:
     bonding = store.find_code("Bonding ties").id
     at = open_page(project, "codebook", state={"codebook.code": bonding})
     assert at.selectbox(key="codebook.code").help.replace("\\", "") == store.code_path(bonding)
+
+
+def test_report_and_candidate_themes_before_anything_is_coded_link_to_the_code_page(project: Path) -> None:
+    at = open_page(project, "report")
+    assert any("Nothing is coded yet" in i.value for i in at.info)
+    assert links(at) == {"Code sources": "code"}
+    assert not [m for m in at.multiselect if m.key == "report.themes"]
+    at = open_page(project, "themes")
+    assert any("nothing is coded yet" in i.value for i in at.info)
+    assert links(at)["Code sources"] == "code"

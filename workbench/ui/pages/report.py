@@ -208,7 +208,11 @@ project_store = session.require_project()
 st.title("Reports and spreadsheets")
 st.subheader("Word evidence report")
 st.caption("Method, codes across sites, and quotes per theme and code, ready to send.")
-_report_form(project_store)
+if not project_store.coders():
+    st.info("Nothing is coded yet: the report quotes coded passages.")
+    link_to("code", "Code sources")
+else:
+    _report_form(project_store)
 st.subheader("Spreadsheets for analysis")
 _spreadsheet_form(project_store)
 st.subheader("Exchange with NVivo, ATLAS.ti, MAXQDA, QualCoder (REFI-QDA .qdpx)")

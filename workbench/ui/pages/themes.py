@@ -18,7 +18,7 @@ from workbench.store.themes import CITATION, THEME_STATUSES, citation
 from workbench.ui import history as ui_history
 from workbench.ui import session
 from workbench.ui import theme_board as board
-from workbench.ui.nav import open_in_code_page
+from workbench.ui.nav import link_to, open_in_code_page
 from workbench.ui.text import md, name_first, paths_help, quote
 
 SELECTED = "themes.selected"
@@ -254,6 +254,9 @@ with candidates_tab:
                "Undo reverses each of these. "
                "Stability says how well a cluster reappears when the clustering is re-run on random 80% samples: "
                "around 85% and above it is stable, below 60% it is likely noise.")
+    if not store.coders():
+        st.info("Candidate themes are drawn from coded passages, and nothing is coded yet.")
+        link_to("code", "Code sources")
     coders = st.multiselect("Coders", store.coders(), key="themes.cand.coders", placeholder="everyone")
     text = st.radio("Embed", th.TEXT_SOURCES, key="themes.cand.text", horizontal=True,
                     format_func=lambda t: "each coded quote" if t == "quote" else "the sentence it starts in")
