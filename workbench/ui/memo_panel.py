@@ -32,7 +32,8 @@ def memo_panel(store: Store, about: str, target_id: int, actor: str | None, *, k
             st.caption(md(f"{memo.title + ' · ' if memo.title else ''}{memo.author} · "
                           f"{memo.updated_at[:16].replace('T', ' ')}"))
             st.text(memo.text)  # from people and imports: plain text, never Markdown
-        st.text_area("New memo", key=f"{key}.new", height=80, placeholder="What do you want to remember?")
+        # labelled "Text", not "… memo": on the Code page "Memo" is the focused coding's own memo box
+        st.text_area("Text", key=f"{key}.new", height=80, placeholder="What do you want to remember?")
         st.button("Add memo", key=f"{key}.add", on_click=_write, args=(store, about, target_id, actor or "", key),
                   disabled=not actor)
         st.caption("Edit or remove memos on the Memos page.")
