@@ -126,3 +126,15 @@ def test_clicking_a_code_in_the_tree_opens_it_in_the_editor_with_sources_and_cod
     counts = {c.value for c in at.caption}
     assert "1 source · 2 codings" in counts and "1 source · 1 coding" in counts
     assert "2 sources · 3 codings" in counts  # Social connectivity: both codes under it
+
+
+def test_a_long_list_is_shown_a_page_at_a_time(project: Path) -> None:
+    store = Store.open(project)
+    for n in range(30):
+        add_memo(store, f"Thought {n:02d}.", "zoe", title=f"T{n:02d}")
+    at = open_page(project, "memos")
+    assert len(memo_labels(at)) == 25 and any("Memos 1–25 of 30" in c.value for c in at.caption)
+    at.button(key="memos.next").click().run()
+    assert len(memo_labels(at)) == 5 and at.button(key="memos.next").disabled
+    at.button(key="memos.prev").click().run()
+    assert len(memo_labels(at)) == 25

@@ -10,12 +10,19 @@ from workbench.ui.nav import open_in_code_page
 from workbench.ui.text import md
 
 MESSAGE = "memos.message"
+PAGE = "memos.page"
+PAGE_SIZE = 25  # memos drawn at once: each is an expander with a text box
 NEW_KINDS = ("project", "source", "code", "case")  # a coding's memo is written where the coding is (Code page)
 
 
 def say(kind: str, text: str) -> None:
     """Leave a message for the next run of the page."""
     st.session_state[MESSAGE] = (kind, text)
+
+
+def set_page(number: int) -> None:
+    """Show another page of the list."""
+    st.session_state[PAGE] = max(0, number)
 
 
 def entry_key(entry: MemoEntry) -> str:
@@ -117,7 +124,12 @@ entries = list_memos(store, kinds=kinds, author=author, contains=words)
 if not entries:
     st.info("No memos match these filters." if kinds or author or words else
             "No memos yet: write one above, beside a coding on the Code page, or on a code in the Codebook.")
-for entry in entries:
+pages = max(1, -(-len(entries) // PAGE_SIZE))
+page = min(st.session_state.get(PAGE, 0), pages - 1)
+shown = entries[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
+if pages > 1:
+    st.caption(f"Memos {page * PAGE_SIZE + 1}–{page * PAGE_SIZE + len(shown)} of {len(entries)}")
+for entry in shown:
     key = entry_key(entry)
     about = "" if entry.kind == "project" else f" · {entry.about}"
     title = f" — {entry.title}" if entry.title else ""
@@ -133,3 +145,8 @@ for entry in entries:
         if entry.source_id is not None and open_col.button("Open on the Code page", key=f"memos.open.{key}"):
             offset = store.get_coding(entry.coding_id).start if entry.coding_id is not None else None
             open_in_code_page(entry.source_id, offset)
+if pages > 1:
+    prev_col, where_col, next_col = st.columns([1, 2, 1], vertical_alignment="center")
+    prev_col.button("◀ Previous", key="memos.prev", disabled=page == 0, on_click=set_page, args=(page - 1,))
+    where_col.caption(f"page {page + 1} of {pages}")
+    next_col.button("Next ▶", key="memos.next", disabled=page >= pages - 1, on_click=set_page, args=(page + 1,))
