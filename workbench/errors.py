@@ -45,3 +45,7 @@ class InvalidConfig(WorkbenchError):
 class InvalidMedia(WorkbenchError):
     """A recording cannot be attached or played: not audio or video we know, damaged, or missing (the message
     names the file)."""
+
+
+class InvalidMemo(WorkbenchError):
+    """A memo cannot be stored as asked (empty text, an unknown kind of target, no target named)."""

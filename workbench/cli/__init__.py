@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import click
 
-from workbench.cli import (analysis, app, codebook, export, history, imports, project, review, roster, safety,
+from workbench.cli import (analysis, app, codebook, export, history, imports, memo, project, review, roster, safety,
                            suggest, team, theme, train)
 
 
@@ -22,7 +22,7 @@ def cli() -> None:
 
 for command in (
     project.init, project.info, project.ingest, project.sources, project.search, project.edit, project.demo,
-    codebook.codebook,
+    codebook.codebook, memo.memo,
     suggest.suggest_command, review.review, suggest.evaluate_command, train.train_command,
     analysis.compare_command, analysis.cooccur_command, analysis.query_command, analysis.reliability_command,
     analysis.framework_command, theme.theme_group,

@@ -51,11 +51,14 @@ def export_group() -> None:
 @export_group.command("report")
 @_out((".docx",))
 @click.option("--theme", "themes", multiple=True, metavar="THEME",
-              help="Only this theme (or top-level category when the project has no themes). Repeatable.")
+              help="Only this theme; while the project has no themes, the report is organised by the codebook's "
+                   "top-level categories and THEME names one of them. Repeatable.")
 @_common
 @click.option("--max-quotes", type=click.IntRange(min=0), default=Lazy("workbench.export.report", "DEFAULT_MAX_QUOTES"), show_default=True,
               help="Quotes per code, chosen to cover sites and participants (0: all).")
-@click.option("--memos", is_flag=True, help="Include code, coding and project memos.")
+@click.option("--memos", is_flag=True,
+              help="Include memos: a Memos section (project, document and case memos; names pseudonymised like "
+                   "quotes) and code and coding memos beside their codes and quotes.")
 @click.option("--title", help="Title on the cover (default: the project's name).")
 @project_option
 @handle_errors
@@ -71,7 +74,9 @@ def export_report_command(store: Store, out: Path, themes: tuple[str, ...], code
                             origins=HUMAN_ORIGINS if human_only else ALL_ORIGINS,
                             pseudonymise=not real_names, include_memos=memos)
     summary = build_report(store, out, options)
-    click.echo(f"Wrote {summary.path}: {len(summary.themes)} themes, {summary.codes} codes, {summary.quotes} quotes "
+    groups = {("category", True): "category", ("category", False): "categories", ("theme", True): "theme",
+              ("theme", False): "themes"}[summary.grouping, len(summary.themes) == 1]
+    click.echo(f"Wrote {summary.path}: {len(summary.themes)} {groups}, {summary.codes} codes, {summary.quotes} quotes "
                f"(from {summary.passages} coded passages), sites: {', '.join(summary.sites) or 'none recorded'}.")
     if summary.machine_quotes:
         click.echo(f"{summary.machine_quotes} of the {summary.quotes} quotes "

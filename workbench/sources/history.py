@@ -18,7 +18,7 @@ from workbench.store.suggestions import shorten
 UNDOABLE = frozenset({"coding.add", "coding.remove", "coding.update", "suggestion.accept", "suggestion.reject",
                       "suggestion.accept_bulk",
                       "code.add", "code.update", "code.rename", "code.move", "code.delete", "code.merge",
-                      "memo.add", "memo.update",
+                      "memo.add", "memo.update", "memo.delete",
                       "theme.add", "theme.rename", "theme.update", "theme.narrative", "theme.status", "theme.move",
                       "theme.delete", "theme.codes.add", "theme.codes.remove", "candidate.promote",
                       "candidate.discard", "candidate.merge", "candidate.split"})
@@ -89,6 +89,10 @@ def describe(event: Event, store: Store | None = None) -> str:
                 "theme.move": "move"}.get(event.action, event.action.split(".")[1])
         kind = "candidate theme" if event.action.startswith("candidate.") else "theme"
         return f"{verb} {kind} {theme.get('name') or theme.get('label') or event.target_id!r}"
+    if event.action.startswith("memo."):
+        memo = p.get("memo") or p.get("after") or {}
+        verb = {"memo.add": "add", "memo.update": "edit", "memo.delete": "remove"}.get(event.action, verb)
+        return f"{verb} memo {memo.get('title') or shorten(memo.get('text', '')) or event.target_id!r}"
     return f"{event.action} {event.target_id}"
 
 
@@ -246,6 +250,7 @@ _INVERSE: dict[str, Inverse] = {
     "memo.add": lambda s, e, a: s.delete_memo(e.target_id, a),
     "memo.update": lambda s, e, a: s.update_memo(e.target_id, a, text=e.payload["before"]["text"],
                                                  title=e.payload["before"]["title"]),
+    "memo.delete": lambda s, e, a: s.restore_memo(e.payload["memo"], a),
     "theme.add": lambda s, e, a: _delete_unchanged_theme(s, e.payload["theme"], a),
     **{action: lambda s, e, a: s.update_theme(e.target_id, a, **_changed(e, "before")) for action in _THEME_UPDATES},
     "theme.delete": lambda s, e, a: s.restore_theme(e.payload, a),
@@ -274,6 +279,7 @@ _FORWARD: dict[str, Inverse] = {
     "memo.add": lambda s, e, a: s.restore_memo(e.payload["memo"], a),
     "memo.update": lambda s, e, a: s.update_memo(e.target_id, a, text=e.payload["after"]["text"],
                                                  title=e.payload["after"]["title"]),
+    "memo.delete": lambda s, e, a: s.delete_memo(e.target_id, a),
     "theme.add": lambda s, e, a: s.restore_theme(e.payload, a),
     **{action: lambda s, e, a: s.update_theme(e.target_id, a, **_changed(e, "after")) for action in _THEME_UPDATES},
     "theme.delete": lambda s, e, a: s.delete_theme(e.target_id, a),

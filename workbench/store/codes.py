@@ -91,6 +91,13 @@ class CodeStore:
         """Number of codings per code id."""
         return dict(self.database.conn.execute("SELECT code_id, count(*) FROM codings GROUP BY code_id").fetchall())
 
+    def coded_sources(self) -> dict[int, set[int]]:
+        """The ids of the sources each code is applied in, per code id."""
+        found: dict[int, set[int]] = {}
+        for code_id, source_id in self.database.conn.execute("SELECT DISTINCT code_id, source_id FROM codings"):
+            found.setdefault(code_id, set()).add(source_id)
+        return found
+
     # -- changes ---------------------------------------------------------------
     def add_code(self, name: str, actor: str, *, parent_id: int | None = None, uid: str | None = None,
                  **fields) -> int:
@@ -158,7 +165,7 @@ class CodeStore:
                     "after": {"parent_id": new_parent_id, "sort_order": order}})
 
     def merge_codes(self, source_code_id: int, target_code_id: int, actor: str) -> int:
-        """Fold one code into another: its codings, suggestions and children follow; returns codings moved."""
+        """Fold one code into another: its codings, suggestions, children and memos follow; returns codings moved."""
         if source_code_id == target_code_id:
             raise Conflict("cannot merge a code into itself")
         db = self.database
@@ -188,9 +195,13 @@ class CodeStore:
             conn.executemany("INSERT INTO theme_codes (theme_id, code_id) VALUES (?, ?)",
                              [(theme_id, target_code_id) for theme_id in added_themes])
             conn.execute("UPDATE codes SET parent_id = ? WHERE parent_id = ?", (target_code_id, source_code_id))
+            memos = [r[0] for r in conn.execute("SELECT id FROM memos WHERE target_type = 'code' AND target_id = ?",
+                                                (source_code_id,))]
+            conn.execute("UPDATE memos SET target_id = ? WHERE target_type = 'code' AND target_id = ?",
+                         (target_code_id, source_code_id))  # the merged code's memos now speak of the target
             conn.execute("DELETE FROM codes WHERE id = ?", (source_code_id,))
             db.log(actor, "code.merge", "code", target_code_id,
-                   {"merged": asdict(source), "into": target_code_id, "moved_codings": codings,
+                   {"merged": asdict(source), "into": target_code_id, "moved_codings": codings, "moved_memos": memos,
                     "dropped_duplicates": dropped_rows, "children": children, "theme_links": themes,
                     "themes_added_to_target": added_themes})
             return len(codings) - len(dropped)

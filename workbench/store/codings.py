@@ -146,15 +146,16 @@ class CodingStore:
 
     # -- memos -------------------------------------------------------------------
     def add_memo(self, text: str, author: str, *, title: str = "", target_type: str | None = None,
-                 target_id: int | None = None, uid: str | None = None) -> int:
-        """Write a memo, optionally attached to a source, code, coding or case."""
+                 target_id: int | None = None, uid: str | None = None, created_at: str | None = None,
+                 updated_at: str | None = None) -> int:
+        """Write a memo, optionally attached to a source, code, coding or case (dates: now, unless imported)."""
         db = self.database
         with db.transaction() as conn:
-            stamp = now()
+            created = created_at or now()
             cursor = conn.execute(
                 "INSERT INTO memos (uid, title, text, author, created_at, updated_at, target_type, target_id) "
-                "VALUES (?,?,?,?,?,?,?,?)", (uid or new_uid(), title, text, author, stamp, stamp, target_type,
-                                             target_id))
+                "VALUES (?,?,?,?,?,?,?,?)", (uid or new_uid(), title, text, author, created, updated_at or created,
+                                             target_type, target_id))
             memo_id = int(cursor.lastrowid)
             db.log(author, "memo.add", "memo", memo_id, {"memo": asdict(self.get_memo(memo_id))})
             return memo_id
@@ -195,6 +196,11 @@ class CodingStore:
                          [memo[c] for c in columns])
             db.log(actor, "memo.add", "memo", memo["id"], {"memo": memo})
             return int(memo["id"])
+
+    def coding_memos(self) -> list[Coding]:
+        """Codings that carry a memo, in text order."""
+        rows = self.database.query("SELECT * FROM codings WHERE memo != '' ORDER BY source_id, start, \"end\", id")
+        return [_coding(r) for r in rows]
 
     def memos(self, *, target_type: str | None = None, target_id: int | None = None) -> list[Memo]:
         """Memos, all or those attached to one target."""

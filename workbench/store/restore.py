@@ -70,6 +70,10 @@ class RestoreStore:
                              [merged["id"], *moved])
             for child in payload["children"]:
                 conn.execute("UPDATE codes SET parent_id = ? WHERE id = ?", (merged["id"], child))
+            memos = payload.get("moved_memos", [])  # absent in merges logged before memos followed
+            if memos:
+                conn.execute(f"UPDATE memos SET target_id = ? WHERE id IN ({','.join('?' * len(memos))})",
+                             [merged["id"], *memos])
             for coding in payload["dropped_duplicates"]:
                 self.restore_coding(coding, actor)
             self.restore_theme_links(payload.get("theme_links", []))

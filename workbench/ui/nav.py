@@ -5,6 +5,7 @@ import uuid
 from pathlib import Path
 
 import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
 
 PAGES_DIR = Path(__file__).resolve().parent / "pages"
 PAGES = {  # name: (file, title, icon)
@@ -13,6 +14,7 @@ PAGES = {  # name: (file, title, icon)
     "code": ("code.py", "Code", ":material/edit_note:"),
     "suggestions": ("suggestions.py", "Suggestions", ":material/lightbulb:"),
     "codebook": ("codebook.py", "Codebook", ":material/account_tree:"),
+    "memos": ("memos.py", "Memos", ":material/sticky_note_2:"),
     "search": ("search.py", "Search", ":material/search:"),
 }
 ANALYSIS_PAGES = {  # pages other parts of the project add; listed when their file is there
@@ -50,3 +52,13 @@ def open_in_code_page(source_id: int, offset: int | None = None, end: int | None
     st.session_state[OPEN_KEY] = {"source_id": int(source_id), "offset": offset, "end": end, "select": select,
                                   "nonce": uuid.uuid4().hex}
     st.switch_page(page_file("code"))
+
+
+def link_to(name: str, label: str) -> None:
+    """A link to another page of the app (an empty state's way to where the work is done); where that page is
+    not in the menu (a page run on its own), the same words without the link."""
+    _file, title, icon = {**PAGES, **ANALYSIS_PAGES, **TEAM_PAGES}[name]
+    try:
+        st.page_link(str(page_file(name)), label=label, icon=icon)
+    except StreamlitPageNotFoundError:
+        st.caption(f"{label}: on the {title} page.")

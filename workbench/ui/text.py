@@ -41,3 +41,16 @@ def swatch(color: str, label: str) -> str:
     """HTML for a colour dot and a label (colour must already be checked, label is escaped here)."""
     return (f'<span style="display:inline-block;width:0.7rem;height:0.7rem;border-radius:50%;'
             f'background:{color};margin-right:0.35rem;vertical-align:middle"></span>{esc(label)}')
+
+
+def name_first(path: str) -> str:
+    """A code path as a list shows it when space is short: the code's own name first, then where it sits
+    (``Bonding ties · Neighbourhood resilience/Social connectivity``); the full path goes in the tooltip."""
+    parent, _, name = path.rpartition("/")
+    return f"{name} · {parent}" if parent else name
+
+
+def paths_help(paths: list[str], lead: str = "") -> str:
+    """A tooltip naming code paths in full (Markdown-escaped), one per line."""
+    listed = "  \n".join(md(p) for p in paths)
+    return f"{lead}  \n{listed}" if lead and listed else (lead or listed)

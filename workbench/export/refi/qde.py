@@ -159,6 +159,8 @@ class NoteRec:
     content: str | None
     plain_path: str | None
     rich_path: str | None
+    created: str | None = None  # creationDateTime
+    modified: str | None = None  # modifiedDateTime
 
 
 @dataclass
@@ -319,7 +321,8 @@ class QdeReader:
         content = self.x.child(note, "PlainTextContent")
         return NoteRec(guid=guid, name=note.get("name") or "", user=_guid_attr(note, "creatingUser"),
                        content=(content.text or "") if content is not None else None,
-                       plain_path=note.get("plainTextPath"), rich_path=note.get("richTextPath"))
+                       plain_path=note.get("plainTextPath"), rich_path=note.get("richTextPath"),
+                       created=note.get("creationDateTime"), modified=note.get("modifiedDateTime"))
 
     # -- sources ------------------------------------------------------------------------------
     def _source(self, element: ET.Element, skipped: list[SkippedItem]) -> SourceRec | None:

@@ -436,11 +436,12 @@ class _Writer:
         self._memo(uid, selection.description, self.user(selection.user), title, "source", source_id)
 
     def _memo(self, uid: str, text: str, author: str, title: str, target_type: str | None,
-              target_id: int | None) -> None:
+              target_id: int | None, created: str | None = None, modified: str | None = None) -> None:
         if uid in self.known_memos:
             self.report.memos_existing += 1
             return
-        self.store.add_memo(text, author, title=title, target_type=target_type, target_id=target_id, uid=uid)
+        self.store.add_memo(text, author, title=title, target_type=target_type, target_id=target_id, uid=uid,
+                            created_at=_timestamp(created), updated_at=_timestamp(modified))
         self.known_memos.add(uid)
         self.report.memos_added += 1
 
@@ -455,7 +456,7 @@ class _Writer:
         for note in self.project.notes:
             target_type, target_id = self.note_targets.get(note.guid, (None, None))
             self._memo(_uid(note.guid) or _derived_uid("note", note.name, texts[note.guid]), texts[note.guid],
-                       self.user(note.user), note.name, target_type, target_id)
+                       self.user(note.user), note.name, target_type, target_id, note.created, note.modified)
 
 
     def sets(self) -> None:

@@ -18,7 +18,7 @@ from workbench.export.report.method import MethodFacts, method_facts
 from workbench.export.report.names import NamesReview, ReportNames, export_names, review_names
 from workbench.export.report.sections import write_report
 from workbench.export.report.select import choose_quotes, distinct_passages, shares_words
-from workbench.export.report.themes import ReportTheme, report_themes, select_themes
+from workbench.export.report.themes import ReportTheme, grouping_of, report_themes, select_themes
 from workbench.store import Store
 
 DEFAULT_MAX_QUOTES = 5
@@ -55,6 +55,7 @@ class ReportSummary:
     bulk_quotes: int = 0  # of those, accepted in bulk
     unreviewed_names: list[str] = field(default_factory=list)  # possible names nobody reviewed, left in quotes
     quotes_with_unreviewed_names: int = 0
+    grouping: str = "theme"  # what ``themes`` are: the project's themes, or (while it has none) "category"
 
 
 @dataclass
@@ -97,7 +98,8 @@ class ReportContent:
     themes: list[ThemeSection]
     method: MethodFacts
     names: ReportNames
-    memos: list[Memo] = field(default_factory=list)  # project, source and case memos (with include_memos)
+    memos: list[Memo] = field(default_factory=list)  # project, document and case memos (with include_memos)
+    memo_about: dict[int, str] = field(default_factory=dict)  # memo id → its source or case as the report names it
     names_review: NamesReview = field(default_factory=lambda: NamesReview(pseudonymise=False))
     findings: list[Finding] = field(default_factory=list)  # themes with the researcher's narrative
     theme_map: bytes | None = None  # the thematic map as PNG (when there are themes and Graphviz is installed)
@@ -132,10 +134,11 @@ def gather_report(store: Store, options: ReportOptions) -> ReportContent:
     if not sections:
         raise ExportError("nothing to report: no codings match the chosen themes, codes, sites and origins")
     project = store.setting("name") or store.path.stem
-    memos = _free_memos(store) if options.include_memos else []
+    memos = _section_memos(store) if options.include_memos else []
     quoted = [(e.quote.text, e.text) for t in sections for c in t.codes for e in c.shown]
     return ReportContent(title=options.title or project, project=project, options=options, sites=sites,
                          themes=sections, method=method_facts(store, sites), names=names, memos=memos,
+                         memo_about=_memo_subjects(store, names, memos),
                          names_review=review_names(store, names, quoted),
                          findings=gather_findings(store, names, options.themes), theme_map=map_picture(store))
 
@@ -161,9 +164,25 @@ def _with_other_codes(store: Store, themes: Sequence[ReportTheme], wanted: set[i
                                  code_ids=others)]
 
 
-def _free_memos(store: Store) -> list[Memo]:
-    """Memos about the project as a whole (not attached to a code or coding)."""
-    return [m for m in store.memos() if m.target_type in (None, "project")]
+SECTION_MEMO_KINDS = ("project", "source", "case")  # code memos stand under their code, coding memos under quotes
+
+
+def _section_memos(store: Store) -> list[Memo]:
+    """The memos of the report's Memos section: about the project (or nothing), a document or a case."""
+    return [m for m in store.memos() if (m.target_type or "project") in SECTION_MEMO_KINDS]
+
+
+def _memo_subjects(store: Store, names: ReportNames, memos: Sequence[Memo]) -> dict[int, str]:
+    """Each document or case memo's source or case, named as the report names them (pseudonymised like quotes)."""
+    sources = {s.id: s.name for s in store.list_sources()}
+    cases = {c.id: c.name for c in store.cases()}
+    about: dict[int, str] = {}
+    for memo in memos:
+        if memo.target_type == "source":
+            about[memo.id] = names.source(sources.get(memo.target_id, "(deleted source)"))
+        elif memo.target_type == "case":
+            about[memo.id] = names.who(cases.get(memo.target_id, "(deleted case)"))
+    return about
 
 
 def summarise(content: ReportContent, path: Path | None) -> ReportSummary:
@@ -171,6 +190,7 @@ def summarise(content: ReportContent, path: Path | None) -> ReportSummary:
     codes = content.code_sections
     machine = [e for c in codes for e in c.shown if e.quote.origin == "suggestion"]
     return ReportSummary(path=path, title=content.title, themes=[t.theme.name for t in content.themes],
+                         grouping=grouping_of([t.theme for t in content.themes]),
                          codes=len(codes), quotes=sum(len(c.shown) for c in codes),
                          passages=sum(len(c.passages) for c in codes),
                          sites=sorted({s for c in codes for s in c.sites}),

@@ -17,6 +17,7 @@ from workbench.export.report.word import (ATTRIBUTION_STYLE, NOTE_STYLE, add_tab
 from workbench.export.report.findings import FINDINGS_HEADING, findings_section
 from workbench.export.report.method import NO_ROLE, SEVERAL_SITES, MethodFacts
 from workbench.export.report.names import is_role_label
+from workbench.export.report.themes import grouping_of
 
 if TYPE_CHECKING:
     from workbench.export.report import CodeSection, ReportContent
@@ -91,7 +92,9 @@ def title_page(document: DocumentObject, content: ReportContent) -> None:
         lines.append(f"Project: {content.project}")
     lines.append(_long_date(dt.date.today()))
     codes = content.code_sections
-    lines.append(f"{_plural(len(content.themes), 'theme')} · {_plural(len(codes), 'code')} · "
+    grouping = grouping_of([t.theme for t in content.themes])
+    lines.append(f"{_plural(len(content.themes), grouping, 'categories' if grouping == 'category' else None)} · "
+                 f"{_plural(len(codes), 'code')} · "
                  f"{_plural(sum(len(c.shown) for c in codes), 'quote')} from "
                  f"{_plural(sum(len(c.passages) for c in codes), 'coded passage')}")
     scope = _scope(content)
@@ -112,7 +115,8 @@ def _scope(content: ReportContent) -> str:
     """What the report is limited to, in words (empty when it covers everything)."""
     parts = []
     if content.options.themes:
-        parts.append("themes: " + ", ".join(t.theme.name for t in content.themes))
+        grouping = "categories" if grouping_of([t.theme for t in content.themes]) == "category" else "themes"
+        parts.append(f"{grouping}: " + ", ".join(t.theme.name for t in content.themes))
     if content.options.codes:
         parts.append("selected codes")
     if content.sites:
@@ -455,12 +459,20 @@ def _memo(document: DocumentObject, title: str, text: str) -> None:
 
 
 def memo_appendix(document: DocumentObject, content: ReportContent) -> None:
-    """The project's free-standing memos."""
+    """The Memos section: project memos, then document and case memos under their source or case (named as the
+    report names them; texts pseudonymised like quotes). Code and coding memos stand beside their codes and quotes."""
     page_break(document)
     document.add_heading("Memos", level=1)
-    for memo in content.memos:
-        document.add_heading(memo.title or f"Memo by {memo.author}", level=3)
-        document.add_paragraph(f"{memo.author}, {_date_text(memo.created_at)}", style=NOTE_STYLE)
-        for block in content.names.text(memo.text).split("\n\n"):
-            if block.strip():
-                document.add_paragraph(" ".join(block.split()))
+    for kind, heading in (("project", "Project memos"), ("source", "Document memos"), ("case", "Case memos")):
+        memos = [m for m in content.memos if (m.target_type or "project") == kind]
+        if not memos:
+            continue
+        document.add_heading(heading, level=2)
+        for memo in sorted(memos, key=lambda m: (content.memo_about.get(m.id, ""), m.created_at)):
+            about = content.memo_about.get(memo.id, "")
+            title = content.names.text(memo.title)
+            document.add_heading(" — ".join(p for p in (about, title) if p) or f"Memo by {memo.author}", level=3)
+            document.add_paragraph(f"{memo.author}, {_date_text(memo.created_at)}", style=NOTE_STYLE)
+            for block in content.names.text(memo.text).split("\n\n"):
+                if block.strip():
+                    document.add_paragraph(" ".join(block.split()))

@@ -1,4 +1,5 @@
-"""The themes a report is organised by: the project's themes, or its codebook's top-level categories."""
+"""The themes a report is organised by: the project's themes, or, while it has none, its codebook's top-level
+categories, which the report, the page and the command then call categories (one meaning of "theme")."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -25,6 +26,16 @@ def report_themes(store: Store) -> list[ReportTheme]:
     codes = store.codes()
     stored = _stored_themes(store, codes)
     return stored if stored else _codebook_themes(store, codes)
+
+
+def report_grouping(store: Store) -> str:
+    """``theme`` when the project has themes (not discarded), else ``category``: what the report's groups are."""
+    return grouping_of(report_themes(store))
+
+
+def grouping_of(themes: Sequence[ReportTheme]) -> str:
+    """``category`` when the groups are the codebook's top-level categories, else ``theme``."""
+    return "category" if themes and all(t.from_codebook for t in themes) else "theme"
 
 
 def _codable_under(store: Store, codes: Sequence[Code], roots: Sequence[int]) -> list[int]:
@@ -58,7 +69,11 @@ def select_themes(themes: Sequence[ReportTheme], names: Sequence[str]) -> list[R
     by_lower = {t.name.lower(): t for t in themes}
     unknown = [n for n in names if n.lower() not in by_lower]
     if unknown:
-        raise ExportError(f"no theme called {', '.join(map(repr, unknown))}; "
-                          f"the themes are {', '.join(t.name for t in themes) or '(none)'}")
+        listed = ", ".join(t.name for t in themes if not t.from_codebook)
+        if grouping_of(themes) == "category":
+            raise ExportError(f"no theme called {', '.join(map(repr, unknown))}: the project has no themes yet, so "
+                              f"the report is organised by the codebook's top-level categories: "
+                              f"{', '.join(t.name for t in themes)}")
+        raise ExportError(f"no theme called {', '.join(map(repr, unknown))}; the themes are {listed or '(none)'}")
     chosen = {n.lower() for n in names}
     return [t for t in themes if t.name.lower() in chosen]

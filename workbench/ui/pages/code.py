@@ -10,6 +10,7 @@ from workbench.sources import media
 from workbench.ui import history as ui_history
 from workbench.ui import session
 from workbench.ui.document import document, trigger
+from workbench.ui.memo_panel import memo_panel
 from workbench.ui.nav import OPEN_KEY, page_file
 from workbench.ui.text import esc, md, quote, swatch
 
@@ -307,3 +308,7 @@ with side_col:
             prev_col.button("◀", key="code.prev", disabled=page == 0, on_click=set_page, args=(page - 1,))
             where_col.caption(f"page {page + 1} of {pages}")
             next_col.button("▶", key="code.next", disabled=page >= pages - 1, on_click=set_page, args=(page + 1,))
+
+    # -- document memos (memos branch: a self-contained block; the panel lives in workbench/ui/memo_panel.py) --
+    memo_panel(store, "source", source_id, actor, key="code.doc_memo", label="Document memos")
+    # -- end of document memos ------------------------------------------------------------------------------

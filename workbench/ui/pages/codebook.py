@@ -7,7 +7,8 @@ from workbench.model import Code
 from workbench.analysis.quotes import attribution, load_quotes
 from workbench.ui import session
 from workbench.ui.nav import open_in_code_page
-from workbench.ui.text import esc, md, quote
+from workbench.ui.memo_panel import memo_panel
+from workbench.ui.text import esc, md, quote, swatch
 
 SELECTED = "codebook.code"
 NEXT = "codebook.next"  # the code to select on the next run (the selectbox's own key is locked once drawn)
@@ -32,31 +33,34 @@ def lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def tree_html(codes: list[Code], depth: dict[int, int], totals: dict[int, int], colors: dict) -> str:
-    """The tree as escaped HTML: each code a <details> with its definition, notes, examples and keywords."""
-    parts = []
-    for code in codes:
-        notes = []
-        if code.definition:
-            notes.append(f"<p>{esc(code.definition)}</p>")
-        if code.use_when:
-            notes.append(f"<p><b>Use when:</b> {esc(code.use_when)}</p>")
-        if code.dont_use_when:
-            notes.append(f"<p><b>Don't use when:</b> {esc(code.dont_use_when)}</p>")
-        if code.examples:
-            notes.append("<p><b>Examples:</b></p><ul>" + "".join(f"<li>{esc(e)}</li>" for e in code.examples)
-                         + "</ul>")
-        if code.keywords:
-            notes.append(f"<p><b>Keywords:</b> {esc(', '.join(code.keywords))}</p>")
-        kind = "" if code.codable else ' <i style="opacity:0.6">category</i>'
-        parts.append(
-            f'<details style="margin-left:{1.3 * depth[code.id]}rem;margin-bottom:0.15rem">'
-            f'<summary><span style="display:inline-block;width:0.7rem;height:0.7rem;border-radius:50%;'
-            f'background:{colors[code.id][2]};margin-right:0.4rem"></span>{esc(code.name)}{kind} '
-            f'<span style="opacity:0.6">({totals.get(code.id, 0)})</span></summary>'
-            f'<div style="margin-left:1.1rem;font-size:0.9rem">{"".join(notes) or "<p><i>No definition yet.</i></p>"}'
-            "</div></details>")
-    return "".join(parts)
+def details_html(code: Code, color: str, *, kind: str) -> str:
+    """A code's definition, notes, examples and keywords as escaped HTML, under its name."""
+    notes = []
+    if code.definition:
+        notes.append(f"<p>{esc(code.definition)}</p>")
+    if code.use_when:
+        notes.append(f"<p><b>Use when:</b> {esc(code.use_when)}</p>")
+    if code.dont_use_when:
+        notes.append(f"<p><b>Don't use when:</b> {esc(code.dont_use_when)}</p>")
+    if code.examples:
+        notes.append("<p><b>Examples:</b></p><ul>" + "".join(f"<li>{esc(e)}</li>" for e in code.examples)
+                     + "</ul>")
+    if code.keywords:
+        notes.append(f"<p><b>Keywords:</b> {esc(', '.join(code.keywords))}</p>")
+    category = "" if code.codable else ' <i style="opacity:0.6">category</i>'
+    body = "".join(notes) or "<p><i>No definition yet.</i></p>"
+    return (f'<div style="font-size:0.9rem"><p>{swatch(color, code.name)}{category} '
+            f'<span style="opacity:0.6">{esc(kind)}</span></p>{body}</div>')
+
+
+def counted(n: int, what: str) -> str:
+    """``1 source``, ``3 codings``."""
+    return f"{n} {what}{'' if n == 1 else 's'}"
+
+
+def pick(code_id: int) -> None:
+    """Open a code of the tree in the editor (a callback: the selectbox is not drawn yet)."""
+    st.session_state[NEXT] = code_id
 
 
 store = session.require_project()
@@ -72,24 +76,34 @@ depth: dict[int, int] = {}
 for c in codes:
     depth[c.id] = depth[c.parent_id] + 1 if c.parent_id is not None else 0
 counts = store.coding_counts()
-totals = {c.id: sum(counts.get(i, 0) for i in store.descendants(c.id)) for c in codes}
+coded_in = store.coded_sources()
+below = {c.id: store.descendants(c.id) for c in codes}
+totals = {c.id: sum(counts.get(i, 0) for i in below[c.id]) for c in codes}
+source_totals = {c.id: len(set().union(*(coded_in.get(i, set()) for i in below[c.id]))) for c in codes}
+if st.session_state.get(NEXT) in by_id:
+    st.session_state[SELECTED] = st.session_state.pop(NEXT)
 
 tree_col, act_col = st.columns([3, 2])
 with tree_col:
-    st.caption(f"{len(codes)} codes · numbers are codings, including those of the codes below")
-    if codes:
-        st.html(tree_html(codes, depth, totals, colors))
-    else:
+    st.caption(f"{len(codes)} codes · click one to edit it · sources and codings count the codes below too")
+    if not codes:
         st.info("No codes yet: add the first one on the right.")
+    for c in codes:
+        name_col, count_col = st.columns([3, 2], vertical_alignment="center")
+        indent = "\u00a0\u00a0\u00a0" * depth[c.id]
+        name_col.button(f"{indent}{md(c.name)}" + ("" if c.codable else " *(category)*"), key=f"codebook.tree.{c.id}",
+                        type="secondary" if c.id == st.session_state.get(SELECTED) else "tertiary",
+                        help=md(colors[c.id][1]), on_click=pick, args=(c.id,))
+        count_col.caption(f"{counted(source_totals[c.id], 'source')} · {counted(totals[c.id], 'coding')}")
 
 with act_col:
     if codes:
-        if st.session_state.get(NEXT) in by_id:
-            st.session_state[SELECTED] = st.session_state.pop(NEXT)
         if st.session_state.get(SELECTED) not in by_id:
             st.session_state[SELECTED] = codes[0].id
-        code_id = st.selectbox("Code", list(by_id), key=SELECTED, format_func=lambda i: colors[i][1])
+        code_id = st.selectbox("Code", list(by_id), key=SELECTED, format_func=lambda i: colors[i][1],
+                               help=md(colors[st.session_state[SELECTED]][1]))
         code = by_id[code_id]
+        st.html(details_html(code, colors[code.id][2], kind=colors[code.id][1]))
     else:
         code = None
     edit_tab, add_tab, move_tab, quotes_tab = st.tabs(["Edit", "Add", "Move · merge · delete", "Quotes"])
@@ -120,6 +134,7 @@ with act_col:
                     elif changes and run(lambda: store.update_code(code.id, actor, **changes),
                                          done=f"Saved {code.name}: {', '.join(changes)}."):
                         st.rerun()
+            memo_panel(store, "code", code.id, actor, key=f"codebook.memo.{code.id}", label="Code memos")
 
     with add_tab:
         with st.form("codebook.add", clear_on_submit=True):

@@ -8,6 +8,7 @@ from workbench.analysis import compare as cmp, cooccurrence as cooc, query as qr
 from workbench.errors import WorkbenchError
 from workbench.analysis.quotes import attribution
 from workbench.ui import session
+from workbench.ui.nav import link_to
 from workbench.ui.text import md, quote
 
 CHART = "compare.chart"
@@ -100,6 +101,10 @@ with matrix_tab:
         st.stop()
     if not matrix.row_ids:
         st.info("No themes yet: build some on the Themes page." if rows == "themes" else "The codebook is empty.")
+        if rows == "themes":
+            link_to("themes", "Build themes")
+        else:
+            link_to("codebook", "Write the codebook")
     else:
         st.altair_chart(heatmap(matrix), key=CHART, on_select=chart_picked, selection_mode="cell", width="stretch")
         st.caption("Click a cell (or choose it below) to read its quotes. A residual above +2 or below −2 means "
@@ -117,7 +122,8 @@ with matrix_tab:
             st.session_state.pop(COLUMN, None)
         row_col, col_col = st.columns(2)
         row = row_col.selectbox("Row", range(len(matrix.row_ids)), key=ROW,
-                                format_func=lambda i: "  " * matrix.row_depths[i] + matrix.row_labels[i])
+                                format_func=lambda i: "  " * matrix.row_depths[i] + matrix.row_labels[i],
+                                help=md(matrix.row_paths[st.session_state.get(ROW) or 0]))
         column = col_col.selectbox("Column", matrix.columns, key=COLUMN)
         if measure == "passages":
             passages = cmp.passages_for_cell(store, matrix, row, column)
@@ -146,6 +152,7 @@ with cooc_tab:
     pairs = table.top_pairs()
     if not pairs:
         st.info("No two codes co-occur yet.")
+        link_to("code", "Code sources")
     else:
         st.dataframe([{"code": p.label_a, "with": p.label_b, "count": p.count} for p in pairs[:100]],
                      hide_index=True, width="stretch")

@@ -7,6 +7,7 @@ from workbench.analysis.quotes import attribution
 from workbench.analysis.tables import frame_to_csv
 from workbench.store.themes import citation
 from workbench.ui import session
+from workbench.ui.nav import link_to
 from workbench.ui.text import md, quote
 
 MESSAGE = "framework.message"
@@ -35,9 +36,11 @@ except WorkbenchError as exc:
     st.stop()
 if not matrix.themes:
     st.info("No themes yet: create them on the Themes page first.")
+    link_to("themes", "Build themes")
     st.stop()
 if not matrix.rows:
     st.info("No codings yet for these rows.")
+    link_to("code", "Code sources")
     st.stop()
 
 edited = st.data_editor(matrix.to_frame(), key=f"{EDITOR}.{rows}", width="stretch", num_rows="fixed")

@@ -5,6 +5,7 @@ import streamlit as st
 from workbench.analysis import icr
 from workbench.errors import WorkbenchError
 from workbench.ui import session
+from workbench.ui.nav import link_to
 from workbench.ui.text import md
 
 store = session.require_project()
@@ -21,6 +22,11 @@ unit = unit_col.radio("Unit", icr.UNITS, key="reliability.unit", horizontal=True
 ignore_uncoded = uncoded_col.checkbox("Leave out units nobody coded", key="reliability.ignore")
 manual_only = manual_col.checkbox("People's manual codings only", key="reliability.manual",
                                   help="Leave out codings accepted from suggestions, e.g. when comparing a suggester.")
+if len(available) < 2:
+    st.info(f"Reliability needs at least two coders of the same sources (people, or a person and a suggester); "
+            f"so far {len(people)} {'person has' if len(people) == 1 else 'people have'} coded.")
+    link_to("code", "Code sources")
+    st.stop()
 if len(coders) < 2:
     st.info("Choose at least two coders to compare.")
     st.stop()
@@ -49,19 +55,22 @@ if result.note:
 per_code = result.per_code_frame()
 per_code["kappa"] = [icr.kappa_text(None if pd.isna(k) else k, len(coders)) for k in per_code["kappa"]]
 st.dataframe(per_code, hide_index=True, width="stretch",
-             column_config={"% agreement": st.column_config.NumberColumn(format="%.1f"),
+             column_config={"code": st.column_config.TextColumn(width="large", help="The code's full path"),
+                            "% agreement": st.column_config.NumberColumn(format="%.1f"),
                             "kappa": st.column_config.TextColumn(),
                             "alpha": st.column_config.NumberColumn(format="%.3f")})
 
 codes = sorted({d.code for d in result.report.all_disagreements})
 st.markdown(f"**Disagreements** ({len(result.report.all_disagreements)})")
 chosen = st.selectbox("Code", [None, *codes], key="reliability.code",
-                      format_func=lambda c: "every code" if c is None else c)
+                      format_func=lambda c: "every code" if c is None else c,
+                      help=md(st.session_state.get("reliability.code") or "every code"))
 rows = result.disagreements(chosen, limit=300)
 st.dataframe([{"code": r.code, "source": r.source_name, "coded by": ", ".join(r.coded_by),
                "not coded by": ", ".join(r.not_coded_by), "their words": r.coded_words, "unit text": r.text}
               for r in rows], hide_index=True, width="stretch",
-             column_config={"their words": st.column_config.TextColumn(width="large"),
+             column_config={"code": st.column_config.TextColumn(width="medium", help="The code's full path"),
+                            "their words": st.column_config.TextColumn(width="large"),
                             "unit text": st.column_config.TextColumn(width="large")})
 if len(result.report.disagreements(chosen)) > len(rows):
     st.caption("The first 300 are shown.")

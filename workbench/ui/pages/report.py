@@ -13,13 +13,14 @@ from workbench.export.report.data import ALL_ORIGINS, HUMAN_ORIGINS, project_sit
 from workbench.export.refi import import_qdpx
 from workbench.export.refi.qdpx_export import qdpx_bytes
 from workbench.export.refi.targets import REFI_STANDARD, TARGETS, target_for
-from workbench.export.report.themes import report_themes
+from workbench.export.report.themes import grouping_of, report_themes
 from workbench.sources.pseudonyms import project_roster
 from workbench.export.spreadsheets import matrix_file, quotes_file
 from workbench.sources.name_candidates import accept_name, dismiss_name, find_name_candidates, next_pseudonym
 from workbench.model import Role
 from workbench.store import Store
 from workbench.ui import session
+from workbench.ui.nav import link_to
 from workbench.ui.text import md, quote
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -43,10 +44,17 @@ def _file_stem(title: str) -> str:
 
 def _report_form(store: Store) -> None:
     project = store.setting("name") or store.path.stem
-    themes = [t.name for t in report_themes(store)]
+    groups = report_themes(store)
+    themes = [t.name for t in groups]
+    by_category = grouping_of(groups) == "category"
+    if by_category:  # one meaning of "theme": categories are never offered as themes
+        st.caption("The project has no themes yet, so the report is organised by the codebook's top-level "
+                   "categories. Build themes on the Themes page to organise it by them.")
+        link_to("themes", "Build themes")
     with st.form("report.options"):
         title = st.text_input("Title", value=project, key="report.title")
-        chosen_themes = st.multiselect("Themes (all when empty)", themes, key="report.themes")
+        chosen_themes = st.multiselect("Codebook categories (all when empty)" if by_category else
+                                       "Themes (all when empty)", themes, key="report.themes")
         sites = st.multiselect("Sites (all when empty)", project_sites(store), key="report.sites")
         max_quotes = st.number_input("Quotes per code", min_value=1, max_value=50, value=DEFAULT_MAX_QUOTES,
                                      key="report.max-quotes",
@@ -58,7 +66,9 @@ def _report_form(store: Store) -> None:
                                  disabled=not _real_names_allowed(store),
                                  help="Case IDs or pseudonyms instead of names, also inside quotes."
                                  + ("" if _real_names_allowed(store) else " " + REAL_NAMES_HELP))
-        memos = st.checkbox("Include memos", key="report.memos")
+        memos = st.checkbox("Include memos", key="report.memos",
+                            help="Code memos under their code, coding memos under their quote, and a Memos section "
+                                 "with project, document and case memos (names pseudonymised like quotes).")
         built = st.form_submit_button("Build report", type="primary")
     if built:
         options = ReportOptions(title=title or None, themes=chosen_themes, sites=sites,
@@ -72,7 +82,9 @@ def _report_form(store: Store) -> None:
         st.session_state["report.file"] = (f"{_file_stem(summary.title)}-evidence-report.docx", data, summary)
     if "report.file" in st.session_state:
         name, data, summary = st.session_state["report.file"]
-        st.success(f"{summary.quotes} quotes for {summary.codes} codes in {len(summary.themes)} themes "
+        groups = (("category", "categories") if summary.grouping == "category" else ("theme", "themes"))[
+            len(summary.themes) != 1]
+        st.success(f"{summary.quotes} quotes for {summary.codes} codes in {len(summary.themes)} {groups} "
                    f"({summary.passages} coded passages behind them)."
                    + (f" {summary.machine_quotes} come from accepted suggestions"
                       + (f" ({summary.bulk_quotes} accepted in bulk)" if summary.bulk_quotes else "")
@@ -196,7 +208,11 @@ project_store = session.require_project()
 st.title("Reports and spreadsheets")
 st.subheader("Word evidence report")
 st.caption("Method, codes across sites, and quotes per theme and code, ready to send.")
-_report_form(project_store)
+if not project_store.coders():
+    st.info("Nothing is coded yet: the report quotes coded passages.")
+    link_to("code", "Code sources")
+else:
+    _report_form(project_store)
 st.subheader("Spreadsheets for analysis")
 _spreadsheet_form(project_store)
 st.subheader("Exchange with NVivo, ATLAS.ti, MAXQDA, QualCoder (REFI-QDA .qdpx)")

@@ -18,8 +18,8 @@ from workbench.store.themes import CITATION, THEME_STATUSES, citation
 from workbench.ui import history as ui_history
 from workbench.ui import session
 from workbench.ui import theme_board as board
-from workbench.ui.nav import open_in_code_page
-from workbench.ui.text import md, quote
+from workbench.ui.nav import link_to, open_in_code_page
+from workbench.ui.text import md, name_first, paths_help, quote
 
 SELECTED = "themes.selected"
 BOARD = "themes.board"
@@ -110,7 +110,9 @@ with themes_tab:
         st.markdown("**New theme**")
         name = st.text_input("Name", key="themes.new.name")
         description = st.text_area("Description", key="themes.new.description", height=68)
-        new_codes = st.multiselect("Codes", list(code_label), format_func=code_label.get, key="themes.new.codes")
+        new_codes = st.multiselect("Codes", list(code_label), format_func=lambda i: name_first(code_label[i]),
+                                   key="themes.new.codes",
+                                   help="Each code by its name, then where it sits in the codebook.")
         parent = st.selectbox("Sub-theme of", [None, *names], key="themes.new.parent",
                               format_func=lambda i: "(a top-level theme)" if i is None else names[i])
         if st.form_submit_button("Create theme"):
@@ -155,9 +157,11 @@ with themes_tab:
                                           if theme.parent_id in others else 0,
                                           format_func=lambda i: "(a top-level theme)" if i is None else names[i])
                 chosen = st.multiselect("Codes", list(code_label), default=theme.code_ids,
-                                        format_func=code_label.get, key=f"themes.codes.{theme_id}",
-                                        help="Type to find a code; remove one with its ×. A code may serve "
-                                             "several themes.")
+                                        format_func=lambda i: name_first(code_label[i]),
+                                        key=f"themes.codes.{theme_id}",
+                                        help=paths_help([code_label[c] for c in theme.code_ids if c in code_label],
+                                                        "Type to find a code; remove one with its ×. A code may "
+                                                        "serve several themes. Its codes in full:"))
                 new_description = st.text_area("Description", theme.description, height=80)
                 new_memo = st.text_area("Memo", theme.memo, height=80)
                 if st.form_submit_button("Save theme"):
@@ -250,6 +254,9 @@ with candidates_tab:
                "Undo reverses each of these. "
                "Stability says how well a cluster reappears when the clustering is re-run on random 80% samples: "
                "around 85% and above it is stable, below 60% it is likely noise.")
+    if not store.coders():
+        st.info("Candidate themes are drawn from coded passages, and nothing is coded yet.")
+        link_to("code", "Code sources")
     coders = st.multiselect("Coders", store.coders(), key="themes.cand.coders", placeholder="everyone")
     text = st.radio("Embed", th.TEXT_SOURCES, key="themes.cand.text", horizontal=True,
                     format_func=lambda t: "each coded quote" if t == "quote" else "the sentence it starts in")
