@@ -363,3 +363,12 @@ def _theme_narratives(conn: sqlite3.Connection) -> None:
         "CREATE INDEX themes_parent ON themes(parent_id)",
         "ALTER TABLE candidate_themes ADD COLUMN stability REAL",
     ])
+
+
+@migration(9, "the review queue's learning order read from an index")
+def _suggestions_uncertain(conn: sqlite3.Connection) -> None:
+    # The Suggestions page's "learn fastest" order takes, per code, the pending suggestions nearest a score
+    # of 0.5 first; this index hands them over in that order, so a page reads a few rows per code instead
+    # of sorting the whole queue (1.6 s for 100,000 pending suggestions without it).
+    _run(conn, ["CREATE INDEX suggestions_uncertain ON suggestions"
+                "(code_id, status, abs(score - 0.5), score DESC, source_id, start)"])
