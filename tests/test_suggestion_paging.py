@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from workbench.assist.review import learning_order
+from workbench.assist.review import learning_order, plan_bulk_accept, review_page
 from workbench.store import NewSuggestion, Store
 from workbench.store.suggestions import WINDOW_FROM
 
@@ -127,3 +127,48 @@ def test_deep_pages_of_a_long_queue_keep_the_same_order(store: Store) -> None:
 def test_an_unknown_order_is_refused(queue: Store) -> None:
     with pytest.raises(ValueError, match="unknown order 'newest'"):
         queue.pending_page(order="newest", limit=5)
+
+
+# -- the review API over the pages --------------------------------------------------------------------------
+def statements(store: Store) -> list[str]:
+    """Every SQL statement this thread's connection runs from now on (SQLite's own trace hook)."""
+    seen: list[str] = []
+    store.database.conn.set_trace_callback(seen.append)
+    return seen
+
+
+def test_a_bulk_accept_plan_reads_no_text_until_a_preview_is_asked_for(queue: Store) -> None:
+    seen = statements(queue)
+    plan = plan_bulk_accept(queue, 0.6)
+    assert len(plan) == queue.count_pending(min_score=0.6) > 20
+    assert "scoring 0.60 or more" in plan.question()
+    assert not [s for s in seen if "FROM sources" in s], seen  # no source text was read, no quote built
+    seen.clear()
+    rows = plan.preview(5)
+    assert [r.id for r in rows] == plan.ids[:5] and all(r.quote for r in rows)
+    assert len([s for s in seen if "text FROM sources" in s]) == 1  # the shown rows' texts, in one query
+    assert "accepted in bulk" not in plan.counts()
+
+
+def test_a_confirmed_plan_is_recognised_only_while_the_queue_is_the_same(queue: Store) -> None:
+    plan = plan_bulk_accept(queue, 0.6)
+    assert plan_bulk_accept(queue, 0.6).fingerprint() == plan.fingerprint()
+    assert plan_bulk_accept(queue, 0.61).fingerprint() != plan.fingerprint()
+    queue.reject_suggestion(plan.ids[3], "tom")
+    assert plan_bulk_accept(queue, 0.6).fingerprint() != plan.fingerprint()
+
+
+@pytest.mark.parametrize("order", ["score", "learn"])
+def test_review_pages_read_only_the_shown_rows_texts(queue: Store, order: str) -> None:
+    seen = statements(queue)
+    page = review_page(queue, page=2, page_size=10, order=order, min_score=0.4)
+    assert page.total == queue.count_pending(min_score=0.4) and page.pages == -(-page.total // 10)
+    assert [r.id for r in page.rows] == expected(queue, order, min_score=0.4)[20:30]
+    texts = [s for s in seen if "text FROM sources" in s]
+    shown = ",".join(str(i) for i in sorted({r.source_id for r in page.rows}))
+    assert texts == [f"SELECT id, text FROM sources WHERE 1 AND id IN ({shown})"]  # one query, the shown ones
+    for row in page.rows:
+        assert row.quote == queue.get_source(row.source_id).text[row.start:row.end]
+    last = review_page(queue, page=999, page_size=10, order=order, min_score=0.4)  # past the end: the last page
+    assert last.page == page.pages - 1 and [r.id for r in last.rows] == expected(queue, order, min_score=0.4)[
+        10 * last.page:]

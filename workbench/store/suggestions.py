@@ -196,6 +196,16 @@ class SuggestionStore:
             raise NotFound(f"no suggestion with id {suggestion_id}")
         return Suggestion(**rows[0])
 
+    def suggestions_by_id(self, suggestion_ids: Sequence[int]) -> list[Suggestion]:
+        """Suggestions by id, in the order asked (ids that do not exist are left out)."""
+        found: dict[int, Suggestion] = {}
+        for at in range(0, len(suggestion_ids), 900):  # SQLite's limit on bound parameters
+            chunk = suggestion_ids[at:at + 900]
+            for r in self.database.query(f"SELECT * FROM suggestions WHERE id IN ({','.join('?' * len(chunk))})",
+                                         list(chunk)):
+                found[r["id"]] = Suggestion(**r)
+        return [found[i] for i in suggestion_ids if i in found]
+
     def suggestion_label(self, suggestion: Suggestion) -> str:
         """A suggestion in words for messages: ``Housing on “we rent a flat above the chip…”``."""
         row = self.database.query("SELECT c.name, substr(s.text, ? + 1, ?) AS words FROM codes c, sources s "
