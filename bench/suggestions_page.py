@@ -126,7 +126,8 @@ def first_row(page) -> str:
 
 def idle(page) -> None:
     """Wait until the app has finished its run (Streamlit shows a status widget while a script runs)."""
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+                           " && !document.querySelector('[data-stale=\"true\"]')", timeout=120_000)
     page.get_by_role("button", name="Accept", exact=True).first.wait_for(timeout=120_000)
 
 
@@ -180,13 +181,15 @@ def in_browser(path: Path, accepts: int) -> None:
             times = []
             for n in range(accepts):
                 idle(page)
-                count = pending_here(page)
+                count, clicked = pending_here(page), first_row(page)
                 t = time.perf_counter()
-                accept_buttons.first.click()
-                try:
+                page.locator(f".{clicked} button").click()
+                try:  # done: the count went down, the first card is another one, no element left from before
                     page.wait_for_function(
-                        "n => { const m = document.body.innerText.match(/([\\d,]+) pending in the project/);"
-                        " return m && Number(m[1].replace(/,/g, '')) === n - 1; }", arg=count, timeout=120_000)
+                        f"([n, k]) => {{ const m = document.body.innerText.match(/([\\d,]+) pending in the project/);"
+                        f" return m && Number(m[1].replace(/,/g, '')) === n - 1 && ({FIRST_ROW_JS}) !== k"
+                        f" && !document.querySelector('[data-stale=\"true\"]'); }}", arg=[count, clicked],
+                        timeout=120_000)
                     idle(page)
                 except Exception:
                     page.screenshot(path=str(path.with_name("failed.png")))
