@@ -172,3 +172,12 @@ def test_review_pages_read_only_the_shown_rows_texts(queue: Store, order: str) -
     last = review_page(queue, page=999, page_size=10, order=order, min_score=0.4)  # past the end: the last page
     assert last.page == page.pages - 1 and [r.id for r in last.rows] == expected(queue, order, min_score=0.4)[
         10 * last.page:]
+
+
+def test_the_suggesters_listed_are_those_with_pending_suggestions(queue: Store) -> None:
+    assert queue.pending_suggesters() == ["ensemble.v1", "lexical.v1"]
+    for s in queue.suggestions():
+        if s.suggester == "ensemble.v1":
+            queue.reject_suggestion(s.id, "amira")
+    assert queue.pending_suggesters() == ["lexical.v1"]
+    assert queue.count_pending(suggester="ensemble.v1") == 0

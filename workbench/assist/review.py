@@ -80,8 +80,8 @@ def queue_rows(store: Store, suggestions: Sequence) -> list[QueueRow]:
     if not suggestions:
         return []
     paths = _code_paths(store)
-    names = {source_id: entry[0] for source_id, entry in store.source_index().items()}
-    texts = store.texts(sorted({s.source_id for s in suggestions}))
+    shown = sorted({s.source_id for s in suggestions})
+    names, texts = store.source_names(shown), store.texts(shown)
     return [QueueRow(s.id, s.source_id, names.get(s.source_id, "?"), s.start, s.end, s.code_id,
                      paths.get(s.code_id, "?"), s.score, s.reason or "", texts[s.source_id][s.start:s.end],
                      s.suggester) for s in suggestions]

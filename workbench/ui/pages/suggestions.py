@@ -118,8 +118,8 @@ def turn_page() -> None:
 # -- the page's parts -----------------------------------------------------------------------------------------
 def filter_bar(store, paths: dict) -> dict:
     """The filters (codes typed by name, source, site, lowest score, suggester) as `review_page` arguments."""
-    index = store.source_index()
-    sources = sorted(index, key=lambda i: index[i][0])
+    names = store.source_names()
+    sources = sorted(names, key=names.get)
     sites = sorted({a["site"] for a in store.all_attributes("source").values() if "site" in a})
     suggesters = store.pending_suggesters()
     code_col, source_col, site_col, score_col = st.columns(4)
@@ -127,7 +127,7 @@ def filter_bar(store, paths: dict) -> dict:
                         help="The code called exactly what you type (its name or its path) is added; "
                              "without one, codes whose names contain the words are offered.")
     source_filter = source_col.selectbox("Source", [None, *sources], key="suggestions.source",
-                                         format_func=lambda i: "every source" if i is None else index[i][0])
+                                         format_func=lambda i: "every source" if i is None else names[i])
     site_filter = site_col.selectbox("Site", [None, *sites], key="suggestions.site",
                                      format_func=lambda v: "every site" if v is None else v)
     min_score = score_col.slider("Lowest score", 0.0, 1.0, 0.0, 0.05, key="suggestions.min_score")
