@@ -214,7 +214,11 @@ def in_browser(path: Path, accepts: int) -> None:
               f"(target ≤ {MEMORY_TARGET_MIB} MiB: {verdict})")
     finally:
         server.terminate()
-        server.wait(timeout=20)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # a server holding gigabytes can be slow to stop
+            server.kill()
+            server.wait()
         log.close()
 
 

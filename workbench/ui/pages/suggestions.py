@@ -259,6 +259,27 @@ def pager(queue: QueuePage) -> None:
                         on_change=turn_page)
 
 
+@st.fragment
+def queue_section(store, filters: dict, codable: list[int], paths: dict) -> None:
+    """The queue: counts, the bulk panel, one page of suggestions. A decision reruns only this part (a
+    Streamlit fragment), not the filters above it."""
+    show_message()
+    order = st.radio("Order", ["learn", "score"], horizontal=True, key="suggestions.order",
+                     format_func={"learn": "Learn fastest (uncovered codes, uncertain first)",
+                                  "score": "Highest score first"}.get)
+    queue = review_page(store, page=st.session_state.get(PAGE, 0), page_size=PAGE_SIZE, order=order, **filters)
+    counts = store.suggestion_counts()
+    st.markdown(f"**{queue.total:,} pending here** · {counts['pending']:,} pending in the project · "
+                f"{counts['accepted']:,} accepted · {counts['rejected']:,} rejected")
+    if not queue.total:
+        st.info("No pending suggestions match these filters.")
+        return
+    bulk_panel(store, filters)
+    for row in queue.rows:
+        suggestion_card(row, codable, paths)
+    pager(queue)
+
+
 # -- the page -------------------------------------------------------------------------------------------------
 store = session.require_project()
 actor = session.require_coder()
@@ -271,21 +292,5 @@ codes = store.codes()
 paths = dv.code_lookup(codes)
 codable = [c.id for c in codes if c.codable]
 filters = filter_bar(store, paths)
-counts = store.suggestion_counts()
-run_panel(store, actor, filters, counts["pending"])
-show_message()
-
-order = st.radio("Order", ["learn", "score"], horizontal=True, key="suggestions.order",
-                 format_func={"learn": "Learn fastest (uncovered codes, uncertain first)",
-                              "score": "Highest score first"}.get)
-queue = review_page(store, page=st.session_state.get(PAGE, 0), page_size=PAGE_SIZE, order=order, **filters)
-st.markdown(f"**{queue.total:,} pending here** · {counts['pending']:,} pending in the project · "
-            f"{counts['accepted']:,} accepted · {counts['rejected']:,} rejected")
-if not queue.total:
-    st.info("No pending suggestions match these filters.")
-    st.stop()
-
-bulk_panel(store, filters)
-for row in queue.rows:
-    suggestion_card(row, codable, paths)
-pager(queue)
+run_panel(store, actor, filters, store.count_pending())
+queue_section(store, filters, codable, paths)
