@@ -142,3 +142,12 @@ def test_a_bulk_accept_is_refused_when_the_queue_changed_after_the_question(proj
     at.button(key="suggestions.bulk_confirm").click().run()
     assert any("nothing was accepted" in e.value for e in at.error)
     assert store.suggestion_counts() == {"pending": 39, "accepted": 0, "rejected": 1}
+
+
+def test_open_shows_the_suggestion_on_the_code_page(project: Path) -> None:
+    at = open_page(project)
+    first = shown(at)[0]
+    at.button(key=f"suggestions.open.{first}").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.get("bidi_component")  # the Code page's document is drawn
+    assert not [b for b in at.button if b.key and b.key.startswith("suggestions.")]

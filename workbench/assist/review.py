@@ -56,7 +56,8 @@ def review_page(store: Store, *, page: int = 0, page_size: int = 15, order: str 
     total = sum(per_code.values())
     pages = max(1, -(-total // page_size))
     page = min(max(page, 0), pages - 1)
-    shown = store.pending_page(order=order, limit=page_size, offset=page * page_size, **filters) if total else []
+    shown = store.pending_page(order=order, limit=page_size, offset=page * page_size, per_code=per_code,
+                               **filters) if total else []
     return QueuePage(queue_rows(store, shown), total, page, pages, per_code)
 
 

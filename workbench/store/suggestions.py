@@ -99,8 +99,10 @@ class SuggestionStore:
     def pending_page(self, *, order: str = "score", limit: int, offset: int = 0,
                      code_ids: Sequence[int] | None = None, source_id: int | None = None,
                      suggester: str | None = None, min_score: float | None = None,
-                     attributes: dict[str, str] | None = None) -> list[Suggestion]:
-        """One page of the pending suggestions within the filters, ordered and cut in SQL.
+                     attributes: dict[str, str] | None = None,
+                     per_code: dict[int, int] | None = None) -> list[Suggestion]:
+        """One page of the pending suggestions within the filters, ordered and cut in SQL (``per_code``: what
+        `pending_per_code` just gave for the same filters, so the learning order need not count again).
 
         ``order``: "score" (best first) or "learn": codes with the fewest codings first, the codes taking
         turns, within a code the most uncertain suggestion (score nearest 0.5) first. Both orders are total
@@ -111,16 +113,17 @@ class SuggestionStore:
         filters = dict(code_ids=code_ids, source_id=source_id, suggester=suggester, min_score=min_score,
                        attributes=attributes)
         if order == "learn":
-            return self._learning_page(limit, offset, filters)
+            return self._learning_page(limit, offset, filters, per_code)
         where, params = _where(status="pending", **filters)
         sql = f"SELECT g.* FROM suggestions g WHERE {where} ORDER BY {_BEST_FIRST} LIMIT ? OFFSET ?"
         return [Suggestion(**r) for r in self.database.query(sql, [*params, limit, offset])]
 
-    def _learning_page(self, limit: int, offset: int, filters: dict) -> list[Suggestion]:
+    def _learning_page(self, limit: int, offset: int, filters: dict,
+                       per_code: dict[int, int] | None) -> list[Suggestion]:
         # Turn t of the learning order holds the t-th most uncertain suggestion of every code that has t;
         # the page ends within the first ``turns`` turns, so each code gives at most that many rows, read
         # in order from the suggestions_uncertain index (never the whole queue).
-        per_code = self.pending_per_code(**filters)
+        per_code = self.pending_per_code(**filters) if per_code is None else per_code
         coded = dict(self.database.conn.execute("SELECT code_id, count(*) FROM codings GROUP BY code_id"))
         wanted, turns = offset + limit, 0
         while turns < max(per_code.values(), default=0) and sum(min(n, turns) for n in per_code.values()) < wanted:
