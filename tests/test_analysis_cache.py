@@ -87,3 +87,16 @@ def test_the_reliability_page_shows_new_data_after_a_change_elsewhere(small: Sma
     small.store.add_coding(small.sources["sc-cara.txt"], start, start + 18, small.codes["Housing"], "tom")
     app.run()
     assert {m.label: m.value for m in app.metric}["% agreement"] != "84.4%"
+
+
+def test_the_compare_spreadsheet_is_written_once_per_version(small: SmallProject) -> None:
+    from openpyxl import load_workbook
+    import io
+
+    store = small.store
+    first = results.compare_xlsx(store, by="site", measure="codings")
+    assert results.compare_xlsx(store, by="site", measure="codings") is first
+    sheet = load_workbook(io.BytesIO(first)).active
+    assert [c.value for c in sheet[1]][1:4] == ["Ashby Vale", "Northgate", "Seacombe"]
+    store.set_attributes("source", small.sources["notes.txt"], {"site": "Northgate"}, "lead")
+    assert results.compare_xlsx(store, by="site", measure="codings") != first

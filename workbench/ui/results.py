@@ -6,6 +6,7 @@ run) and shared by the sessions of one project; pages only read them. A few vers
 so the memory they hold is bounded."""
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 
 import streamlit as st
@@ -53,6 +54,19 @@ def compare(store: Store, by: str | Sequence[str], measure: str, *, themes: bool
             coders: Sequence[str] | None = None, rollup: bool = True) -> cmp.Matrix:
     """`compare.compare`, computed once per project version and arguments."""
     return _compare(store, _key(store), *_matrix_args(by, measure, themes, coders, rollup))
+
+
+@st.cache_resource(show_spinner=False, max_entries=KEEP)
+def _xlsx(_store: Store, key: tuple, matrix_args: tuple) -> bytes:
+    buffer = io.BytesIO()
+    _compare(_store, key, *matrix_args).to_xlsx(buffer)
+    return buffer.getvalue()
+
+
+def compare_xlsx(store: Store, *, by: str | Sequence[str], measure: str, themes: bool = False,
+                 coders: Sequence[str] | None = None, rollup: bool = True) -> bytes:
+    """The matrix `compare` gives for these arguments as an Excel file, written once per version."""
+    return _xlsx(store, _key(store), _matrix_args(by, measure, themes, coders, rollup))
 
 
 @st.cache_resource(show_spinner=False, max_entries=KEEP)

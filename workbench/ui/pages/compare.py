@@ -1,6 +1,4 @@
 """Compare: codes or themes across sites (or any attribute) as a heatmap with quotes; co-occurrence; code queries."""
-import io
-
 import altair as alt
 import streamlit as st
 
@@ -129,12 +127,10 @@ with matrix_tab:
             cell_quotes = results.cell_quotes(store, row, column, **wanted)
             st.markdown(f"**{md(matrix.row_labels[row])} · {md(column)}**: {len(cell_quotes)} codings")
             show_quotes(cell_quotes)
-        buffer = io.BytesIO()
-        matrix.to_xlsx(buffer)
         csv_col, xlsx_col = st.columns(2)
         csv_col.download_button("Download CSV", matrix.to_csv(), file_name=f"compare-{by}-{measure}.csv",
                                 mime="text/csv", key="compare.csv")
-        xlsx_col.download_button("Download Excel", buffer.getvalue(), file_name=f"compare-{by}-{measure}.xlsx",
+        xlsx_col.download_button("Download Excel", results.compare_xlsx(store, **wanted), file_name=f"compare-{by}-{measure}.xlsx",
                                  key="compare.xlsx")
 
 with cooc_tab:
