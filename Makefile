@@ -39,4 +39,5 @@ bench: setup
 	$(PY) bench/compare.py --quick
 	$(PY) bench/code_page.py
 	$(PY) bench/suggestions_page.py
+	$(PY) bench/analysis_pages.py
 	$(PY) bench/train.py --codings 500
