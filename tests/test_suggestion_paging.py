@@ -181,3 +181,21 @@ def test_the_suggesters_listed_are_those_with_pending_suggestions(queue: Store) 
             queue.reject_suggestion(s.id, "amira")
     assert queue.pending_suggesters() == ["lexical.v1"]
     assert queue.count_pending(suggester="ensemble.v1") == 0
+
+
+def test_a_project_from_before_migration_9_gets_the_indexes_and_keeps_its_queue(queue: Store, tmp_path) -> None:
+    import sqlite3
+
+    before = [s.id for s in queue.pending_page(order="learn", limit=50)]
+    path = queue.path
+    queue.close()
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("DROP INDEX suggestions_uncertain")
+    conn.execute("DROP INDEX suggestions_suggester")
+    conn.execute("PRAGMA user_version = 8")
+    conn.close()
+    store = Store.open(path)
+    indexes = {r[0] for r in store.database.conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert {"suggestions_uncertain", "suggestions_suggester"} <= indexes
+    assert [s.id for s in store.pending_page(order="learn", limit=50)] == before
+    assert store.pending_suggesters() == ["ensemble.v1", "lexical.v1"]
