@@ -232,11 +232,16 @@ def bulk_panel(store, filters: dict) -> None:
                           on_click=lambda: st.session_state.pop(CONFIRM, None))
 
 
+def card_heading(row: QueueRow) -> str:
+    """HTML of a card's first line: the code's whole path (also on hover), score, source and suggester."""
+    return (f'<b title="{esc(row.code)}">{esc(row.code)}</b> <span style="opacity:0.7">· score {row.score:.2f} · '
+            f'{esc(row.source)} · {esc(row.suggester)}</span>')
+
+
 def suggestion_card(row: QueueRow, codable: list[int], paths: dict) -> None:
     """One suggestion: its code (whole path, also on hover), score, source, words and reason; the decisions."""
     with st.container(border=True):
-        st.html(f'<b title="{esc(row.code)}">{esc(row.code)}</b> <span style="opacity:0.7">· score '
-                f'{row.score:.2f} · {esc(row.source)} · {esc(row.suggester)}</span>')
+        st.html(card_heading(row))
         quote(row.quote, limit=500, note=row.reason)
         accept_col, reject_col, adjust_col, open_col, _ = st.columns([1, 1, 1.2, 1, 2])
         accept_col.button("Accept", key=f"suggestions.accept.{row.id}", type="primary", on_click=decide,
