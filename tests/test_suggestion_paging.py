@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import random
+import sqlite3
 from collections import Counter
 
 import pytest
@@ -184,8 +185,6 @@ def test_the_suggesters_listed_are_those_with_pending_suggestions(queue: Store) 
 
 
 def test_a_project_from_before_migration_9_gets_the_indexes_and_keeps_its_queue(queue: Store, tmp_path) -> None:
-    import sqlite3
-
     before = [s.id for s in queue.pending_page(order="learn", limit=50)]
     path = queue.path
     queue.close()
@@ -199,3 +198,14 @@ def test_a_project_from_before_migration_9_gets_the_indexes_and_keeps_its_queue(
     assert {"suggestions_uncertain", "suggestions_suggester"} <= indexes
     assert [s.id for s in store.pending_page(order="learn", limit=50)] == before
     assert store.pending_suggesters() == ["ensemble.v1", "lexical.v1"]
+
+
+def test_many_codes_in_the_filter_page_like_a_few(store: Store) -> None:
+    """300 codes chosen at once: the per-code reads are split to stay within SQLite's limits (here the 999
+    bound parameters of older SQLite builds)."""
+    store.database.conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)
+    source = store.add_source(interview_source(), "lead")
+    codes = [store.add_code(f"Code {i}", "lead") for i in range(300)]
+    store.replace_suggestions([NewSuggestion(source, i % 50, i % 50 + 5, code, (i % 10) / 10, "r", "lexical.v1")
+                               for i, code in enumerate(codes)], "engine")
+    assert all_pages(store, "learn", 40, code_ids=codes) == expected(store, "learn", code_ids=codes)

@@ -1,6 +1,7 @@
 """Machine suggestions awaiting a person's decision."""
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import asdict
 
@@ -143,8 +144,11 @@ class SuggestionStore:
                     f"ORDER BY abs(g.score - 0.5), {_BEST_FIRST} LIMIT ?)")
         by_code: dict[int, list[Suggestion]] = {}
         codes = list(per_code)
-        for at in range(0, len(codes), 200):  # SQLite allows 500 terms in one compound SELECT
-            chunk = codes[at:at + 200]
+        # One compound SELECT holds at most 500 terms and the build's limit of bound parameters (999 on old ones).
+        most = self.database.conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        step = max(1, min(200, most // (len(params) + 2)))
+        for at in range(0, len(codes), step):
+            chunk = codes[at:at + step]
             sql = " UNION ALL ".join([one_code] * len(chunk))
             for r in self.database.query(sql, [a for c in chunk for a in (c, *params, turns)]):
                 by_code.setdefault(r["code_id"], []).append(Suggestion(**r))
