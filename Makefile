@@ -38,4 +38,6 @@ bench: setup
 	$(PY) bench/reliability.py
 	$(PY) bench/compare.py --quick
 	$(PY) bench/code_page.py
+	$(PY) bench/suggestions_page.py
+	$(PY) bench/analysis_pages.py
 	$(PY) bench/train.py --codings 500

@@ -482,6 +482,8 @@ def test_suggestions_bulk_accept_shows_a_preview_then_accepts_it(project: Path) 
     store = store_of(project)
     at = open_page(project, "suggestions")
     at.slider(key="suggestions.threshold").set_value(0.9).run()
+    assert not at.dataframe  # the preview is read only when asked for
+    at.toggle(key="suggestions.bulk_preview").set_value(True).run()
     preview = at.dataframe[0].value
     assert list(preview["code"]) == ["System conditions/Wider determinants/Poverty and cost of living"]
     assert store.codings(coders=["zoe"]) == []  # nothing happens before the confirm button

@@ -3,9 +3,10 @@ rejecting, and the messages that say what happened in words. The Suggestions pag
 both go through these functions."""
 from __future__ import annotations
 
+import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from workbench.errors import WorkbenchError
 from workbench.store import Store
@@ -33,32 +34,58 @@ class QueueRow:
     suggester: str
 
 
+@dataclass
+class QueuePage:
+    """One page of the review queue: its rows, and how many pending suggestions the filters leave."""
+
+    rows: list[QueueRow]
+    total: int  # pending suggestions within the filters
+    page: int  # which page this is, from 0 (a page past the end is the last one)
+    pages: int
+    per_code: dict[int, int]  # code id → pending suggestions within the filters
+
+
+def review_page(store: Store, *, page: int = 0, page_size: int = 15, order: str = "learn",
+                code_ids: Sequence[int] | None = None, source_id: int | None = None, suggester: str | None = None,
+                attributes: dict[str, str] | None = None, min_score: float | None = None) -> QueuePage:
+    """The ``page``-th ``page_size`` pending suggestions in ``order`` (see `review_queue`), read, ordered and cut
+    in SQL; only the shown rows' texts are read."""
+    filters = {"code_ids": code_ids, "source_id": source_id, "suggester": suggester,
+               "attributes": attributes or None, "min_score": min_score}
+    per_code = store.pending_per_code(**filters)
+    total = sum(per_code.values())
+    pages = max(1, -(-total // page_size))
+    page = min(max(page, 0), pages - 1)
+    shown = store.pending_page(order=order, limit=page_size, offset=page * page_size, per_code=per_code,
+                               **filters) if total else []
+    return QueuePage(queue_rows(store, shown), total, page, pages, per_code)
+
+
 def review_queue(store: Store, *, code_ids: Sequence[int] | None = None, source_id: int | None = None,
                  attributes: dict[str, str] | None = None, min_score: float | None = None,
                  limit: int | None = None, order: str = "score") -> list[QueueRow]:
-    """Pending suggestions across the project with their source, code path and words.
+    """Pending suggestions across the project with their source, code path and words (the first ``limit``).
 
     ``order``: "score" (best first) or "learn" (uncovered codes and uncertain suggestions first, codes taking
     turns: the order in which decisions teach the engine fastest).
     """
-    rows = store.suggestions(source_id=source_id, status="pending", code_ids=code_ids, min_score=min_score,
-                             attributes=attributes or None, limit=None if order == "learn" else limit)
-    if not rows:
+    filters = {"code_ids": code_ids, "source_id": source_id, "attributes": attributes or None,
+               "min_score": min_score}
+    if limit is None:
+        limit = store.count_pending(**filters)
+    return queue_rows(store, store.pending_page(order=order, limit=limit, **filters) if limit else [])
+
+
+def queue_rows(store: Store, suggestions: Sequence) -> list[QueueRow]:
+    """Suggestions as queue rows with their words: the texts of their sources read in one query."""
+    if not suggestions:
         return []
-    if order == "learn":
-        coded = Counter(row[1] for row in store.coding_rows())
-        rows = learning_order(rows, coded)[:limit]
     paths = _code_paths(store)
-    names = {s.id: s.name for s in store.list_sources()}
-    texts: dict[int, str] = {}
-    result = []
-    for s in rows:
-        if s.source_id not in texts:
-            texts[s.source_id] = store.get_source(s.source_id).text
-        result.append(QueueRow(s.id, s.source_id, names.get(s.source_id, "?"), s.start, s.end, s.code_id,
-                               paths.get(s.code_id, "?"), s.score, s.reason or "",
-                               texts[s.source_id][s.start:s.end], s.suggester))
-    return result
+    shown = sorted({s.source_id for s in suggestions})
+    names, texts = store.source_names(shown), store.texts(shown)
+    return [QueueRow(s.id, s.source_id, names.get(s.source_id, "?"), s.start, s.end, s.code_id,
+                     paths.get(s.code_id, "?"), s.score, s.reason or "", texts[s.source_id][s.start:s.end],
+                     s.suggester) for s in suggestions]
 
 
 def _code_paths(store: Store) -> dict[int, str]:
@@ -104,14 +131,40 @@ def accept_suggestions(store: Store, ids: Sequence[int], actor: str) -> tuple[in
 
 @dataclass
 class BulkAccept:
-    """What a bulk accept would do: the pending suggestions scoring at least ``min_score`` (within filters)."""
+    """What a bulk accept would do: the pending suggestions scoring at least ``min_score`` (within filters), as
+    ids and codes only; their words are read when a preview is asked for."""
 
-    rows: list[QueueRow]
+    picked: list[tuple[int, int]]  # (suggestion id, code id), best score first
     min_score: float
+    code_names: dict[int, str]
+    store: Store = field(repr=False, compare=False)
+
+    def __len__(self) -> int:
+        return len(self.picked)
+
+    @property
+    def ids(self) -> list[int]:
+        """The suggestions' ids, best score first."""
+        return [suggestion_id for suggestion_id, _code in self.picked]
+
+    @property
+    def rows(self) -> list[QueueRow]:
+        """Every suggestion with its words (reads them all: prefer ``preview`` with a limit)."""
+        return self.preview()
+
+    def preview(self, limit: int | None = None) -> list[QueueRow]:
+        """The first ``limit`` suggestions (all when None) with their source and words, read now."""
+        return queue_rows(self.store, self.store.suggestions_by_id(self.ids[:limit]))
+
+    def fingerprint(self) -> str:
+        """Names exactly these suggestions at this score (to check a confirmation still means the same)."""
+        digest = hashlib.sha1(f"{self.min_score!r}:{self.ids}".encode()).hexdigest()
+        return f"{len(self.picked)}:{digest}"
 
     def counts(self) -> str:
         """``2 suggestions scoring 0.90 or more (Housing 2)``."""
-        return _counts(len(self.rows), self.min_score, Counter(r.code.rsplit("/", 1)[-1] for r in self.rows))
+        return _counts(len(self.picked), self.min_score,
+                       Counter(self.code_names.get(code, "?") for _id, code in self.picked))
 
     def question(self) -> str:
         """The confirmation a person answers before the bulk accept."""
@@ -126,22 +179,24 @@ def _counts(n: int, min_score: float, codes: Counter) -> str:
 
 
 def plan_bulk_accept(store: Store, min_score: float, *, code_ids: Sequence[int] | None = None,
-                     source_id: int | None = None, attributes: dict[str, str] | None = None) -> BulkAccept:
-    """The pending suggestions a bulk accept at ``min_score`` would take (nothing is stored)."""
-    rows = review_queue(store, code_ids=code_ids, source_id=source_id, attributes=attributes, min_score=min_score)
-    return BulkAccept(rows, min_score)
+                     source_id: int | None = None, attributes: dict[str, str] | None = None,
+                     suggester: str | None = None) -> BulkAccept:
+    """The pending suggestions a bulk accept at ``min_score`` would take (nothing is stored, no text is read)."""
+    picked = store.pending_ids(code_ids=code_ids, source_id=source_id, attributes=attributes or None,
+                               suggester=suggester, min_score=min_score)
+    return BulkAccept(picked, min_score, {c.id: c.name for c in store.codes()}, store)
 
 
 def accept_in_bulk(store: Store, plan: BulkAccept, actor: str, *, confirmed: bool = False) -> str:
     """Accept every suggestion of the plan as one action (one undo step), each coding marked as accepted in
     bulk; ConfirmationNeeded unless ``confirmed``. Returns the message."""
-    if not plan.rows:
+    if not plan.picked:
         raise WorkbenchError(f"no pending suggestions score {plan.min_score:.2f} or more here")
     if not confirmed:
         raise ConfirmationNeeded(plan.question())
-    _coding_ids, skipped = store.accept_suggestions_in_bulk([r.id for r in plan.rows], actor,
-                                                            min_score=plan.min_score)
-    taken = Counter(r.code.rsplit("/", 1)[-1] for r in plan.rows if r.id not in set(skipped))
+    _coding_ids, skipped = store.accept_suggestions_in_bulk(plan.ids, actor, min_score=plan.min_score)
+    left = set(skipped)
+    taken = Counter(plan.code_names.get(code, "?") for suggestion_id, code in plan.picked if suggestion_id not in left)
     message = f"Accepted in bulk: {_counts(sum(taken.values()), plan.min_score, taken)}."
     if skipped:
         message += (f" {len(skipped)} {'was' if len(skipped) == 1 else 'were'} decided by someone else "

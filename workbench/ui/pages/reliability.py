@@ -4,7 +4,7 @@ import streamlit as st
 
 from workbench.analysis import icr
 from workbench.errors import WorkbenchError
-from workbench.ui import session
+from workbench.ui import results, session
 from workbench.ui.nav import link_to
 from workbench.ui.text import md
 
@@ -31,8 +31,8 @@ if len(coders) < 2:
     st.info("Choose at least two coders to compare.")
     st.stop()
 try:
-    result = icr.coder_reliability(store, coders, unit, ignore_uncoded=ignore_uncoded,
-                                   origins=["manual", "import"] if manual_only else None)
+    result = results.coder_reliability(store, coders, unit, ignore_uncoded=ignore_uncoded,
+                                       origins=["manual", "import"] if manual_only else None)
 except WorkbenchError as exc:
     st.error(md(str(exc)))
     st.stop()
