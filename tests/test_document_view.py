@@ -238,3 +238,26 @@ def test_review_queue_filters_and_bulk_accept(project: Store) -> None:
     codings = project.codings(coders=["zoe"])
     assert {c.origin for c in codings} == {"suggestion"} and {c.accepted_by for c in codings} == {"zoe"}
     assert dv.review_queue(project) == []
+
+
+def test_blocks_carry_times_speakers_and_roles_for_the_player_and_the_speaker_filter() -> None:
+    """The recording player's contract: each block is a `.wb-block` with data-start/data-end in seconds
+    (left out when unknown) and its time label a `.wb-time` with data-start; speakers and roles are attributes."""
+    text = "Interviewer: How long?\n\nMaureen: Forty years.\n\nA note with no time."
+    def at(words: str) -> tuple[int, int]:
+        return text.index(words), text.index(words) + len(words)
+
+    segments = [paragraph(*at("How long?"), kind="turn", speaker="Interviewer", start_time=2.0, end_time=4.5),
+                paragraph(*at("Forty years."), kind="turn", speaker="Maureen", start_time=65.25),
+                paragraph(*at("A note with no time."))]
+    view = dv.build_view(1, text, segments, [], [], [], askers=["interviewer"])
+    parsed = parse(dv.render_html(view))
+    blocks = [attrs for tag, attrs in parsed.tags if "wb-block" in (attrs.get("class") or "").split()]
+    assert [(b.get("data-start"), b.get("data-end")) for b in blocks] == [("2", "4.5"), ("65.25", None),
+                                                                          (None, None)]
+    assert [(b.get("data-speaker"), b.get("data-role")) for b in blocks] == [
+        ("Interviewer", "asks"), ("Maureen", "tells"), (None, None)]
+    times = [attrs for tag, attrs in parsed.tags if "wb-time" in (attrs.get("class") or "").split()]
+    assert [t["data-start"] for t in times] == ["2", "65.25"]
+    assert [b.header for b in view.blocks] == ["Interviewer · 00:00:02", "Maureen · 00:01:05", ""]
+    assert view.speakers() == ["Interviewer", "Maureen"]

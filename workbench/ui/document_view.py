@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from workbench.model import Code, Coding, Segment
+from workbench.assist.suggest import skipped_speakers
 from workbench.assist.review import QueueRow, accept_suggestions, review_queue  # noqa: F401  (the page's names)
 from workbench.store import Store, Suggestion
 
@@ -119,6 +120,11 @@ class Block:
     end: int
     header: str
     runs: list[Run] = field(default_factory=list)
+    speaker: str | None = None
+    start_time: float | None = None  # seconds into the recording
+    end_time: float | None = None
+    date: str | None = None
+    label: str | None = None
     marks: list[Mark] = field(default_factory=list)  # the marks that start in this block, in text order
 
 
@@ -135,9 +141,15 @@ class DocumentView:
         """One mark by kind and id."""
         return next((m for m in self.marks if m.kind == kind and m.id == mark_id), None)
 
+    askers: frozenset[str] = frozenset()  # speakers (case-folded) who ask rather than tell
+
     def marks_at(self, offset: int) -> list[Mark]:
         """The marks covering a position of the text."""
         return [m for m in self.marks if m.start <= offset < m.end]
+
+    def speakers(self) -> list[str]:
+        """The speakers of the source's turns, in order of first appearance."""
+        return list(dict.fromkeys(b.speaker for b in self.blocks if b.speaker))
 
 
 # -- building --------------------------------------------------------------------------------------
@@ -184,7 +196,8 @@ def blocks_for(text: str, segments: Sequence[Segment]) -> list[Block]:
         header = header_for(seg)
         if gap and seg.speaker is None and seg.start_time is None:
             header = ""  # a diary's "## Monday 8 April 2024" line already heads its entry
-        blocks.append(Block(seg.kind, start, end, header))
+        blocks.append(Block(seg.kind, start, end, header, speaker=seg.speaker, start_time=seg.start_time,
+                            end_time=seg.end_time, date=seg.entry_date, label=seg.label))
         pos = end
     tail = _gap_block(text, pos, len(text), None)
     if tail:
@@ -252,12 +265,13 @@ def _block_at(blocks: list[Block], offset: int) -> Block | None:
 
 
 def build_view(source_id: int, text: str, segments: Sequence[Segment], codings: Iterable[Coding],
-               suggestions: Iterable[Suggestion], codes: Sequence[Code]) -> DocumentView:
-    """The render data of a source, from plain records."""
+               suggestions: Iterable[Suggestion], codes: Sequence[Code], *,
+               askers: Iterable[str] = ()) -> DocumentView:
+    """The render data of a source, from plain records (``askers``: speakers who ask rather than tell)."""
     marks = to_marks(codings, suggestions, code_lookup(codes))
     blocks = blocks_for(text, segments)
     split_runs(blocks, marks)
-    return DocumentView(source_id, text, blocks, marks)
+    return DocumentView(source_id, text, blocks, marks, frozenset(a.casefold() for a in askers))
 
 
 def load_view(store: Store, source_id: int, *, coders: Sequence[str] | None = None,
@@ -267,7 +281,7 @@ def load_view(store: Store, source_id: int, *, coders: Sequence[str] | None = No
     codings = store.codings(source_id=source_id, coders=list(coders) if coders else None)
     suggestions = pending_suggestions(store, source_id) if show_suggestions else []
     return build_view(source_id, source.text, store.segments(source_id, structural_only=True), codings,
-                      suggestions, store.codes())
+                      suggestions, store.codes(), askers=skipped_speakers(store))
 
 
 # -- HTML ------------------------------------------------------------------------------------------
@@ -312,14 +326,42 @@ def _mark_html(mark: Mark) -> str:
             f'<span class="wb-name">{_esc(mark.code)}</span>{detail}</div>')
 
 
+def _seconds(value: float) -> str:
+    return f"{value:.3f}".rstrip("0").rstrip(".")
+
+
+def _block_open(block: Block, askers: frozenset[str]) -> str:
+    """A block's element: ``wb-block`` with data-start/data-end in seconds when known (the recording player's
+    contract), the speaker and their role (``asks`` for interviewers and facilitators, else ``tells``)."""
+    attrs = [f'class="wb-blk wb-block wb-{block.kind}"', f'data-s="{block.start}"', f'data-e="{block.end}"']
+    if block.start_time is not None:
+        attrs.append(f'data-start="{_seconds(block.start_time)}"')
+    if block.end_time is not None:
+        attrs.append(f'data-end="{_seconds(block.end_time)}"')
+    if block.speaker:
+        role = "asks" if block.speaker.casefold() in askers else "tells"
+        attrs.append(f'data-speaker="{_esc(block.speaker)}" data-role="{role}"')
+    return f'<div {" ".join(attrs)}>'
+
+
+def _header_html(block: Block) -> str:
+    """The header's parts joined by `` · ``; the time is a ``wb-time`` element the player can click."""
+    parts = [_esc(block.speaker or "")]
+    if block.start_time is not None:
+        parts.append(f'<span class="wb-time" data-start="{_seconds(block.start_time)}">'
+                     f'{format_time(block.start_time)}</span>')
+    parts += [_esc(format_date(block.date)), _esc(block.label or "")]
+    return " · ".join(p for p in parts if p)
+
+
 def render_html(view: DocumentView) -> str:
     """The document as HTML: escaped text in runs that carry their code-point offsets, and a margin."""
     parts = []
     text = view.text
     for block in view.blocks:
-        parts.append(f'<div class="wb-blk wb-{block.kind}" data-s="{block.start}" data-e="{block.end}">')
+        parts.append(_block_open(block, view.askers))
         if block.header:
-            parts.append(f'<div class="wb-hd">{_esc(block.header)}</div>')
+            parts.append(f'<div class="wb-hd">{_header_html(block)}</div>')
         parts.append('<div class="wb-row"><div class="wb-tx">')
         parts.extend(_run_html(text, run) for run in block.runs)
         parts.append('</div><div class="wb-mg">')
