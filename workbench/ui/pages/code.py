@@ -20,6 +20,7 @@ SCROLL = "code.scroll"  # {"offset", "end", "nonce"}: where to scroll the docume
 MESSAGE = "code.message"  # (kind, text) shown once after an action
 RECENT = "code.recent_codes"
 PAGE = "code.page"
+PLACE = "code.remembered"  # (coder, source id) last written as the coder's place in the project
 PAGE_SIZE = 12
 
 
@@ -172,13 +173,17 @@ if request and request["source_id"] in sources:
         else:
             st.session_state[FOCUS] = {"source_id": request["source_id"], "offset": request["offset"],
                                        "kind": None, "id": None}
-if st.session_state.get(SOURCE_KEY) not in sources:
-    st.session_state[SOURCE_KEY] = next(iter(sources))
+if st.session_state.get(SOURCE_KEY) not in sources:  # a new session: the source this coder had open last
+    remembered = store.last_source(actor) if actor else None
+    st.session_state[SOURCE_KEY] = remembered if remembered in sources else next(iter(sources))
 
 pick_col, coder_col, toggle_col, undo_col, redo_col = st.columns([4, 3, 1.6, 1.2, 1.2],
                                                                 vertical_alignment="bottom")
 source_id = pick_col.selectbox("Source", list(sources), key=SOURCE_KEY, format_func=lambda i: (
     f"{sources[i].name} ({sources[i].kind}, {sources[i].words:,} words)"))
+if actor and st.session_state.get(PLACE) != (actor, source_id):
+    store.remember_source(actor, source_id)
+    st.session_state[PLACE] = (actor, source_id)
 coders_shown = coder_col.multiselect("Codings by", store.coders(), key="code.coders", placeholder="every coder")
 show_suggestions = toggle_col.toggle("Suggestions", value=True, key="code.show_suggestions")
 can_undo, can_redo = ui_history.next_steps(store, actor) if actor else (None, None)
