@@ -136,7 +136,8 @@ def test_hostile_text_code_names_and_colours_render_inert() -> None:
     assert tags <= {"div", "span", "i", "small", "b", "button"}
     assert "script" not in tags and "img" not in tags
     allowed = {"class", "style", "title", "tabindex", "type", "data-s", "data-e", "data-c", "data-g", "data-k",
-               "data-id", "data-act"}
+               "data-id", "data-act", "data-code", "data-coder", "data-start", "data-end", "data-speaker",
+               "data-role"}
     for tag, attrs in parsed.tags:
         assert set(attrs) <= allowed, (tag, attrs)
         assert "javascript" not in (attrs.get("style") or "")
@@ -261,3 +262,37 @@ def test_blocks_carry_times_speakers_and_roles_for_the_player_and_the_speaker_fi
     assert [t["data-start"] for t in times] == ["2", "65.25"]
     assert [b.header for b in view.blocks] == ["Interviewer · 00:00:02", "Maureen · 00:01:05", ""]
     assert view.speakers() == ["Interviewer", "Maureen"]
+
+
+def test_each_suggestion_is_underlined_in_its_codes_colour_and_cards_keep_their_place_when_accepted() -> None:
+    text = "We rent a flat. The pantry is a lifeline when money is tight."
+    codes = [code(1, "Housing", "#ff0000"), code(2, "Poverty", "#0000ff"), code(3, "Food", "#00ff00")]
+    pantry = text.index("The pantry")
+    view = dv.build_view(1, text, [paragraph(0, len(text))], [coding(9, pantry, len(text), 3)],
+                         [suggestion(1, 0, 15, 1), suggestion(2, pantry, len(text), 2)], codes)
+    underlined = {r.suggestions: r.underline for r in view.blocks[0].runs if r.suggestions}
+    assert underlined == {(1,): "#ff0000", (2,): "#0000ff"}
+    html_text = dv.render_html(view)
+    assert "text-decoration-color:#ff0000" in html_text and "text-decoration-color:#0000ff" in html_text
+    assert 'data-k="c" data-id="9" data-s="%d" data-e="%d" data-code="3" data-coder="amira"' % (
+        pantry, len(text)) in html_text
+    # Cards starting at the same words sit in code order, whatever their kind: accepting the Poverty suggestion
+    # turns its card into a coding card in the same place, and no other card moves into it.
+    before = [(m.kind, m.code) for m in view.blocks[0].marks if m.start == pantry]
+    accepted = dv.build_view(1, text, [paragraph(0, len(text))],
+                             [coding(9, pantry, len(text), 3), coding(10, pantry, len(text), 2, coder="zoe")],
+                             [suggestion(1, 0, 15, 1)], codes)
+    after = [(m.kind, m.code) for m in accepted.blocks[0].marks if m.start == pantry]
+    assert [name for _kind, name in before] == [name for _kind, name in after] == ["Food", "Poverty"]
+
+
+def test_quick_codes_list_recent_codes_first_then_the_most_used() -> None:
+    codes = [code(1, "Social connectivity", "#123456"), code(2, "Bonding ties", parent_id=1),
+             code(3, "<b>Food</b>", "#00ff00"), code(4, "Housing", "#ff0000"),
+             Code(id=5, uid="U5", name="Category", codable=False)]
+    quick = dv.quick_codes(codes, {4: 7, 2: 1, 5: 9}, recent=[3, 99])
+    assert [(q["id"], q["recent"], q["count"]) for q in quick] == [(3, True, 0), (4, False, 7), (2, False, 1),
+                                                                   (1, False, 0)]
+    assert quick[2] == {"id": 2, "name": "Bonding ties", "path": "Social connectivity/Bonding ties",
+                        "color": "#123456", "count": 1, "recent": False}
+    assert quick[0]["name"] == "<b>Food</b>"  # plain data: the component sets it as text, never as HTML

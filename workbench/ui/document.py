@@ -21,15 +21,22 @@ def _ignore() -> None:
 
 
 def document(html: str, version: str, *, key: str, source_id: int, focus: dict | None = None,
+             codes: list[dict] | None = None, selection: dict | None = None,
              on_selection: Callable[[], None] = _ignore, on_clicked: Callable[[], None] = _ignore,
-             on_decide: Callable[[], None] = _ignore) -> Any:
+             on_decide: Callable[[], None] = _ignore, on_apply: Callable[[], None] = _ignore,
+             on_history: Callable[[], None] = _ignore) -> Any:
     """Mount the document (HTML already escaped by ``workbench.ui.document_view``); returns its trigger values.
 
-    Triggers: ``selection`` {start, end} in code points, ``clicked`` {offset, kind, id} and ``decide``
-    {action: accept|reject, id}; each is also readable in its callback as ``st.session_state[key][name]``.
+    ``codes``: the quick codes, in the order keys 1-9 take them ({id, name, path, color, count, recent});
+    ``selection``: the words selected so far ({start, end}), which a quick code applies to.
+    Triggers: ``selection`` {start, end} in code points, ``clicked`` {offset, kind, id}, ``decide``
+    {action: accept|reject, id}, ``apply`` {code, start, end} and ``history`` {direction: undo|redo};
+    each is also readable in its callback as ``st.session_state[key][name]``.
     """
-    return _component(key=key, data={"html": html, "version": version, "source": source_id, "focus": focus},
-                      on_selection_change=on_selection, on_clicked_change=on_clicked, on_decide_change=on_decide)
+    return _component(key=key, data={"html": html, "version": version, "source": source_id, "focus": focus,
+                                     "codes": codes or [], "selection": selection},
+                      on_selection_change=on_selection, on_clicked_change=on_clicked, on_decide_change=on_decide,
+                      on_apply_change=on_apply, on_history_change=on_history)
 
 
 def trigger(key: str, name: str) -> Any:

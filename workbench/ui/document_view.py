@@ -109,6 +109,7 @@ class Run:
     codings: tuple[int, ...] = ()
     suggestions: tuple[int, ...] = ()
     colors: tuple[str, ...] = ()  # of the codings, outermost (earliest, longest) first
+    underline: str = ""  # the colour of the innermost suggestion: each suggestion underlined in its code's colour
 
 
 @dataclass
@@ -168,6 +169,18 @@ def code_lookup(codes: Sequence[Code]) -> dict[int, tuple[str, str, str]]:
     return result
 
 
+def quick_codes(codes: Sequence[Code], counts: dict[int, int], recent: Sequence[int] = ()) -> list[dict]:
+    """The codable codes as the quick code panel lists them: recently used first, then the most used, then by
+    path; each with its name, path, checked colour and number of codings (plain data: the browser shows it
+    as text)."""
+    lookup = code_lookup(codes)
+    codable = [c for c in codes if c.codable]
+    seen = [c for c in recent if c in lookup and any(x.id == c for x in codable)]
+    rest = sorted((c.id for c in codable if c.id not in seen), key=lambda i: (-counts.get(i, 0), lookup[i][1].casefold()))
+    return [{"id": i, "name": lookup[i][0], "path": lookup[i][1], "color": lookup[i][2],
+             "count": counts.get(i, 0), "recent": i in seen} for i in [*seen, *rest]]
+
+
 def to_marks(codings: Iterable[Coding], suggestions: Iterable[Suggestion],
              codes: dict[int, tuple[str, str, str]]) -> list[Mark]:
     """Codings and suggestions as marks, in text order (longer first where they start together)."""
@@ -177,7 +190,8 @@ def to_marks(codings: Iterable[Coding], suggestions: Iterable[Suggestion],
                   provenance=c.provenance) for c in codings]
     marks += [Mark("suggestion", s.id, s.start, s.end, s.code_id, *codes.get(s.code_id, unknown),
                    coder=s.suggester, score=s.score, reason=s.reason or "") for s in suggestions]
-    marks.sort(key=lambda m: (m.start, -m.end, m.kind, m.id))
+    # Where marks start together, by code before kind: an accepted suggestion's coding keeps its card's place.
+    marks.sort(key=lambda m: (m.start, -m.end, m.path, m.kind, m.id))
     return marks
 
 
@@ -242,9 +256,10 @@ def split_runs(blocks: list[Block], marks: Sequence[Mark]) -> None:
             continue  # text no block shows (blank lines, speaker labels)
         on = sorted(active.values(), key=lambda m: (m.start, -m.end, m.id))
         codings = [m for m in on if m.kind == "coding"]
+        suggested = [m for m in on if m.kind == "suggestion"]
         blocks[block_index].runs.append(Run(
-            a, b, tuple(m.id for m in codings), tuple(m.id for m in on if m.kind == "suggestion"),
-            tuple(dict.fromkeys(m.color for m in codings))))
+            a, b, tuple(m.id for m in codings), tuple(m.id for m in suggested),
+            tuple(dict.fromkeys(m.color for m in codings)), suggested[-1].color if suggested else ""))
     for m in marks:  # margin items sit beside the block their words start in
         target = _block_at(blocks, m.start)
         if target is not None:
@@ -307,22 +322,26 @@ def _run_html(text: str, run: Run) -> str:
     if run.suggestions:
         classes.append("wb-g")
         attrs.append(f'data-g="{" ".join(map(str, run.suggestions))}"')
+        style.append(f"text-decoration-color:{run.underline}")
     return (f'<span class="{" ".join(classes)}" {" ".join(attrs)}'
             + (f' style="{";".join(style)}"' if style else "") + f">{words}</span>")
 
 
 def _mark_html(mark: Mark) -> str:
+    """A margin card: one line (colour, code, coder or score, ✓ ✗), so cards stay beside their words."""
     kind = "c" if mark.kind == "coding" else "g"
     if mark.kind == "coding":
         title = f"{mark.path} — {mark.coder}" + (f" — memo: {mark.memo}" if mark.memo else "")
         detail = f"<small>{_esc(mark.coder)}</small>" + ('<b class="wb-memo">✎</b>' if mark.memo else "")
+        extra = f' data-code="{mark.code_id}" data-coder="{_esc(mark.coder)}"'  # for the coding stripes
     else:
-        title = mark.path
+        title = f"{mark.path} — suggested: {mark.reason}"
         detail = (f'<small>{mark.score:.2f}</small><span class="wb-act"><button type="button" data-act="accept" '
-                  f'title="Accept">✓</button><button type="button" data-act="reject" title="Reject">✗</button>'
+                  f'title="Accept (a)">✓</button><button type="button" data-act="reject" title="Reject (r)">✗</button>'
                   f'</span><span class="wb-why">{_esc(mark.reason)}</span>')
-    return (f'<div class="wb-chip" data-k="{kind}" data-id="{mark.id}" data-s="{mark.start}" '
-            f'style="--c:{mark.color}" title="{_esc(title)}" tabindex="0"><i></i>'
+        extra = ""
+    return (f'<div class="wb-chip" data-k="{kind}" data-id="{mark.id}" data-s="{mark.start}" data-e="{mark.end}"'
+            f'{extra} style="--c:{mark.color}" title="{_esc(title)}" tabindex="0"><i></i>'
             f'<span class="wb-name">{_esc(mark.code)}</span>{detail}</div>')
 
 
@@ -364,7 +383,7 @@ def render_html(view: DocumentView) -> str:
             parts.append(f'<div class="wb-hd">{_header_html(block)}</div>')
         parts.append('<div class="wb-row"><div class="wb-tx">')
         parts.extend(_run_html(text, run) for run in block.runs)
-        parts.append('</div><div class="wb-mg">')
+        parts.append('</div><div class="wb-st"></div><div class="wb-mg">')  # stripes: drawn by document.js
         parts.extend(_mark_html(m) for m in block.marks)
         parts.append("</div></div></div>")
     return "".join(parts)

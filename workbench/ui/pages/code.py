@@ -60,6 +60,31 @@ def on_decide() -> None:
         decide(value.get("action", ""), int(value["id"]))
 
 
+def on_apply() -> None:
+    """A quick code was applied in the document (a key 1-9, the finder, a click or a drop) to selected words."""
+    value = trigger(DOC_KEY, "apply")
+    if not value:
+        return
+    source_id = st.session_state[SOURCE_KEY]
+    start, end = dv.snap_to_words(session.project().get_source(source_id).text, int(value["start"]),
+                                  int(value["end"]))
+    if start >= end:
+        say("warning", "The selection holds only white space.")
+        return
+    st.session_state[SELECTION] = {"source_id": source_id, "start": start, "end": end}
+    apply_codes([int(value["code"])])
+
+
+def on_history() -> None:
+    """Ctrl+Z or Ctrl+Shift+Z in the document."""
+    value = trigger(DOC_KEY, "history")
+    if value and value.get("direction") in ("undo", "redo"):
+        if not session.coder():
+            say("error", "Say who is coding on the Start page first.")
+            return
+        step_history(value["direction"])
+
+
 def decide(action: str, suggestion_id: int) -> None:
     """Accept or reject a suggestion as the session's coder."""
     store, actor = session.project(), session.coder()
@@ -91,7 +116,7 @@ def apply_codes(code_ids: list[int]) -> None:
         except WorkbenchError as exc:
             problems.append(str(exc))
     recent = [c for c in code_ids if c not in st.session_state.get(RECENT, [])]
-    st.session_state[RECENT] = (recent + st.session_state.get(RECENT, []))[:6]
+    st.session_state[RECENT] = (recent + st.session_state.get(RECENT, []))[:9]
     st.session_state.pop(SELECTION, None)
     st.session_state.pop("code.apply_codes", None)
     if (st.session_state.get(SCROLL) or {}).get("end") is not None:  # a search hit, now coded: stop selecting it
@@ -205,15 +230,22 @@ elif not actor:
 view = dv.load_view(store, source_id, coders=coders_shown or None, show_suggestions=show_suggestions)
 html = dv.render_html(view)
 scroll = st.session_state.get(SCROLL)
+all_codes = store.codes()
+quick_codes = dv.quick_codes(all_codes, store.coding_counts(), st.session_state.get(RECENT, []))
+chosen = st.session_state.get(SELECTION)
 text_col, side_col = st.columns([7, 3])
 with text_col:
-    st.caption("Select words with the mouse to code them. Click a highlighted passage or a note in the margin "
-               "for its details; ✓ and ✗ accept or reject a suggestion.")
-    document(html, dv.view_version(html), key=DOC_KEY, source_id=source_id, focus=scroll,
-             on_selection=on_selection, on_clicked=on_clicked, on_decide=on_decide)
+    st.caption("Select words, then press 1–9, click a quick code or drag it onto them. Click a highlighted "
+               "passage or a margin card for its details; ✓ and ✗ (or j, k, a, r) decide suggestions; ? shows "
+               "the keys.")
+    document(html, dv.view_version(html), key=DOC_KEY, source_id=source_id, focus=scroll, codes=quick_codes,
+             selection={"start": chosen["start"], "end": chosen["end"]}
+             if chosen and chosen["source_id"] == source_id else None,
+             on_selection=on_selection, on_clicked=on_clicked, on_decide=on_decide, on_apply=on_apply,
+             on_history=on_history)
 
-codes = [c for c in store.codes() if c.codable]
-lookup = dv.code_lookup(store.codes())
+codes = [c for c in all_codes if c.codable]
+lookup = dv.code_lookup(all_codes)
 with side_col:
     selection = st.session_state.get(SELECTION)
     if selection and selection["source_id"] == source_id:
