@@ -11,7 +11,7 @@
 // speakers) goes in as textContent, never as HTML.
 //
 // Triggers sent to Python: selection {start, end}, clicked {offset, kind, id}, decide {action, id},
-// apply {code, start, end}, history {direction}.
+// apply {code, start, end}, history {direction}; the last three carry a nonce (see nonce()).
 
 const KEYS = [
   ["1 … 9", "apply that quick code to the selected words"],
@@ -84,6 +84,11 @@ function findRun(runs, offset) {
   return best;
 }
 
+function nonce() {
+  // Each action once: Streamlit may deliver a trigger again with a rerun that interrupts the first.
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+}
+
 function el(tag, className, text) {
   const node = document.createElement(tag);
   if (className) node.className = className;
@@ -152,6 +157,24 @@ function layoutStripes(block, codings, mode) {
     stripe.title = `${info.name} — ${info.coder}`;
     column.appendChild(stripe);
   }
+}
+
+function topRun(root, runs) {
+  // The first run showing at the top of the document box, and how far below the box's top it starts.
+  const box = root.getBoundingClientRect();
+  let lo = 0, hi = runs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (runs[mid].getBoundingClientRect().bottom <= box.top) lo = mid + 1; else hi = mid;
+  }
+  const run = runs[lo];
+  return run ? { offset: runStart(run), delta: run.getBoundingClientRect().top - box.top } : null;
+}
+
+function blockHeights(root) {
+  const heights = new Map();
+  for (const block of root.querySelectorAll(".wb-block")) heights.set(block.dataset.s, block.getBoundingClientRect().height);
+  return heights;
 }
 
 export default function (component) {
@@ -232,7 +255,7 @@ export default function (component) {
       if (!picked) { say("Select words in the text first, then apply a code."); return; }
       const code = state.codes.find((c) => c.id === codeId);
       say(`Applying ${code ? code.name : "the code"}…`);
-      setTriggerValue("apply", { code: codeId, start: picked.start, end: picked.end });
+      setTriggerValue("apply", { code: codeId, start: picked.start, end: picked.end, nonce: nonce() });
     };
     const shownCodes = () => {
       const query = find.value.trim().toLowerCase();
@@ -373,10 +396,7 @@ export default function (component) {
       if (!chip) return;
       chip.classList.add("wb-cur");
       chip.focus({ preventScroll: true });
-      if (scroll) {
-        const box = root.getBoundingClientRect(), at = chip.getBoundingClientRect();
-        if (at.top < box.top + 20 || at.bottom > box.bottom - 20) root.scrollTop += at.top - box.top - root.clientHeight / 3;
-      }
+      if (scroll) chip.scrollIntoView({ block: "nearest" }); // in the document box and in the window
     };
     const currentChip = () => (state.current
       ? root.querySelector(`.wb-chip[data-k="g"][data-id="${state.current}"]`) : null);
@@ -394,7 +414,7 @@ export default function (component) {
       state.current = after ? after.dataset.id : null;
       chip.classList.add("wb-busy");
       for (const button of chip.querySelectorAll("button")) button.disabled = true;
-      setTriggerValue("decide", { action, id: Number(chip.dataset.id) });
+      setTriggerValue("decide", { action, id: Number(chip.dataset.id), nonce: nonce() });
     };
 
     // -- mouse -------------------------------------------------------------------------------------------
@@ -494,7 +514,7 @@ export default function (component) {
       if (event.ctrlKey || event.metaKey) {
         if (key.toLowerCase() === "z") {
           event.preventDefault();
-          setTriggerValue("history", { direction: event.shiftKey ? "redo" : "undo" });
+          setTriggerValue("history", { direction: event.shiftKey ? "redo" : "undo", nonce: nonce() });
         }
         return;
       }
@@ -536,11 +556,18 @@ export default function (component) {
 
   const { root } = state;
   if (data && data.version !== state.version) {
-    const scroll = data.source === state.source ? root.scrollTop : 0;
-    if (data.source !== state.source) state.current = null;
+    const same = data.source === state.source;
+    const scroll = same ? root.scrollTop : 0;
+    const anchor = same ? topRun(root, state.runs) : null; // the words at the top of the box stay there
+    const heights = same ? blockHeights(root) : new Map();
+    if (!same) state.current = null;
     state.source = data.source;
     state.observer.disconnect();
     root.innerHTML = data.html; // built and escaped by workbench/ui/document_view.py
+    for (const block of root.querySelectorAll(".wb-block")) {
+      const height = heights.get(block.dataset.s);  // turns off screen keep their height: nothing shifts
+      if (height) block.style.containIntrinsicSize = `auto ${height}px`;
+    }
     root.scrollTop = scroll;
     state.runs = Array.from(root.querySelectorAll(".wb-tx > span[data-s]"));
     state.runsByStart = new Map(state.runs.map((run) => [run.dataset.s, run]));
@@ -574,13 +601,17 @@ export default function (component) {
     state.speaker.hidden = options.length === 1;
     state.filterSpeakers();
     state.dirty = new Set(blocks);
-    for (const block of blocks) state.observer.observe(block);
-    requestAnimationFrame(() => {
+    state.layoutVisible();
+    if (anchor) {
+      const run = findRun(state.runs, anchor.offset);
+      if (run) root.scrollTop += run.getBoundingClientRect().top - root.getBoundingClientRect().top - anchor.delta;
       state.layoutVisible();
-      const chip = state.currentChip();
-      if (chip) state.setCurrent(chip, false);
-      state.settle();
-    });
+    }
+    for (const block of blocks) state.observer.observe(block);
+    const chip = state.currentChip();
+    if (chip) state.setCurrent(chip, false);
+    state.settle();
+    requestAnimationFrame(() => { state.layoutVisible(); state.settle(); });
   }
   if (data) {
     const codesKey = JSON.stringify(data.codes || []);

@@ -20,6 +20,7 @@ SCROLL = "code.scroll"  # {"offset", "end", "nonce"}: where to scroll the docume
 MESSAGE = "code.message"  # (kind, text) shown once after an action
 RECENT = "code.recent_codes"
 PAGE = "code.page"
+HANDLED = "code.handled"  # nonces of the document's actions already done (a trigger can arrive twice)
 PLACE = "code.remembered"  # (coder, source id) last written as the coder's place in the project
 PAGE_SIZE = 12
 
@@ -28,6 +29,20 @@ PAGE_SIZE = 12
 def say(kind: str, text: str) -> None:
     """Leave a message for the next run of the page."""
     st.session_state[MESSAGE] = (kind, text)
+
+
+def first_time(value: dict) -> bool:
+    """Whether an action from the document is new: Streamlit can deliver one trigger with two reruns (the
+    second interrupting the first), and an accept, an apply or an undo must happen once."""
+    nonce = value.get("nonce")
+    done = st.session_state.setdefault(HANDLED, [])
+    if nonce is None:
+        return True
+    if nonce in done:
+        return False
+    done.append(nonce)
+    del done[:-50]
+    return True
 
 
 def on_selection() -> None:
@@ -56,14 +71,14 @@ def focus(offset: int, kind: str | None = None, mark_id: int | None = None, *, s
 def on_decide() -> None:
     """An accept or reject button beside the text was pressed."""
     value = trigger(DOC_KEY, "decide")
-    if value:
+    if value and first_time(value):
         decide(value.get("action", ""), int(value["id"]))
 
 
 def on_apply() -> None:
     """A quick code was applied in the document (a key 1-9, the finder, a click or a drop) to selected words."""
     value = trigger(DOC_KEY, "apply")
-    if not value:
+    if not value or not first_time(value):
         return
     source_id = st.session_state[SOURCE_KEY]
     start, end = dv.snap_to_words(session.project().get_source(source_id).text, int(value["start"]),
@@ -78,7 +93,7 @@ def on_apply() -> None:
 def on_history() -> None:
     """Ctrl+Z or Ctrl+Shift+Z in the document."""
     value = trigger(DOC_KEY, "history")
-    if value and value.get("direction") in ("undo", "redo"):
+    if value and value.get("direction") in ("undo", "redo") and first_time(value):
         if not session.coder():
             say("error", "Say who is coding on the Start page first.")
             return
