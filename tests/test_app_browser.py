@@ -461,3 +461,76 @@ def test_a_suggestion_decided_with_the_keys_leaves_no_button_under_the_pointer(d
             assert covered["toasts"] and covered["hits"] == [], covered
         finally:
             browser.close()
+
+
+# Each margin card's top against the top of the first line of its words, and each stripe against its words.
+ALIGNMENT_JS = """() => {
+  const doc = document.querySelector('.wb-doc');
+  const lineHeight = parseFloat(getComputedStyle(doc.querySelector('.wb-tx')).lineHeight);
+  const cards = [...doc.querySelectorAll('.wb-chip')].map(chip => {
+    const run = [...chip.closest('.wb-block').querySelectorAll('.wb-tx > span[data-s]')]
+      .find(r => r.dataset.s === chip.dataset.s);
+    return {id: chip.dataset.k + chip.dataset.id, card: chip.getBoundingClientRect().top,
+            words: run.getClientRects()[0].top};
+  });
+  const stripes = [...doc.querySelectorAll('.wb-stripe')].map(stripe => {
+    const runs = [...doc.querySelectorAll(`.wb-tx > span[data-c~="${stripe.dataset.id}"]`)];
+    const r = stripe.getBoundingClientRect();
+    return {id: stripe.dataset.id, top: r.top, bottom: r.bottom, height: r.height,
+            wordsTop: runs[0].getClientRects()[0].top,
+            wordsBottom: [...runs.at(-1).getClientRects()].at(-1).bottom};
+  });
+  return {lineHeight, cards, stripes};
+}"""
+
+
+def test_cards_beside_their_words_stripes_and_the_speaker_filter(desk_server: str, tmp_path: Path) -> None:
+    """Every margin card starts within one line height of its words (three codings far apart in one long turn,
+    two suggestions on the same words); each coding has a stripe beside its words; a stripe click shows
+    its coding; the speaker filter hides the interviewer's turns."""
+    from playwright.sync_api import sync_playwright
+
+    store = Store.open(tmp_path / "desk.wbproj")
+    codings = store.codings()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = open_desk(browser, desk_server)
+            page.wait_for_timeout(300)
+            laid = page.evaluate(ALIGNMENT_JS)
+            line = laid["lineHeight"]
+            assert len(laid["cards"]) == 6
+            by_words: dict[float, list[float]] = {}
+            for card in laid["cards"]:
+                by_words.setdefault(card["words"], []).append(card["card"])
+            assert sorted(len(tops) for tops in by_words.values()) == [1, 1, 1, 3]  # the pantry line: 3 suggestions
+            for words, tops in by_words.items():
+                first, *below = sorted(tops)
+                assert abs(first - words) <= line, (words, tops)
+                for k, top in enumerate(below, 1):  # more cards on the same line: right below the first
+                    assert first < top <= words + (k + 1) * line, (words, tops)
+            assert {s["id"] for s in laid["stripes"]} == {str(c.id) for c in codings}
+            for stripe in laid["stripes"]:
+                assert stripe["height"] >= line, stripe  # a whole sentence: at least a line
+                assert abs(stripe["top"] - stripe["wordsTop"]) <= line and \
+                    abs(stripe["bottom"] - stripe["wordsBottom"]) <= line, stripe
+            ARTEFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTEFACTS / "code_page_cards_and_stripes.png"))
+
+            middle = next(c for c in codings if c.coder == "tom")
+            page.locator(f'.wb-doc .wb-stripe[data-id="{middle.id}"]').click()
+            page.get_by_text("At this place").wait_for(timeout=15_000)
+            page.get_by_text("tom · manual").wait_for(timeout=15_000)
+
+            page.locator(".wb-speaker").select_option(label="Maureen")
+            shown = page.evaluate("[...document.querySelectorAll('.wb-doc .wb-block')]"
+                                  ".filter(b => b.offsetParent !== null).map(b => b.dataset.speaker)")
+            assert shown and set(shown) == {"Maureen"}
+            page.locator(".wb-speaker").select_option(label="Interviewers (who ask)")
+            shown = page.evaluate("[...document.querySelectorAll('.wb-doc .wb-block')]"
+                                  ".filter(b => b.offsetParent !== null).map(b => b.dataset.speaker)")
+            assert shown and set(shown) == {"Interviewer"}
+            page.locator(".wb-stripes-mode").select_option("off")
+            assert page.locator(".wb-doc .wb-stripe").count() == 0
+        finally:
+            browser.close()

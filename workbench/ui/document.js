@@ -334,6 +334,7 @@ export default function (component) {
     stripes.addEventListener("change", () => {
       state.stripeMode = stripes.value;
       root.dataset.stripes = stripes.value;
+      if (stripes.value === "off") for (const stripe of root.querySelectorAll(".wb-stripe")) stripe.remove();
       for (const block of root.querySelectorAll(".wb-block")) state.dirty.add(block);
       layoutVisible();
     });
