@@ -91,3 +91,20 @@ def test_a_new_session_reopens_the_source_the_coder_had_open(project: Path) -> N
     assert store.last_source("zoe") == diary
     assert code_page(project, "zoe").selectbox(key="code.source").value == diary
     assert code_page(project, "tom").selectbox(key="code.source").value == maureen  # each coder their own
+
+
+def test_the_document_gets_the_quick_codes_recent_first_and_the_selection(project: Path) -> None:
+    store = Store.open(project)
+    source = store.source_by_name("NG-R01_maureen.txt")
+    wellbeing = store.find_code("Wellbeing").id
+    start = source.text.index("My neighbour")
+    store.add_coding(source.id, start, start + 12, store.find_code("Bonding ties").id, "amira")
+    at = code_page(project, "zoe", {"code.recent_codes": [wellbeing],
+                                    "code.selection": {"source_id": source.id, "start": start, "end": start + 12}})
+    data = component_data(at)
+    panel = json.loads(data["panel"])
+    assert [c["name"] for c in panel["codes"][:2]] == ["Wellbeing", "Bonding ties"]  # recent, then most used
+    assert panel["codes"][0]["recent"] and panel["codes"][1]["count"] == 1
+    assert all(c["id"] != store.find_code("Social connectivity").id for c in panel["codes"])  # a category
+    assert panel["selection"] == {"start": start, "end": start + 12}
+    assert '<b>Now</b>' not in data["html"] and "&lt;b&gt;Now&lt;/b&gt;" in data["html"]

@@ -614,15 +614,16 @@ export default function (component) {
     state.settle();
     requestAnimationFrame(() => { state.layoutVisible(); state.settle(); });
   }
-  if (data) {
-    const codesKey = JSON.stringify(data.codes || []);
+  if (data && data.panel) {
+    const panel = JSON.parse(data.panel); // {codes, selection}: plain data, shown as text
+    const codesKey = JSON.stringify(panel.codes || []);
     if (codesKey !== state.codesKey) {
       state.codesKey = codesKey;
-      state.codes = data.codes || [];
+      state.codes = panel.codes || [];
       state.drawQuick();
     }
-    if (data.selection && !state.selection) state.selection = data.selection;
-    if (!data.selection && state.selection && !window.getSelection().toString()) state.selection = null;
+    if (panel.selection && !state.selection) state.selection = panel.selection;
+    if (!panel.selection && state.selection && !window.getSelection().toString()) state.selection = null;
   }
   root.style.maxHeight = data && data.height ? `${data.height}px` : "";
   if (data && data.focus && data.focus.nonce !== state.focusNonce) {

@@ -1,6 +1,7 @@
 """The selectable document: an ``st.components.v2`` component (inline JS and CSS, no build step)."""
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -33,8 +34,11 @@ def document(html: str, version: str, *, key: str, source_id: int, focus: dict |
     {action: accept|reject, id}, ``apply`` {code, start, end} and ``history`` {direction: undo|redo};
     each is also readable in its callback as ``st.session_state[key][name]``.
     """
+    # The quick codes and the selection go as one JSON string: Streamlit inspects each value of `data` for
+    # dataframes, and a list of dicts makes it import pandas and pyarrow (a second on a page's first run).
+    panel = json.dumps({"codes": codes or [], "selection": selection})
     return _component(key=key, data={"html": html, "version": version, "source": source_id, "focus": focus,
-                                     "codes": codes or [], "selection": selection},
+                                     "panel": panel},
                       on_selection_change=on_selection, on_clicked_change=on_clicked, on_decide_change=on_decide,
                       on_apply_change=on_apply, on_history_change=on_history)
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from workbench.model import Code, Coding, Segment
-from workbench.assist.suggest import skipped_speakers
 from workbench.assist.review import QueueRow, accept_suggestions, review_queue  # noqa: F401  (the page's names)
+from workbench.sources.speakers import skipped_speakers
 from workbench.store import Store, Suggestion
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
