@@ -1,5 +1,5 @@
 """Material into the project and edits to it: the importer (files → sources, segments, sentences),
-sentence splitting, editing a source's text with its codings re-anchored, pseudonyms, the project's
+sentence splitting, the speakers who ask rather than tell, editing a source's text with its codings re-anchored, pseudonyms, the project's
 codebook, undo/redo of a coder's own actions, and the bundled demo project.
 
 May import: `workbench.store`, `workbench.model`, `workbench.errors`, `coding`, `ingest`.
