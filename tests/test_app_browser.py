@@ -346,7 +346,8 @@ def open_desk(browser, url: str):
 
 
 def test_a_selection_coded_with_the_keyboard(desk_server: str, tmp_path: Path) -> None:
-    """/ finds a code and Enter applies it; 1 applies the first quick code (the one just used); Ctrl+Z undoes."""
+    """/ finds a code and Enter applies it; 1 applies the first quick code (the one just used); Ctrl+Z undoes,
+    Ctrl+Shift+Z redoes; a quick code dragged onto the selected words applies it."""
     from playwright.sync_api import sync_playwright
 
     store = Store.open(tmp_path / "desk.wbproj")
@@ -365,7 +366,7 @@ def test_a_selection_coded_with_the_keyboard(desk_server: str, tmp_path: Path) -
             page.keyboard.press("/")
             assert page.evaluate("document.activeElement.classList.contains('wb-find')")
             page.keyboard.type("bonding t")
-            page.keyboard.press("Enter")
+            page.keyboard.press("Enter")  # applies the first match, empties the finder and leaves it
 
             def mine():
                 """zoe's codings"""
@@ -382,11 +383,22 @@ def test_a_selection_coded_with_the_keyboard(desk_server: str, tmp_path: Path) -
             page.keyboard.press("1")
             wait_until(lambda: len(mine()) == 2)
             assert {(c.start, c.code_id) for c in mine()} == {(first, bonding), (second, bonding)}
-            page.evaluate("document.activeElement && document.activeElement.blur()")  # no field has the keys
             page.keyboard.press("Control+z")
             wait_until(lambda: len(mine()) == 1)
             page.keyboard.press("Control+Shift+z")
             wait_until(lambda: len(mine()) == 2)
+            page.wait_for_function("() => document.querySelectorAll('.wb-doc .wb-chip[data-coder=\"zoe\"]').length == 2",
+                                   timeout=15_000)  # the redo drawn
+
+            # A quick code dragged onto the selected words applies it to them.
+            third = text.index("Sentence 3 is about")
+            drag_select(page, third, third + len("Sentence 3") - 1)
+            page.get_by_text("Code the selected words").wait_for(timeout=15_000)
+            wellbeing = store.find_code("Wellbeing").id
+            page.locator(f'.wb-quick .wb-pill[data-code="{wellbeing}"]').drag_to(
+                page.locator(".wb-doc .wb-maureen, .wb-doc .wb-turn .wb-tx").nth(1))
+            wait_until(lambda: len(mine()) == 3)
+            assert (third, third + len("Sentence 3"), wellbeing) in {(c.start, c.end, c.code_id) for c in mine()}
         finally:
             browser.close()
 

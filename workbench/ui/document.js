@@ -281,8 +281,10 @@ export default function (component) {
         if (code.recent) pill.classList.add("wb-recent");
         quick.appendChild(pill);
       });
+      // The panel keeps the tallest height it has had: finding a code never moves the text below it.
+      state.quickHeight = Math.max(state.quickHeight || 0, quick.offsetHeight);
+      quick.style.minHeight = `${state.quickHeight}px`;
     };
-    quick.addEventListener("mousedown", (event) => event.preventDefault()); // keep the text selected
     quick.addEventListener("click", (event) => {
       const pill = event.target.closest && event.target.closest(".wb-pill");
       if (pill) applyCode(Number(pill.dataset.code));
@@ -311,7 +313,11 @@ export default function (component) {
       if (event.key === "Enter") {
         event.preventDefault();
         const [first] = shownCodes();
-        if (first) applyCode(first.id); else say("No code matches.");
+        if (!first) { say("No code matches."); return; }
+        applyCode(first.id);
+        find.value = ""; // back to the text: the keys work again
+        drawQuick();
+        find.blur();
       } else if (event.key === "Escape") {
         find.value = "";
         drawQuick();
@@ -581,6 +587,7 @@ export default function (component) {
     }
     state.version = data.version;
     state.lastSent = "";
+    state.hint.textContent = "";
     state.selection = null;
     root.dataset.version = data.version;
     root.dataset.stripes = state.stripeMode;
