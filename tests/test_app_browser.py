@@ -529,6 +529,14 @@ def test_cards_beside_their_words_stripes_and_the_speaker_filter(desk_server: st
             ARTEFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTEFACTS / "code_page_cards_and_stripes.png"))
 
+            # Hovering a card lights its words, and hovering the words lights the card.
+            [first_pending, *_] = store.suggestions(source_id=codings[0].source_id)
+            page.locator(f'.wb-doc .wb-chip[data-k="g"][data-id="{first_pending.id}"] .wb-name').hover()
+            assert page.locator(f'.wb-doc .wb-tx > span.wb-hot[data-g~="{first_pending.id}"]').count() >= 1
+            page.locator(f'.wb-doc .wb-tx > span[data-s="{codings[0].start}"]').hover()
+            assert "wb-hot" in page.locator(f'.wb-doc .wb-chip[data-k="c"][data-id="{codings[0].id}"]'
+                                            ).get_attribute("class")
+
             middle = next(c for c in codings if c.coder == "tom")
             page.locator(f'.wb-doc .wb-stripe[data-id="{middle.id}"]').click()
             page.get_by_text("At this place").wait_for(timeout=15_000)
@@ -542,6 +550,11 @@ def test_cards_beside_their_words_stripes_and_the_speaker_filter(desk_server: st
             shown = page.evaluate("[...document.querySelectorAll('.wb-doc .wb-block')]"
                                   ".filter(b => b.offsetParent !== null).map(b => b.dataset.speaker)")
             assert shown and set(shown) == {"Interviewer"}
+            page.locator(".wb-speaker").select_option(label="Every speaker")
+            page.locator(".wb-stripes-mode").select_option("coder")
+            page.wait_for_timeout(300)
+            titles = page.evaluate("[...document.querySelectorAll('.wb-doc .wb-stripe')].map(s => s.title)")
+            assert sorted(titles) == sorted(f"{store.get_code(c.code_id).name} — {c.coder}" for c in codings)
             page.locator(".wb-stripes-mode").select_option("off")
             assert page.locator(".wb-doc .wb-stripe").count() == 0
         finally:
