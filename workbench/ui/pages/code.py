@@ -81,8 +81,12 @@ def on_apply() -> None:
     if not value or not first_time(value):
         return
     source_id = st.session_state[SOURCE_KEY]
-    start, end = dv.snap_to_words(session.project().get_source(source_id).text, int(value["start"]),
-                                  int(value["end"]))
+    try:
+        text = session.project().get_source(source_id).text
+    except WorkbenchError as exc:  # deleted in another session meanwhile
+        say("error", str(exc))
+        return
+    start, end = dv.snap_to_words(text, int(value["start"]), int(value["end"]))
     if start >= end:
         say("warning", "The selection holds only white space.")
         return
@@ -222,7 +226,10 @@ pick_col, coder_col, toggle_col, undo_col, redo_col = st.columns([4, 3, 1.6, 1.2
 source_id = pick_col.selectbox("Source", list(sources), key=SOURCE_KEY, format_func=lambda i: (
     f"{sources[i].name} ({sources[i].kind}, {sources[i].words:,} words)"))
 if actor and st.session_state.get(PLACE) != (actor, source_id):
-    store.remember_source(actor, source_id)
+    try:
+        store.remember_source(actor, source_id)
+    except WorkbenchError:  # a place not kept is no reason to stop coding
+        pass
     st.session_state[PLACE] = (actor, source_id)
 coders_shown = coder_col.multiselect("Codings by", store.coders(), key="code.coders", placeholder="every coder")
 show_suggestions = toggle_col.toggle("Suggestions", value=True, key="code.show_suggestions")
