@@ -300,3 +300,262 @@ def test_the_demo_project_in_the_browser(demo_server: str, tmp_path: Path) -> No
             page.screenshot(path=str(ARTEFACTS / "demo_code_page.png"))
         finally:
             browser.close()
+
+
+# -- coding all day: keys, cards beside their words, stripes, nothing moving under the pointer ------------------
+LONG_TURN = " ".join(f"Sentence {n} is about the garden, the pantry and the bus that stops at the Hub on Fridays."
+                     for n in range(1, 15))
+DESK_TRANSCRIPT = (f"Interviewer: Tell me about the week.\n\nMaureen: {LONG_TURN}\n\n"
+                   "Interviewer: And the food pantry?\n\nMaureen: The pantry is a lifeline when money is tight. "
+                   "My neighbour drives me there.\n\n"
+                   + "".join(f"Interviewer: And week {n}?\n\nMaureen: {LONG_TURN[:300]}\n\n" for n in range(3)))
+
+
+@pytest.fixture
+def desk_server(tmp_path: Path):
+    """A project with a long turn coded in three far-apart places and two suggestions on the same words."""
+    path = tmp_path / "desk.wbproj"
+    store = Store.create(path, name="Desk test")
+    store.import_codebook(load_codebook(ROOT / "codebooks" / "resilience.yaml"), "tester")
+    files = tmp_path / "files"
+    files.mkdir()
+    (files / "NG-R02_maureen.txt").write_text(DESK_TRANSCRIPT, encoding="utf-8")
+    assert ingest_paths(store, [files], actor="tester").added
+    source = store.source_by_name("NG-R02_maureen.txt")
+    for n, code, coder in [(1, "Bonding ties", "amira"), (7, "Community assets", "tom"), (13, "Wellbeing", "amira")]:
+        start = source.text.index(f"Sentence {n} ")
+        store.add_coding(source.id, start, source.text.index(".", start) + 1, store.find_code(code).id, coder)
+    pantry = source.text.index("The pantry is a lifeline")
+    neighbour = source.text.index("My neighbour drives")
+    store.replace_suggestions([
+        NewSuggestion(source.id, pantry, pantry + 24, store.find_code("Poverty and cost of living").id, 0.9,
+                      "mentions money", "lexical"),
+        NewSuggestion(source.id, pantry, pantry + 24, store.find_code("Community assets").id, 0.8,
+                      "mentions pantry", "lexical"),
+        NewSuggestion(source.id, neighbour, neighbour + 19, store.find_code("Bonding ties").id, 0.7,
+                      "mentions neighbour", "lexical")], "engine")
+    store.close()
+    yield from serve(path, tmp_path)
+
+
+def open_desk(browser, url: str):
+    page = browser.new_page(viewport={"width": 1440, "height": 1000})
+    page.goto(f"{url}/code")
+    page.wait_for_selector(".wb-doc .wb-laid .wb-chip", timeout=30_000)
+    return page
+
+
+def test_a_selection_coded_with_the_keyboard(desk_server: str, tmp_path: Path) -> None:
+    """/ finds a code and Enter applies it; 1 applies the first quick code (the one just used); Ctrl+Z undoes,
+    Ctrl+Shift+Z redoes; a quick code dragged onto the selected words applies it."""
+    from playwright.sync_api import sync_playwright
+
+    store = Store.open(tmp_path / "desk.wbproj")
+    text = store.source_by_name("NG-R02_maureen.txt").text
+    bonding = store.find_code("Bonding ties").id
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = open_desk(browser, desk_server)
+            page.keyboard.press("?")
+            page.locator(".wb-keys").get_by_text("accept / reject the current suggestion").wait_for(timeout=5_000)
+            page.keyboard.press("?")
+            first = text.index("Tell me about")
+            drag_select(page, first, first + len("Tell me about") - 1)
+            page.get_by_text("Code the selected words").wait_for(timeout=15_000)
+            page.keyboard.press("/")
+            assert page.evaluate("document.activeElement.classList.contains('wb-find')")
+            page.keyboard.type("bonding t")
+            page.keyboard.press("Enter")  # applies the first match, empties the finder and leaves it
+
+            def mine():
+                """zoe's codings"""
+                return Store.open(tmp_path / "desk.wbproj").codings(coders=["zoe"])
+
+            [coded] = wait_until(mine)
+            assert (coded.start, coded.end, coded.code_id) == (first, first + len("Tell me about"), bonding)
+            page.wait_for_selector(f'.wb-doc .wb-chip[data-k="c"][data-id="{coded.id}"]', timeout=15_000)
+
+            second = text.index("drives me there")
+            drag_select(page, second, second + len("drives me there") - 1)
+            page.get_by_text("Code the selected words").wait_for(timeout=15_000)
+            assert page.locator(".wb-quick .wb-pill").first.get_attribute("data-code") == str(bonding)
+            page.keyboard.press("1")
+            wait_until(lambda: len(mine()) == 2)
+            assert {(c.start, c.code_id) for c in mine()} == {(first, bonding), (second, bonding)}
+            page.keyboard.press("Control+z")
+            wait_until(lambda: len(mine()) == 1)
+            page.keyboard.press("Control+Shift+z")
+            wait_until(lambda: len(mine()) == 2)
+            page.wait_for_function("() => document.querySelectorAll('.wb-doc .wb-chip[data-coder=\"zoe\"]').length == 2",
+                                   timeout=15_000)  # the redo drawn
+
+            # A quick code dragged onto the selected words applies it to them.
+            third = text.index("Sentence 3 is about")
+            drag_select(page, third, third + len("Sentence 3") - 1)
+            page.get_by_text("Code the selected words").wait_for(timeout=15_000)
+            wellbeing = store.find_code("Wellbeing").id
+            page.locator(f'.wb-quick .wb-pill[data-code="{wellbeing}"]').drag_to(
+                page.locator(".wb-doc .wb-maureen, .wb-doc .wb-turn .wb-tx").nth(1))
+            wait_until(lambda: len(mine()) == 3)
+            assert (third, third + len("Sentence 3"), wellbeing) in {(c.start, c.end, c.code_id) for c in mine()}
+        finally:
+            browser.close()
+
+
+UNDER_POINTER_JS = """([x, y]) => {
+  const under = document.elementFromPoint(x, y);
+  const button = under && under.closest('button[data-act]');
+  return button ? button.dataset.act + ' ' + button.closest('.wb-chip').dataset.id : null;
+}"""
+# Every visible control of the page (buttons, inputs, selects) that a toast could hide.
+COVERED_JS = """() => {
+  const toasts = [...document.querySelectorAll('[data-testid="stToast"]')].map(t => t.getBoundingClientRect())
+    .filter(r => r.width && r.height);
+  const controls = [...document.querySelectorAll('button, input, select, textarea, [role="combobox"], a')]
+    .filter(c => !c.closest('[data-testid="stToast"]') && !c.closest('[data-testid="stToastContainer"]'))
+    .map(c => [c, c.getBoundingClientRect()]).filter(([c, r]) => r.width && r.height
+      && getComputedStyle(c).visibility !== 'hidden');
+  const hits = [];
+  for (const t of toasts) for (const [c, r] of controls)
+    if (r.left < t.right && t.left < r.right && r.top < t.bottom && t.top < r.bottom)
+      hits.push((c.innerText || c.getAttribute('aria-label') || c.tagName).slice(0, 40));
+  return {toasts: toasts.length, hits};
+}"""
+
+
+def test_a_suggestion_decided_with_the_keys_leaves_no_button_under_the_pointer(desk_server: str,
+                                                                               tmp_path: Path) -> None:
+    """j picks a suggestion, r rejects it and a accepts the next; the next card moving up into the place of
+    the first never puts its ✓ or ✗ under the still pointer, and the toast covers no control."""
+    from playwright.sync_api import sync_playwright
+
+    def pending():
+        """the pending suggestions"""
+        return Store.open(tmp_path / "desk.wbproj").suggestions(status="pending")
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = open_desk(browser, desk_server)
+            page.keyboard.press("j")
+            current = page.locator(".wb-doc").get_attribute("data-current")
+            chip = page.locator(f'.wb-doc .wb-chip[data-k="g"][data-id="{current}"]')
+            box = chip.locator('button[data-act="reject"]').bounding_box()
+            x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+            page.mouse.move(x, y)
+            assert page.evaluate(UNDER_POINTER_JS, [x, y]) == f"reject {current}"
+            page.keyboard.press("r")
+            wait_until(lambda: len(pending()) == 2)
+            page.wait_for_selector(f'.wb-doc .wb-chip[data-k="g"][data-id="{current}"]', state="detached",
+                                   timeout=15_000)
+            page.wait_for_timeout(300)  # the redraw's layout is done in the next animation frame
+            # The other suggestion on these words has moved up level with them, where the pointer rests.
+            assert page.evaluate(UNDER_POINTER_JS, [x, y]) is None
+            assert page.locator('[data-testid="stAlert"]').count() == 0, "an action done twice fails the second time"
+
+            following = page.locator(".wb-doc").get_attribute("data-current")
+            assert following and following != current
+            page.keyboard.press("a")
+
+            def accepted():
+                """the current suggestion to become zoe's coding"""
+                return [c for c in Store.open(tmp_path / "desk.wbproj").codings(coders=["zoe"])
+                        if c.origin == "suggestion"]
+
+            [coding] = wait_until(accepted)
+            page.wait_for_selector(f'.wb-doc .wb-chip[data-k="c"][data-id="{coding.id}"]', timeout=15_000)
+            page.wait_for_timeout(300)
+            assert page.evaluate(UNDER_POINTER_JS, [x, y]) is None
+            page.get_by_text("now your coding").first.wait_for(timeout=10_000)
+            covered = page.evaluate(COVERED_JS)
+            assert page.locator('[data-testid="stAlert"]').count() == 0
+            assert covered["toasts"] and covered["hits"] == [], covered
+        finally:
+            browser.close()
+
+
+# Each margin card's top against the top of the first line of its words, and each stripe against its words.
+ALIGNMENT_JS = """() => {
+  const doc = document.querySelector('.wb-doc');
+  const lineHeight = parseFloat(getComputedStyle(doc.querySelector('.wb-tx')).lineHeight);
+  const cards = [...doc.querySelectorAll('.wb-chip')].map(chip => {
+    const run = [...chip.closest('.wb-block').querySelectorAll('.wb-tx > span[data-s]')]
+      .find(r => r.dataset.s === chip.dataset.s);
+    return {id: chip.dataset.k + chip.dataset.id, card: chip.getBoundingClientRect().top,
+            words: run.getClientRects()[0].top};
+  });
+  const stripes = [...doc.querySelectorAll('.wb-stripe')].map(stripe => {
+    const runs = [...doc.querySelectorAll(`.wb-tx > span[data-c~="${stripe.dataset.id}"]`)];
+    const r = stripe.getBoundingClientRect();
+    return {id: stripe.dataset.id, top: r.top, bottom: r.bottom, height: r.height,
+            wordsTop: runs[0].getClientRects()[0].top,
+            wordsBottom: [...runs.at(-1).getClientRects()].at(-1).bottom};
+  });
+  return {lineHeight, cards, stripes};
+}"""
+
+
+def test_cards_beside_their_words_stripes_and_the_speaker_filter(desk_server: str, tmp_path: Path) -> None:
+    """Every margin card starts within one line height of its words (three codings far apart in one long turn,
+    two suggestions on the same words); each coding has a stripe beside its words; a stripe click shows
+    its coding; the speaker filter hides the interviewer's turns."""
+    from playwright.sync_api import sync_playwright
+
+    store = Store.open(tmp_path / "desk.wbproj")
+    codings = store.codings()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = open_desk(browser, desk_server)
+            page.wait_for_timeout(300)
+            laid = page.evaluate(ALIGNMENT_JS)
+            line = laid["lineHeight"]
+            assert len(laid["cards"]) == 6
+            by_words: dict[float, list[float]] = {}
+            for card in laid["cards"]:
+                by_words.setdefault(card["words"], []).append(card["card"])
+            assert sorted(len(tops) for tops in by_words.values()) == [1, 1, 1, 3]  # the pantry line: 3 suggestions
+            for words, tops in by_words.items():
+                first, *below = sorted(tops)
+                assert abs(first - words) <= line, (words, tops)
+                for k, top in enumerate(below, 1):  # more cards on the same line: right below the first
+                    assert first < top <= words + (k + 1) * line, (words, tops)
+            assert {s["id"] for s in laid["stripes"]} == {str(c.id) for c in codings}
+            for stripe in laid["stripes"]:
+                assert stripe["height"] >= line, stripe  # a whole sentence: at least a line
+                assert abs(stripe["top"] - stripe["wordsTop"]) <= line and \
+                    abs(stripe["bottom"] - stripe["wordsBottom"]) <= line, stripe
+            ARTEFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTEFACTS / "code_page_cards_and_stripes.png"))
+
+            # Hovering a card lights its words, and hovering the words lights the card.
+            [first_pending, *_] = store.suggestions(source_id=codings[0].source_id)
+            page.locator(f'.wb-doc .wb-chip[data-k="g"][data-id="{first_pending.id}"] .wb-name').hover()
+            assert page.locator(f'.wb-doc .wb-tx > span.wb-hot[data-g~="{first_pending.id}"]').count() >= 1
+            page.locator(f'.wb-doc .wb-tx > span[data-s="{codings[0].start}"]').hover()
+            assert "wb-hot" in page.locator(f'.wb-doc .wb-chip[data-k="c"][data-id="{codings[0].id}"]'
+                                            ).get_attribute("class")
+
+            middle = next(c for c in codings if c.coder == "tom")
+            page.locator(f'.wb-doc .wb-stripe[data-id="{middle.id}"]').click()
+            page.get_by_text("At this place").wait_for(timeout=15_000)
+            page.get_by_text("tom · manual").wait_for(timeout=15_000)
+
+            page.locator(".wb-speaker").select_option(label="Maureen")
+            shown = page.evaluate("[...document.querySelectorAll('.wb-doc .wb-block')]"
+                                  ".filter(b => b.offsetParent !== null).map(b => b.dataset.speaker)")
+            assert shown and set(shown) == {"Maureen"}
+            page.locator(".wb-speaker").select_option(label="Interviewers (who ask)")
+            shown = page.evaluate("[...document.querySelectorAll('.wb-doc .wb-block')]"
+                                  ".filter(b => b.offsetParent !== null).map(b => b.dataset.speaker)")
+            assert shown and set(shown) == {"Interviewer"}
+            page.locator(".wb-speaker").select_option(label="Every speaker")
+            page.locator(".wb-stripes-mode").select_option("coder")
+            page.wait_for_timeout(300)
+            titles = page.evaluate("[...document.querySelectorAll('.wb-doc .wb-stripe')].map(s => s.title)")
+            assert sorted(titles) == sorted(f"{store.get_code(c.code_id).name} — {c.coder}" for c in codings)
+            page.locator(".wb-stripes-mode").select_option("off")
+            assert page.locator(".wb-doc .wb-stripe").count() == 0
+        finally:
+            browser.close()

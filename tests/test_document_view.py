@@ -136,7 +136,8 @@ def test_hostile_text_code_names_and_colours_render_inert() -> None:
     assert tags <= {"div", "span", "i", "small", "b", "button"}
     assert "script" not in tags and "img" not in tags
     allowed = {"class", "style", "title", "tabindex", "type", "data-s", "data-e", "data-c", "data-g", "data-k",
-               "data-id", "data-act"}
+               "data-id", "data-act", "data-code", "data-coder", "data-start", "data-end", "data-speaker",
+               "data-role"}
     for tag, attrs in parsed.tags:
         assert set(attrs) <= allowed, (tag, attrs)
         assert "javascript" not in (attrs.get("style") or "")
@@ -238,6 +239,63 @@ def test_review_queue_filters_and_bulk_accept(project: Store) -> None:
     codings = project.codings(coders=["zoe"])
     assert {c.origin for c in codings} == {"suggestion"} and {c.accepted_by for c in codings} == {"zoe"}
     assert dv.review_queue(project) == []
+
+
+def test_blocks_carry_times_speakers_and_roles_for_the_player_and_the_speaker_filter() -> None:
+    """The recording player's contract: each block is a `.wb-block` with data-start/data-end in seconds
+    (left out when unknown) and its time label a `.wb-time` with data-start; speakers and roles are attributes."""
+    text = "Interviewer: How long?\n\nMaureen: Forty years.\n\nA note with no time."
+    def at(words: str) -> tuple[int, int]:
+        return text.index(words), text.index(words) + len(words)
+
+    segments = [paragraph(*at("How long?"), kind="turn", speaker="Interviewer", start_time=2.0, end_time=4.5),
+                paragraph(*at("Forty years."), kind="turn", speaker="Maureen", start_time=65.25),
+                paragraph(*at("A note with no time."))]
+    view = dv.build_view(1, text, segments, [], [], [], askers=["interviewer"])
+    parsed = parse(dv.render_html(view))
+    blocks = [attrs for tag, attrs in parsed.tags if "wb-block" in (attrs.get("class") or "").split()]
+    assert [(b.get("data-start"), b.get("data-end")) for b in blocks] == [("2", "4.5"), ("65.25", None),
+                                                                          (None, None)]
+    assert [(b.get("data-speaker"), b.get("data-role")) for b in blocks] == [
+        ("Interviewer", "asks"), ("Maureen", "tells"), (None, None)]
+    times = [attrs for tag, attrs in parsed.tags if "wb-time" in (attrs.get("class") or "").split()]
+    assert [t["data-start"] for t in times] == ["2", "65.25"]
+    assert [b.header for b in view.blocks] == ["Interviewer · 00:00:02", "Maureen · 00:01:05", ""]
+    assert view.speakers() == ["Interviewer", "Maureen"]
+
+
+def test_each_suggestion_is_underlined_in_its_codes_colour_and_cards_keep_their_place_when_accepted() -> None:
+    text = "We rent a flat. The pantry is a lifeline when money is tight."
+    codes = [code(1, "Housing", "#ff0000"), code(2, "Poverty", "#0000ff"), code(3, "Food", "#00ff00")]
+    pantry = text.index("The pantry")
+    view = dv.build_view(1, text, [paragraph(0, len(text))], [coding(9, pantry, len(text), 3)],
+                         [suggestion(1, 0, 15, 1), suggestion(2, pantry, len(text), 2)], codes)
+    underlined = {r.suggestions: r.underline for r in view.blocks[0].runs if r.suggestions}
+    assert underlined == {(1,): "#ff0000", (2,): "#0000ff"}
+    html_text = dv.render_html(view)
+    assert "text-decoration-color:#ff0000" in html_text and "text-decoration-color:#0000ff" in html_text
+    assert 'data-k="c" data-id="9" data-s="%d" data-e="%d" data-code="3" data-coder="amira"' % (
+        pantry, len(text)) in html_text
+    # Cards starting at the same words sit in code order, whatever their kind: accepting the Poverty suggestion
+    # turns its card into a coding card in the same place, and no other card moves into it.
+    before = [(m.kind, m.code) for m in view.blocks[0].marks if m.start == pantry]
+    accepted = dv.build_view(1, text, [paragraph(0, len(text))],
+                             [coding(9, pantry, len(text), 3), coding(10, pantry, len(text), 2, coder="zoe")],
+                             [suggestion(1, 0, 15, 1)], codes)
+    after = [(m.kind, m.code) for m in accepted.blocks[0].marks if m.start == pantry]
+    assert [name for _kind, name in before] == [name for _kind, name in after] == ["Food", "Poverty"]
+
+
+def test_quick_codes_list_recent_codes_first_then_the_most_used() -> None:
+    codes = [code(1, "Social connectivity", "#123456"), code(2, "Bonding ties", parent_id=1),
+             code(3, "<b>Food</b>", "#00ff00"), code(4, "Housing", "#ff0000"),
+             Code(id=5, uid="U5", name="Category", codable=False)]
+    quick = dv.quick_codes(codes, {4: 7, 2: 1, 5: 9}, recent=[3, 99])
+    assert [(q["id"], q["recent"], q["count"]) for q in quick] == [(3, True, 0), (4, False, 7), (2, False, 1),
+                                                                   (1, False, 0)]
+    assert quick[2] == {"id": 2, "name": "Bonding ties", "path": "Social connectivity/Bonding ties",
+                        "color": "#123456", "count": 1, "recent": False}
+    assert quick[0]["name"] == "<b>Food</b>"  # plain data: the component sets it as text, never as HTML
 
 
 def test_timed_blocks_carry_seconds_and_a_time_label_for_the_player() -> None:

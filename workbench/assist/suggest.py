@@ -24,13 +24,13 @@ from coding.units import Example, Unit
 
 from workbench.assist.train import TrainError, current_model
 from workbench.sources.codebooks import project_codebook
+from workbench.sources.speakers import DEFAULT_SKIP_SPEAKERS, set_skipped_speakers, skipped_speakers  # noqa: F401
 from workbench.errors import WorkbenchError
 from workbench.store import NewSuggestion, Store
 from workbench.store.cache import StoreEmbeddingCache, StoreLemmaCache
 
 ProgressCallback = Callable[[int, int, str], None]  # (done, total, what)
 SUGGESTERS = [DEFAULT_SUGGESTER, *(n for n in available_suggesters() if n != DEFAULT_SUGGESTER)]
-DEFAULT_SKIP_SPEAKERS = ("Interviewer", "Facilitator", "Moderator", "Researcher", "Int", "Q")
 DEFAULT_MIN_SCORE = 0.5  # store proposals a person would more likely than not code (the score is calibrated)
 
 
@@ -68,19 +68,6 @@ class SuggestRun:
             lines.append(f"Turns by {', '.join(self.skipped_speakers)} get no suggestions.")
         lines += [f"  no suggestions for {name!r}: {why}" for name, why in sorted(self.skipped_codes.items())]
         return lines
-
-
-def skipped_speakers(store: Store) -> list[str]:
-    """Speakers whose turns get no suggestions: the project's list (setting ``suggest.skip_speakers``,
-    comma-separated) or, by default, interviewers and facilitators, who ask rather than tell."""
-    value = store.setting("suggest.skip_speakers")
-    names = DEFAULT_SKIP_SPEAKERS if value is None else [n for n in value.split(",") if n.strip()]
-    return [n.strip() for n in names]
-
-
-def set_skipped_speakers(store: Store, names: Sequence[str]) -> None:
-    """Set the speakers whose turns get no suggestions (an empty list: suggest for everyone)."""
-    store.set_setting("suggest.skip_speakers", ",".join(n.strip() for n in names if n.strip()))
 
 
 def project_units(store: Store, source_ids: Sequence[int] | None = None, *,

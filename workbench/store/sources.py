@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from workbench.errors import Conflict, NotFound
+from workbench.errors import Conflict, Forbidden, NotFound
 from workbench.model import Case, NewSource, Segment, Source, SourceEdit, SourceSummary
 from workbench.store.db import Database, new_uid, now
 
@@ -215,6 +215,24 @@ class SourceStore:
             conn.execute("DELETE FROM sources WHERE id = ?", (source_id,))
             db.log(actor, "source.delete", "source", source_id,
                    {"name": source.name, "content_hash": source.content_hash, "codings": n_codings})
+
+    def remember_source(self, coder: str, source_id: int) -> None:
+        """Remember the source ``coder`` has open on the Code page, to reopen it in their next session.
+
+        A reading place, not research data: kept in the ``project`` table (key ``place.<coder>``) and not
+        logged as an event. In team mode only the signed-in account's own place (any role: viewers read too).
+        """
+        access = self.database.access
+        if access is not None and coder != access.user:
+            raise Forbidden(f"in team mode you act as the signed-in account {access.user!r}, not as {coder!r}")
+        with self.database.transaction() as conn:
+            conn.execute("INSERT INTO project (key, value) VALUES (?, ?) "
+                         "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (f"place.{coder}", str(source_id)))
+
+    def last_source(self, coder: str) -> int | None:
+        """The source ``coder`` last had open on the Code page, if it still exists."""
+        return self.database.scalar("SELECT s.id FROM project p JOIN sources s ON s.id = CAST(p.value AS INTEGER) "
+                                    "WHERE p.key = ?", (f"place.{coder}",))
 
     def apply_source_edit(self, edit: SourceEdit, actor: str) -> None:
         """Store an edited text with its re-anchored segments and codings, in one transaction."""

@@ -1,6 +1,7 @@
 """The selectable document: an ``st.components.v2`` component (inline JS and CSS, no build step)."""
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,15 +23,25 @@ def _ignore() -> None:
 
 
 def document(html: str, version: str, *, key: str, source_id: int, focus: dict | None = None,
+             codes: list[dict] | None = None, selection: dict | None = None,
              on_selection: Callable[[], None] = _ignore, on_clicked: Callable[[], None] = _ignore,
-             on_decide: Callable[[], None] = _ignore) -> Any:
+             on_decide: Callable[[], None] = _ignore, on_apply: Callable[[], None] = _ignore,
+             on_history: Callable[[], None] = _ignore) -> Any:
     """Mount the document (HTML already escaped by ``workbench.ui.document_view``); returns its trigger values.
 
-    Triggers: ``selection`` {start, end} in code points, ``clicked`` {offset, kind, id} and ``decide``
-    {action: accept|reject, id}; each is also readable in its callback as ``st.session_state[key][name]``.
+    ``codes``: the quick codes, in the order keys 1-9 take them ({id, name, path, color, count, recent});
+    ``selection``: the words selected so far ({start, end}), which a quick code applies to.
+    Triggers: ``selection`` {start, end} in code points, ``clicked`` {offset, kind, id}, ``decide``
+    {action: accept|reject, id}, ``apply`` {code, start, end} and ``history`` {direction: undo|redo};
+    each is also readable in its callback as ``st.session_state[key][name]``.
     """
-    return _component(key=key, data={"html": html, "version": version, "source": source_id, "focus": focus},
-                      on_selection_change=on_selection, on_clicked_change=on_clicked, on_decide_change=on_decide)
+    # The quick codes and the selection go as one JSON string: Streamlit inspects each value of `data` for
+    # dataframes, and a list of dicts makes it import pandas and pyarrow (a second on a page's first run).
+    panel = json.dumps({"codes": codes or [], "selection": selection})
+    return _component(key=key, data={"html": html, "version": version, "source": source_id, "focus": focus,
+                                     "panel": panel},
+                      on_selection_change=on_selection, on_clicked_change=on_clicked, on_decide_change=on_decide,
+                      on_apply_change=on_apply, on_history_change=on_history)
 
 
 def trigger(key: str, name: str) -> Any:

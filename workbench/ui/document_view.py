@@ -15,6 +15,7 @@ from datetime import date
 
 from workbench.model import Code, Coding, Segment
 from workbench.assist.review import QueueRow, accept_suggestions, review_queue  # noqa: F401  (the page's names)
+from workbench.sources.speakers import skipped_speakers
 from workbench.store import Store, Suggestion
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
@@ -108,6 +109,7 @@ class Run:
     codings: tuple[int, ...] = ()
     suggestions: tuple[int, ...] = ()
     colors: tuple[str, ...] = ()  # of the codings, outermost (earliest, longest) first
+    underline: str = ""  # the colour of the innermost suggestion: each suggestion underlined in its code's colour
 
 
 @dataclass
@@ -119,9 +121,12 @@ class Block:
     end: int
     header: str
     runs: list[Run] = field(default_factory=list)
-    marks: list[Mark] = field(default_factory=list)  # the marks that start in this block, in text order
-    start_time: float | None = None  # seconds into the recording, for the player
+    speaker: str | None = None
+    start_time: float | None = None  # seconds into the recording
     end_time: float | None = None
+    date: str | None = None
+    label: str | None = None
+    marks: list[Mark] = field(default_factory=list)  # the marks that start in this block, in text order
 
 
 @dataclass
@@ -137,9 +142,15 @@ class DocumentView:
         """One mark by kind and id."""
         return next((m for m in self.marks if m.kind == kind and m.id == mark_id), None)
 
+    askers: frozenset[str] = frozenset()  # speakers (case-folded) who ask rather than tell
+
     def marks_at(self, offset: int) -> list[Mark]:
         """The marks covering a position of the text."""
         return [m for m in self.marks if m.start <= offset < m.end]
+
+    def speakers(self) -> list[str]:
+        """The speakers of the source's turns, in order of first appearance."""
+        return list(dict.fromkeys(b.speaker for b in self.blocks if b.speaker))
 
 
 # -- building --------------------------------------------------------------------------------------
@@ -158,6 +169,18 @@ def code_lookup(codes: Sequence[Code]) -> dict[int, tuple[str, str, str]]:
     return result
 
 
+def quick_codes(codes: Sequence[Code], counts: dict[int, int], recent: Sequence[int] = ()) -> list[dict]:
+    """The codable codes as the quick code panel lists them: recently used first, then the most used, then by
+    path; each with its name, path, checked colour and number of codings (plain data: the browser shows it
+    as text)."""
+    lookup = code_lookup(codes)
+    codable = [c for c in codes if c.codable]
+    seen = [c for c in recent if c in lookup and any(x.id == c for x in codable)]
+    rest = sorted((c.id for c in codable if c.id not in seen), key=lambda i: (-counts.get(i, 0), lookup[i][1].casefold()))
+    return [{"id": i, "name": lookup[i][0], "path": lookup[i][1], "color": lookup[i][2],
+             "count": counts.get(i, 0), "recent": i in seen} for i in [*seen, *rest]]
+
+
 def to_marks(codings: Iterable[Coding], suggestions: Iterable[Suggestion],
              codes: dict[int, tuple[str, str, str]]) -> list[Mark]:
     """Codings and suggestions as marks, in text order (longer first where they start together)."""
@@ -167,7 +190,8 @@ def to_marks(codings: Iterable[Coding], suggestions: Iterable[Suggestion],
                   provenance=c.provenance) for c in codings]
     marks += [Mark("suggestion", s.id, s.start, s.end, s.code_id, *codes.get(s.code_id, unknown),
                    coder=s.suggester, score=s.score, reason=s.reason or "") for s in suggestions]
-    marks.sort(key=lambda m: (m.start, -m.end, m.kind, m.id))
+    # Where marks start together, by code before kind: an accepted suggestion's coding keeps its card's place.
+    marks.sort(key=lambda m: (m.start, -m.end, m.path, m.kind, m.id))
     return marks
 
 
@@ -186,7 +210,8 @@ def blocks_for(text: str, segments: Sequence[Segment]) -> list[Block]:
         header = header_for(seg)
         if gap and seg.speaker is None and seg.start_time is None:
             header = ""  # a diary's "## Monday 8 April 2024" line already heads its entry
-        blocks.append(Block(seg.kind, start, end, header, start_time=seg.start_time, end_time=seg.end_time))
+        blocks.append(Block(seg.kind, start, end, header, speaker=seg.speaker, start_time=seg.start_time,
+                            end_time=seg.end_time, date=seg.entry_date, label=seg.label))
         pos = end
     tail = _gap_block(text, pos, len(text), None)
     if tail:
@@ -231,9 +256,10 @@ def split_runs(blocks: list[Block], marks: Sequence[Mark]) -> None:
             continue  # text no block shows (blank lines, speaker labels)
         on = sorted(active.values(), key=lambda m: (m.start, -m.end, m.id))
         codings = [m for m in on if m.kind == "coding"]
+        suggested = [m for m in on if m.kind == "suggestion"]
         blocks[block_index].runs.append(Run(
-            a, b, tuple(m.id for m in codings), tuple(m.id for m in on if m.kind == "suggestion"),
-            tuple(dict.fromkeys(m.color for m in codings))))
+            a, b, tuple(m.id for m in codings), tuple(m.id for m in suggested),
+            tuple(dict.fromkeys(m.color for m in codings)), suggested[-1].color if suggested else ""))
     for m in marks:  # margin items sit beside the block their words start in
         target = _block_at(blocks, m.start)
         if target is not None:
@@ -254,12 +280,13 @@ def _block_at(blocks: list[Block], offset: int) -> Block | None:
 
 
 def build_view(source_id: int, text: str, segments: Sequence[Segment], codings: Iterable[Coding],
-               suggestions: Iterable[Suggestion], codes: Sequence[Code]) -> DocumentView:
-    """The render data of a source, from plain records."""
+               suggestions: Iterable[Suggestion], codes: Sequence[Code], *,
+               askers: Iterable[str] = ()) -> DocumentView:
+    """The render data of a source, from plain records (``askers``: speakers who ask rather than tell)."""
     marks = to_marks(codings, suggestions, code_lookup(codes))
     blocks = blocks_for(text, segments)
     split_runs(blocks, marks)
-    return DocumentView(source_id, text, blocks, marks)
+    return DocumentView(source_id, text, blocks, marks, frozenset(a.casefold() for a in askers))
 
 
 def load_view(store: Store, source_id: int, *, coders: Sequence[str] | None = None,
@@ -269,7 +296,7 @@ def load_view(store: Store, source_id: int, *, coders: Sequence[str] | None = No
     codings = store.codings(source_id=source_id, coders=list(coders) if coders else None)
     suggestions = pending_suggestions(store, source_id) if show_suggestions else []
     return build_view(source_id, source.text, store.segments(source_id, structural_only=True), codings,
-                      suggestions, store.codes())
+                      suggestions, store.codes(), askers=skipped_speakers(store))
 
 
 # -- HTML ------------------------------------------------------------------------------------------
@@ -295,22 +322,26 @@ def _run_html(text: str, run: Run) -> str:
     if run.suggestions:
         classes.append("wb-g")
         attrs.append(f'data-g="{" ".join(map(str, run.suggestions))}"')
+        style.append(f"text-decoration-color:{run.underline}")
     return (f'<span class="{" ".join(classes)}" {" ".join(attrs)}'
             + (f' style="{";".join(style)}"' if style else "") + f">{words}</span>")
 
 
 def _mark_html(mark: Mark) -> str:
+    """A margin card: one line (colour, code, coder or score, ✓ ✗), so cards stay beside their words."""
     kind = "c" if mark.kind == "coding" else "g"
     if mark.kind == "coding":
         title = f"{mark.path} — {mark.coder}" + (f" — memo: {mark.memo}" if mark.memo else "")
         detail = f"<small>{_esc(mark.coder)}</small>" + ('<b class="wb-memo">✎</b>' if mark.memo else "")
+        extra = f' data-code="{mark.code_id}" data-coder="{_esc(mark.coder)}"'  # for the coding stripes
     else:
-        title = mark.path
+        title = f"{mark.path} — suggested: {mark.reason}"
         detail = (f'<small>{mark.score:.2f}</small><span class="wb-act"><button type="button" data-act="accept" '
-                  f'title="Accept">✓</button><button type="button" data-act="reject" title="Reject">✗</button>'
+                  f'title="Accept (a)">✓</button><button type="button" data-act="reject" title="Reject (r)">✗</button>'
                   f'</span><span class="wb-why">{_esc(mark.reason)}</span>')
-    return (f'<div class="wb-chip" data-k="{kind}" data-id="{mark.id}" data-s="{mark.start}" '
-            f'style="--c:{mark.color}" title="{_esc(title)}" tabindex="0"><i></i>'
+        extra = ""
+    return (f'<div class="wb-chip" data-k="{kind}" data-id="{mark.id}" data-s="{mark.start}" data-e="{mark.end}"'
+            f'{extra} style="--c:{mark.color}" title="{_esc(title)}" tabindex="0"><i></i>'
             f'<span class="wb-name">{_esc(mark.code)}</span>{detail}</div>')
 
 
@@ -318,17 +349,29 @@ def _seconds(value: float) -> str:
     return f"{value:.3f}".rstrip("0").rstrip(".")
 
 
+def _block_open(block: Block, askers: frozenset[str]) -> str:
+    """A block's element: ``wb-block`` with data-start/data-end in seconds when known (the recording player's
+    contract), the speaker and their role (``asks`` for interviewers and facilitators, else ``tells``)."""
+    attrs = [f'class="wb-blk wb-block wb-{block.kind}"', f'data-s="{block.start}"', f'data-e="{block.end}"']
+    if block.start_time is not None:
+        attrs.append(f'data-start="{_seconds(block.start_time)}"')
+    if block.end_time is not None:
+        attrs.append(f'data-end="{_seconds(block.end_time)}"')
+    if block.speaker:
+        role = "asks" if block.speaker.casefold() in askers else "tells"
+        attrs.append(f'data-speaker="{_esc(block.speaker)}" data-role="{role}"')
+    return f'<div {" ".join(attrs)}>'
+
+
 def _header_html(block: Block) -> str:
-    """The escaped header; its time, if any, is a ``.wb-time`` button that plays the recording from there
-    (workbench/ui/player.js)."""
-    if block.start_time is None:
-        return _esc(block.header)
-    label = format_time(block.start_time)
-    before, found, after = block.header.partition(label)
-    if not found:
-        return _esc(block.header)
-    return (f'{_esc(before)}<button type="button" class="wb-time" data-start="{_seconds(block.start_time)}" '
-            f'title="Play from here">{label}</button>{_esc(after)}')
+    """The header's parts joined by `` · ``; the time is a ``wb-time`` button that plays the recording from
+    there (workbench/ui/player.js)."""
+    parts = [_esc(block.speaker or "")]
+    if block.start_time is not None:
+        parts.append(f'<button type="button" class="wb-time" data-start="{_seconds(block.start_time)}" '
+                     f'title="Play from here">{format_time(block.start_time)}</button>')
+    parts += [_esc(format_date(block.date)), _esc(block.label or "")]
+    return " · ".join(p for p in parts if p)
 
 
 def render_html(view: DocumentView) -> str:
@@ -336,15 +379,12 @@ def render_html(view: DocumentView) -> str:
     parts = []
     text = view.text
     for block in view.blocks:
-        times = "".join(f' data-{name}="{_seconds(value)}"' for name, value in
-                        (("start", block.start_time), ("end", block.end_time)) if value is not None)
-        parts.append(f'<div class="wb-blk wb-block wb-{block.kind}" data-s="{block.start}" data-e="{block.end}"'
-                     f'{times}>')
+        parts.append(_block_open(block, view.askers))
         if block.header:
             parts.append(f'<div class="wb-hd">{_header_html(block)}</div>')
         parts.append('<div class="wb-row"><div class="wb-tx">')
         parts.extend(_run_html(text, run) for run in block.runs)
-        parts.append('</div><div class="wb-mg">')
+        parts.append('</div><div class="wb-st"></div><div class="wb-mg">')  # stripes: drawn by document.js
         parts.extend(_mark_html(m) for m in block.marks)
         parts.append("</div></div></div>")
     return "".join(parts)

@@ -22,6 +22,8 @@ SCROLL = "code.scroll"  # {"offset", "end", "nonce"}: where to scroll the docume
 MESSAGE = "code.message"  # (kind, text) shown once after an action
 RECENT = "code.recent_codes"
 PAGE = "code.page"
+HANDLED = "code.handled"  # nonces of the document's actions already done (a trigger can arrive twice)
+PLACE = "code.remembered"  # (coder, source id) last written as the coder's place in the project
 PAGE_SIZE = 12
 
 
@@ -29,6 +31,20 @@ PAGE_SIZE = 12
 def say(kind: str, text: str) -> None:
     """Leave a message for the next run of the page."""
     st.session_state[MESSAGE] = (kind, text)
+
+
+def first_time(value: dict) -> bool:
+    """Whether an action from the document is new: Streamlit can deliver one trigger with two reruns (the
+    second interrupting the first), and an accept, an apply or an undo must happen once."""
+    nonce = value.get("nonce")
+    done = st.session_state.setdefault(HANDLED, [])
+    if nonce is None:
+        return True
+    if nonce in done:
+        return False
+    done.append(nonce)
+    del done[:-50]
+    return True
 
 
 def on_selection() -> None:
@@ -57,8 +73,37 @@ def focus(offset: int, kind: str | None = None, mark_id: int | None = None, *, s
 def on_decide() -> None:
     """An accept or reject button beside the text was pressed."""
     value = trigger(DOC_KEY, "decide")
-    if value:
+    if value and first_time(value):
         decide(value.get("action", ""), int(value["id"]))
+
+
+def on_apply() -> None:
+    """A quick code was applied in the document (a key 1-9, the finder, a click or a drop) to selected words."""
+    value = trigger(DOC_KEY, "apply")
+    if not value or not first_time(value):
+        return
+    source_id = st.session_state[SOURCE_KEY]
+    try:
+        text = session.project().get_source(source_id).text
+    except WorkbenchError as exc:  # deleted in another session meanwhile
+        say("error", str(exc))
+        return
+    start, end = dv.snap_to_words(text, int(value["start"]), int(value["end"]))
+    if start >= end:
+        say("warning", "The selection holds only white space.")
+        return
+    st.session_state[SELECTION] = {"source_id": source_id, "start": start, "end": end}
+    apply_codes([int(value["code"])])
+
+
+def on_history() -> None:
+    """Ctrl+Z or Ctrl+Shift+Z in the document."""
+    value = trigger(DOC_KEY, "history")
+    if value and value.get("direction") in ("undo", "redo") and first_time(value):
+        if not session.coder():
+            say("error", "Say who is coding on the Start page first.")
+            return
+        step_history(value["direction"])
 
 
 def decide(action: str, suggestion_id: int) -> None:
@@ -92,7 +137,7 @@ def apply_codes(code_ids: list[int]) -> None:
         except WorkbenchError as exc:
             problems.append(str(exc))
     recent = [c for c in code_ids if c not in st.session_state.get(RECENT, [])]
-    st.session_state[RECENT] = (recent + st.session_state.get(RECENT, []))[:6]
+    st.session_state[RECENT] = (recent + st.session_state.get(RECENT, []))[:9]
     st.session_state.pop(SELECTION, None)
     st.session_state.pop("code.apply_codes", None)
     if (st.session_state.get(SCROLL) or {}).get("end") is not None:  # a search hit, now coded: stop selecting it
@@ -174,13 +219,20 @@ if request and request["source_id"] in sources:
         else:
             st.session_state[FOCUS] = {"source_id": request["source_id"], "offset": request["offset"],
                                        "kind": None, "id": None}
-if st.session_state.get(SOURCE_KEY) not in sources:
-    st.session_state[SOURCE_KEY] = next(iter(sources))
+if st.session_state.get(SOURCE_KEY) not in sources:  # a new session: the source this coder had open last
+    remembered = store.last_source(actor) if actor else None
+    st.session_state[SOURCE_KEY] = remembered if remembered in sources else next(iter(sources))
 
 pick_col, coder_col, toggle_col, undo_col, redo_col = st.columns([4, 3, 1.6, 1.2, 1.2],
                                                                 vertical_alignment="bottom")
 source_id = pick_col.selectbox("Source", list(sources), key=SOURCE_KEY, format_func=lambda i: (
     f"{sources[i].name} ({sources[i].kind}, {sources[i].words:,} words)"))
+if actor and st.session_state.get(PLACE) != (actor, source_id):
+    try:
+        store.remember_source(actor, source_id)
+    except WorkbenchError:  # a place not kept is no reason to stop coding
+        pass
+    st.session_state[PLACE] = (actor, source_id)
 coders_shown = coder_col.multiselect("Codings by", store.coders(), key="code.coders", placeholder="every coder")
 show_suggestions = toggle_col.toggle("Suggestions", value=True, key="code.show_suggestions")
 can_undo, can_redo = ui_history.next_steps(store, actor) if actor else (None, None)
@@ -202,6 +254,9 @@ elif not actor:
 view = dv.load_view(store, source_id, coders=coders_shown or None, show_suggestions=show_suggestions)
 html = dv.render_html(view)
 scroll = st.session_state.get(SCROLL)
+all_codes = store.codes()
+quick_codes = dv.quick_codes(all_codes, store.coding_counts(), st.session_state.get(RECENT, []))
+chosen = st.session_state.get(SELECTION)
 text_col, side_col = st.columns([7, 3])
 with text_col:
     recording = media.playable(store, source_id)  # none without a recording or without times
@@ -215,13 +270,17 @@ with text_col:
                 (st.video if recording.kind == "video" else st.audio)(str(path), format=media.mime_type(recording))
                 st.caption(md(f"{recording.original_name}: click a turn's time to play from there; "
                               "the turn playing is highlighted."))
-    st.caption("Select words with the mouse to code them. Click a highlighted passage or a note in the margin "
-               "for its details; ✓ and ✗ accept or reject a suggestion.")
-    document(html, dv.view_version(html), key=DOC_KEY, source_id=source_id, focus=scroll,
-             on_selection=on_selection, on_clicked=on_clicked, on_decide=on_decide)
+    st.caption("Select words, then press 1–9, click a quick code or drag it onto them. Click a highlighted "
+               "passage or a margin card for its details; ✓ and ✗ (or j, k, a, r) decide suggestions; ? shows "
+               "the keys.")
+    document(html, dv.view_version(html), key=DOC_KEY, source_id=source_id, focus=scroll, codes=quick_codes,
+             selection={"start": chosen["start"], "end": chosen["end"]}
+             if chosen and chosen["source_id"] == source_id else None,
+             on_selection=on_selection, on_clicked=on_clicked, on_decide=on_decide, on_apply=on_apply,
+             on_history=on_history)
 
-codes = [c for c in store.codes() if c.codable]
-lookup = dv.code_lookup(store.codes())
+codes = [c for c in all_codes if c.codable]
+lookup = dv.code_lookup(all_codes)
 with side_col:
     selection = st.session_state.get(SELECTION)
     if selection and selection["source_id"] == source_id:
