@@ -8,8 +8,10 @@ from workbench.assist.review import (accept, accept_in_bulk, adjusted_span, plan
                                      reject, review_queue)
 from workbench.assist.suggest import (DEFAULT_MIN_SCORE, SUGGESTERS, run_suggestions, set_skipped_speakers,
                                skipped_speakers)
+from workbench.assist.trust import code_trust, trust_text
 from workbench.ui import session
 from workbench.ui.nav import open_in_code_page
+from workbench.ui.teach import teach_panel
 from workbench.ui.text import esc, md, quote
 
 MESSAGE = "suggestions.message"
@@ -62,7 +64,9 @@ st.title("Suggestions")
 st.caption("Codings the machine proposes, waiting for a person to decide. Accepting one makes it your coding "
            "(its score, reason and suggester are kept); a rejected suggestion is never proposed again and teaches the engine.")
 
+teach_panel(store, actor)
 codes = {c.id: c for c in store.codes()}
+trust = code_trust(store)  # each code's kappa and precision from the last evaluation
 paths = dv.code_lookup(list(codes.values()))
 codable = [c for c in codes if codes[c].codable]
 sources = {s.id: s for s in store.list_sources()}
@@ -150,7 +154,8 @@ page = min(st.session_state.get(PAGE, 0), pages - 1)
 for row in queue[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]:
     with st.container(border=True):
         st.html(f'<b>{esc(row.code)}</b> <span style="opacity:0.7">· score {row.score:.2f} · '
-                f'{esc(row.source)} · {esc(row.suggester)}</span>')
+                f'{esc(row.source)} · {esc(row.suggester)}</span> <span class="trust" style="opacity:0.7">'
+                f'· agreement: {esc(trust_text(trust, row.code_id))}</span>')
         quote(row.quote, limit=500, note=row.reason)
         accept_col, reject_col, adjust_col, open_col, _ = st.columns([1, 1, 1.2, 1, 2])
         accept_col.button("Accept", key=f"suggestions.accept.{row.id}", type="primary", on_click=decide,
