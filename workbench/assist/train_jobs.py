@@ -58,8 +58,13 @@ def training_status(store: Store) -> TrainingStatus:
     state = "idle" if job is None else job.state
     if job is not None and job.state == "running" and not run_alive(job):
         state = "stopped"
-    return TrainingStatus(state, job, len(store.coding_rows()), MIN_CODINGS,
-                          store.setting(MODEL_SETTING) or DEFAULT_MODEL)
+    return TrainingStatus(state, job, coding_count(store), MIN_CODINGS, store.setting(MODEL_SETTING) or DEFAULT_MODEL)
+
+
+def coding_count(store: Store) -> int:
+    """Codings with a codable code (a grouped count: cheap enough for every page view)."""
+    codable = {c.id for c in store.codes() if c.codable}
+    return sum(n for code_id, n in store.coding_counts().items() if code_id in codable)
 
 
 def run_alive(job: TrainingJob) -> bool:
@@ -78,7 +83,7 @@ def run_alive(job: TrainingJob) -> bool:
             return False
         if stat.rsplit(")", 1)[-1].split()[0] in ("Z", "X"):
             return False
-        return b"--job" in cmdline and str(job.id).encode() in cmdline
+        return any(a == b"--job" and b == str(job.id).encode() for a, b in zip(cmdline, cmdline[1:]))
     try:
         os.kill(job.pid, 0)
     except ProcessLookupError:
@@ -91,7 +96,7 @@ def run_alive(job: TrainingJob) -> bool:
 def start_training(store: Store, actor: str, *, params: TuningParams = TuningParams(), holdout: float = 0.2,
                    seed: int = 0) -> TrainingJob:
     """Start ``workbench train`` in a detached process and return its run (``TrainError`` if it cannot start)."""
-    codings = len(store.coding_rows())
+    codings = coding_count(store)
     if codings < MIN_CODINGS:
         raise TrainError(f"too few codings to tune the model: it needs at least {MIN_CODINGS} codings by people "
                          f"(this project has {codings}); code {MIN_CODINGS - codings} more and try again")
@@ -99,8 +104,10 @@ def start_training(store: Store, actor: str, *, params: TuningParams = TuningPar
     job_id = store.start_training_job(actor, {"tuning": asdict(params), "holdout": holdout, "seed": seed})
     command = [sys.executable, "-m", "workbench", "train", "--project", str(store.path), "--as", actor,
                "--job", str(job_id)]
+    here = str(Path(__file__).resolve().parents[2])  # the child runs this same workbench, wherever it is
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH")) if p)}
     try:
-        process = subprocess.Popen(command, start_new_session=True, stdin=subprocess.DEVNULL,
+        process = subprocess.Popen(command, start_new_session=True, stdin=subprocess.DEVNULL, env=env,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, close_fds=True)
     except OSError as exc:
         store.end_training_job(job_id, "failed", f"cannot start the training process: {exc}")
