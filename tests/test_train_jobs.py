@@ -184,3 +184,10 @@ def test_a_full_disk_while_training_is_a_clear_error_and_the_project_is_intact(c
     assert {p: p.read_bytes() for p in current.rglob("*") if p.is_file()} == files
     assert (len(coded.events()), len(coded.coding_rows())) == before
     assert not [p for p in models_folder(coded).iterdir() if p.name.startswith("tuned-") and p != current]
+
+
+def test_cli_cancel_without_a_running_training_says_so(coded: Store) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-m", "workbench", "train", "--project", str(coded.path), "--as", "amira",
+                          "--cancel"], capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 1 and "no training is running" in out.stderr
