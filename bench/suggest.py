@@ -11,6 +11,10 @@
     (random unit vectors put straight into an in-memory DictCache; real lemmas): time
     re-suggesting after editing one code's definition (refit that code + suggest that code;
     target <= 2 s) with the model already loaded, as in a running app; print peak memory.
+
+With ``--tuned DIR`` (a model made by ``workbench train``) or ``--tune-tiny`` (tune one here first: one
+epoch on a few hundred generated passages), both runs use the ensemble with that tuned model, and (a)'s
+bare encode uses the same tuned model.
 """
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ import os
 import random
 import resource
 import sys
+import tempfile
 import time
 import tracemalloc
 from pathlib import Path
@@ -30,9 +35,10 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 import numpy as np  # noqa: E402
 
 from coding.codebook import Codebook, CodeDef  # noqa: E402
-from coding.embedding import DictCache, Embedder  # noqa: E402
+from coding.embedding import DictCache, Embedder, default_model_path  # noqa: E402
 from coding.lemmas import lemmatise, text_hash  # noqa: E402
 from coding.suggesters import make_suggester  # noqa: E402
+from coding.tuning import Passage, TunedModel, TuningParams, code_text, load_tuned, tune  # noqa: E402
 from coding.units import Example, Unit  # noqa: E402
 
 PEOPLE = ["my neighbour", "the old man next door", "our youth worker", "my sister", "a volunteer from church",
@@ -148,16 +154,37 @@ def examples_for(book: Codebook, texts: list[str], per_code: int = 8, n_codes: i
     return [Example(rng.choice(texts), c.uid, True) for c in book.codes[:n_codes] for _ in range(per_code)]
 
 
-def first_run(n: int, blocks: int = 10) -> None:
+def make_embedder(tuned: TunedModel | None, cache: DictCache) -> Embedder:
+    """The base model's embedder, or the tuned model's (its vectors cached under its id)."""
+    if tuned is None:
+        return Embedder(cache=cache)
+    return Embedder(model_name=tuned.id, model_path=str(tuned.path), cache=cache)
+
+
+def tiny_tuned(folder: Path, n: int = 300) -> TunedModel:
+    """Tune the base model for one epoch on n generated passages, coded by the codebook's keywords."""
+    book = codebook()
+    codes = {c.uid: code_text(c.name, c.definition) for c in book.codes}
+    passages = []
+    for text in generate(n, seed=5):
+        hits = frozenset(c.uid for c in book.codes if any(k.lower() in text.lower() for k in c.keywords))
+        passages.append(Passage(text, hits))
+    t0 = time.perf_counter()
+    model = tune(default_model_path(), codes, passages, folder, TuningParams(epochs=1))
+    print(f"tuned {model.id} on {n} passages in {time.perf_counter() - t0:.0f} s")
+    return model
+
+
+def first_run(n: int, blocks: int = 10, tuned: TunedModel | None = None) -> None:
     """(a) bare encode vs. a first ensemble run with empty caches, interleaved block by block."""
     texts = generate(n, seed=1)
     book = codebook()
-    embedder = Embedder(cache=DictCache())
+    embedder = make_embedder(tuned, DictCache())
     model = embedder.model
     model.encode(texts[::8], batch_size=embedder.batch_size)  # warm-up over all lengths, not timed
     inside, bare_encode = _time_calls(model)  # seconds spent inside model.encode by the engine
     t0 = time.perf_counter()
-    ensemble = make_suggester("ensemble.v1", embedder=embedder, lemma_cache=DictCache()).fit(book)
+    ensemble = make_suggester("ensemble.v1", embedder=embedder, lemma_cache=DictCache(), tuned=tuned).fit(book)
     t_fit = time.perf_counter() - t0
     units = units_of(texts)
     size = -(-n // blocks)
@@ -176,7 +203,7 @@ def first_run(n: int, blocks: int = 10) -> None:
     ours[0] += t_fit
     overhead = ours[0] - inside[0]
     print(f"(a) {n} segments ({len(set(texts))} distinct), 30 codes, batch size {embedder.batch_size}, "
-          f"{blocks} blocks alternating bare / ensemble")
+          f"{blocks} blocks alternating bare / ensemble; model {embedder.model_name}")
     print(f"    bare SentenceTransformer.encode:          {bare[0]:7.2f} s wall, {bare[1]:6.1f} s CPU "
           f"({n / bare[0]:.0f} segments/s)")
     print(f"    ensemble.v1 fit + suggest, empty caches:  {ours[0]:7.2f} s wall, {ours[1]:6.1f} s CPU "
@@ -202,20 +229,22 @@ def _time_calls(model):
     return spent, original
 
 
-def cached_run(n: int) -> None:
+def cached_run(n: int, tuned: TunedModel | None = None) -> None:
     """(b) re-suggest one edited code over n cached segments."""
     texts = generate(n, seed=2)
     book = codebook()
     t0 = time.perf_counter()
     vec_cache, lemma_cache = DictCache(), DictCache()
-    embedder = Embedder(cache=vec_cache)
+    embedder = make_embedder(tuned, vec_cache)
     vectors = np.random.default_rng(0).standard_normal((n, embedder.dimension)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     vec_cache.put_many(embedder.model_name, dict(zip((text_hash(t) for t in texts), vectors)))
     lemmatise(texts, cache=lemma_cache)
-    print(f"(b) {n} segments ({len(set(texts))} distinct); caches built in {time.perf_counter() - t0:.1f} s")
+    print(f"(b) {n} segments ({len(set(texts))} distinct); caches built in {time.perf_counter() - t0:.1f} s; "
+          f"model {embedder.model_name}")
     examples = examples_for(book, texts)
-    ensemble = make_suggester("ensemble.v1", embedder=embedder, lemma_cache=lemma_cache).fit(book, examples)
+    ensemble = make_suggester("ensemble.v1", embedder=embedder, lemma_cache=lemma_cache,
+                              tuned=tuned).fit(book, examples)
     embedder.model.encode(["warm up"])  # the app has the model loaded already
     units = units_of(texts)
     t0 = time.perf_counter()
@@ -268,10 +297,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small run: 2,000 and 10,000 segments")
     parser.add_argument("--first", type=int, default=None)
     parser.add_argument("--cached", type=int, default=None)
+    parser.add_argument("--tuned", type=Path, default=None, help="a tuned model's folder (from workbench train)")
+    parser.add_argument("--tune-tiny", action="store_true", help="tune a small model first and use it")
     args = parser.parse_args(argv)
-    first_run(args.first or (2000 if args.quick else 20000))
+    tuned = load_tuned(args.tuned) if args.tuned else None
+    if args.tune_tiny:
+        tuned = tiny_tuned(Path(tempfile.mkdtemp(prefix="wb-bench-tuned-")))
+    first_run(args.first or (2000 if args.quick else 20000), tuned=tuned)
     print(f"    peak resident memory so far: {max_rss_mib():.0f} MiB")
-    cached_run(args.cached or (10000 if args.quick else 100000))
+    cached_run(args.cached or (10000 if args.quick else 100000), tuned=tuned)
     return 0
 
 

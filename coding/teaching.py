@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +41,8 @@ class TeachResult:
     train_texts: int
     holdout_texts: int
     holdout_units: int
+    before_per_code: dict[str, Scores] = field(default_factory=dict)  # code uid -> scores on the held-out slice
+    after_per_code: dict[str, Scores] = field(default_factory=dict)
 
 
 def code_texts(codebook: Codebook) -> dict[str, str]:
@@ -117,8 +119,15 @@ def teach(devset: DevSet, train: Sequence[int], holdout: Sequence[int], out_dir:
     after_t, after = _best(labels, after_p)
     model = with_threshold(model, after_t)
     kept = bool(after.kappa > before.kappa) if not np.isnan(after.kappa) else False
+    uids = _uids(devset)
     return TeachResult(model, kept, before, after, before_t, after_t, len(passages), len(train), len(holdout),
-                       labels.shape[0])
+                       labels.shape[0], _per_code(uids, labels, before_p >= before_t),
+                       _per_code(uids, labels, after_p >= after_t))
+
+
+def _per_code(uids: Sequence[str], labels: np.ndarray, decisions: np.ndarray) -> dict[str, Scores]:
+    """Each code's scores on these decisions (sentences x codes)."""
+    return {uid: score_decisions(labels[:, j], decisions[:, j]) for j, uid in enumerate(uids)}
 
 
 def _best(labels: np.ndarray, probs: np.ndarray) -> tuple[float, Scores]:

@@ -39,6 +39,17 @@ META_FILE = "tuning.json"
 CHECKPOINT = "checkpoint"
 FORMAT = 1
 
+
+def _save_errors() -> tuple[type[BaseException], ...]:
+    """What saving a model raises on a full or read-only disk: OSError, safetensors' own error (it does not
+    derive from OSError), and the RuntimeError of torch's file writer (torch.save of the optimiser)."""
+    from safetensors import SafetensorError
+
+    return (OSError, SafetensorError, RuntimeError)
+
+
+SAVE_ERRORS = _save_errors()
+
 TuningProgress = Callable[[int, int, float], None]  # (steps done, total steps, last batch loss)
 
 
@@ -190,7 +201,7 @@ def tune(
             if not (final / META_FILE).is_file():  # not someone else's identical model finished first
                 raise
         shutil.rmtree(partial, ignore_errors=True)
-    except OSError as exc:
+    except SAVE_ERRORS as exc:
         raise TuningError(f"cannot write the tuned model in {out_dir}: {exc}") from exc
     return load_tuned(final)
 
@@ -324,7 +335,7 @@ class _Trainer:
                 os.rename(final, old)
             os.rename(tmp, final)
             shutil.rmtree(old, ignore_errors=True)
-        except OSError as exc:
+        except SAVE_ERRORS as exc:
             raise TuningError(f"cannot write a training checkpoint in {self.partial}: {exc}") from exc
 
 

@@ -50,6 +50,10 @@ def test_a_trained_model_is_kept_only_if_better_on_the_held_out_cases(coded: Sto
     [event] = _train_events(coded)
     assert event.actor == "amira" and event.payload["model"] == run.model and event.payload["kept"] == run.kept
     assert any(("Kept" if run.kept else "Not kept") in line for line in run.summary())
+    trust = coded.code_agreement()  # the held-out check's per-code agreement of the model now in use
+    assert set(trust) == {c.id for c in coded.codes()} and all(t.units == run.holdout_units for t in trust.values())
+    assert all(t.measured_by == f"training's held-out check ({coded.setting(MODEL_SETTING) or run.previous})"
+               for t in trust.values())
     # a model wrecked by a huge learning rate is worse on the held-out cases: not kept, the current one stays
     before = coded.setting(MODEL_SETTING)
     wrecked = train_project(coded, "amira", params=replace(FEW, learning_rate=1.0, seed=1), seed=1)

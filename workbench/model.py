@@ -337,3 +337,36 @@ class Recording:
     size: int
     attached_at: str
     attached_by: str
+
+
+@dataclass
+class TrainingJob:
+    """A `workbench train` run started in the background: its process, progress and outcome."""
+
+    id: int
+    state: str  # running, finished, failed, cancelled, stopped (its process died; a new run resumes it)
+    pid: int | None
+    params: dict
+    started_by: str
+    started_at: str
+    updated_at: str
+    first_step: int | None  # the first step it reported (above 1: it resumed from a checkpoint)
+    done: int
+    total: int
+    loss: float | None
+    cancel_requested: bool
+    result: dict | None  # the TrainRun's figures once finished
+    message: str
+
+
+@dataclass(frozen=True)
+class CodeAgreement:
+    """How well the suggestions for one code agreed with people when last measured."""
+
+    code_id: int
+    kappa: float | None
+    precision: float | None
+    support: int  # units the people coded with it
+    units: int  # units compared
+    measured_by: str  # what measured it, for a person: "workbench evaluate (...)", "training's held-out check"
+    measured_at: str

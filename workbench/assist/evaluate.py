@@ -25,6 +25,7 @@ from coding.suggesters import available_suggesters, make_suggester
 from coding.units import Unit
 from ingest import LoadedSegment, LoadedSource
 
+from workbench.assist.trust import record_agreement
 from workbench.sources.codebooks import project_codebook
 from workbench.errors import NotFound, WorkbenchError
 from workbench.sources.importer import to_new_source
@@ -145,7 +146,11 @@ def evaluate_suggester(store: Store, reference: str, candidate: str = "ensemble.
     curve = learning_curve(devset, sizes=sizes, train_fraction=train_fraction, seed=seed,
                            embedder=Embedder(cache=StoreEmbeddingCache(store)))
     codable = {c.uid: c.name for c in devset.codebook.codes if c.codable}
-    return SuggesterEvaluation(reference, candidate, len(curve.train), len(curve.test), curve, codable)
+    result = SuggesterEvaluation(reference, candidate, len(curve.train), len(curve.test), curve, codable)
+    if rows := result.rows(candidate):  # the Suggestions page shows each code's agreement (workbench.assist.trust)
+        record_agreement(store, rows[-1].report.per_code,
+                         f"workbench evaluate ({candidate} given {rows[-1].k} codings per code, against {reference})")
+    return result
 
 
 def evaluate_project(store: Store, reference: str, candidate: str = "ensemble.v1", *,

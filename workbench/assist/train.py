@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from coding.crossval import holdout_split
@@ -25,6 +25,7 @@ from coding.evaluation import Scores
 from coding.teaching import code_texts, teach
 from coding.tuning import TunedModel, TuningCancelled, TuningError, TuningParams, load_tuned
 
+from workbench.assist.trust import record_agreement
 from workbench.errors import WorkbenchError
 from workbench.sources.codebooks import project_codebook
 from workbench.store import Store
@@ -55,6 +56,7 @@ class TrainRun:
     holdout_units: int
     seconds: float
     note: str = ""
+    per_code: dict[str, Scores] = field(default_factory=dict)  # the model now in use, per code, on the held-out slice
 
     def summary(self) -> list[str]:
         """Lines for a person."""
@@ -149,9 +151,11 @@ def train_project(store: Store, actor: str, *, params: TuningParams = TuningPara
     if kept and store.setting(MODEL_SETTING, "") != (current.id if current is not None else ""):
         kept, note = False, "Another training run switched the model meanwhile; this one was not switched on."
     run = TrainRun(result.model.id, kept, previous, result.before, result.after, n_codings, result.passages,
-                   len({groups[i] for i in held}), result.holdout_units, time.perf_counter() - began, note)
+                   len({groups[i] for i in held}), result.holdout_units, time.perf_counter() - began, note,
+                   result.after_per_code if kept else result.before_per_code)
     store.record_training(actor, {"model": run.model, "kept": kept, "previous": previous, "codings": n_codings,
                                   "before": {"kappa": run.before.kappa, "f1": run.before.f1},
                                   "after": {"kappa": run.after.kappa, "f1": run.after.f1}},
                           run.model if kept else None)
+    record_agreement(store, run.per_code, f"training's held-out check ({run.model if kept else previous})")
     return run

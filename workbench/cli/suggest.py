@@ -89,7 +89,8 @@ def evaluate_command(store: Store, reference: str, candidate: str, sizes: str, s
 
     Against a suggester, the reference's sources are split 60/40: suggesters learn only from the
     training sources and are scored on the others. The keyword-only baseline (lexical.v1) is scored
-    in the same run. With --folds K: K-fold cross-validation by case or source (k = 0 added to
+    in the same run; the suggester's per-code kappa and precision (given the most codings) are kept in the
+    project and shown beside each code on the Suggestions page. With --folds K: K-fold cross-validation by case or source (k = 0 added to
     --sizes), mean ± sd, codes suggested and given per sentence, and calibration bins.
     """
     from workbench.assist.evaluate import evaluate_project

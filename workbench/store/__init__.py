@@ -27,11 +27,13 @@ from workbench.store.sources import SourceStore
 from workbench.model import NewSuggestion, Suggestion
 from workbench.store.cache import CacheStore
 from workbench.store.suggestions import SuggestionStore
+from workbench.store.training import TrainingBusy, TrainingStore
 from workbench.store.themes import CandidateTheme, FrameworkCellRecord, InvalidTheme, NewCandidate, Theme, ThemeStore
 
 
 class Store(SourceStore, CodeStore, CodingStore, SuggestionStore, CacheStore, RestoreStore, SearchStore, EventStore,
-            FactStore, RosterStore, CheckStore, ThemeStore, ExchangeStore, RecordingStore):
+            FactStore, RosterStore, CheckStore, ThemeStore, ExchangeStore, RecordingStore,
+            TrainingStore):
     """A project: open it with ``Store.open(path)`` or create it with ``Store.create(path)``."""
 
     def __init__(self, database: Database) -> None:
@@ -94,4 +96,4 @@ class Store(SourceStore, CodeStore, CodingStore, SuggestionStore, CacheStore, Re
 
 
 __all__ = ["Store", "Problem", "SourceEdit", "NewSegment", "CodingFact", "NewSource", "NewSegment", "NewSuggestion", "Suggestion", "SegmentHit", "new_uid", "now", "schema_version",
-           "Theme", "ThemeStore", "CandidateTheme", "NewCandidate", "FrameworkCellRecord", "InvalidTheme"]
+           "Theme", "ThemeStore", "TrainingBusy", "CandidateTheme", "NewCandidate", "FrameworkCellRecord", "InvalidTheme"]

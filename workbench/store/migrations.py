@@ -396,3 +396,38 @@ def _suggestions_uncertain(conn: sqlite3.Connection) -> None:
     _run(conn, ["CREATE INDEX suggestions_uncertain ON suggestions"
                 "(code_id, status, abs(score - 0.5), score DESC, source_id, start)",
                 "CREATE INDEX suggestions_suggester ON suggestions(suggester, status, code_id)"])
+
+
+@migration(11, "background training runs and per-code agreement from the last evaluation")
+def _training_runs(conn: sqlite3.Connection) -> None:
+    # One row per `workbench train` started in the background (the app's Teach panel): its process, progress
+    # and outcome, so any session (after a reload too) can show it. At most one is running per project.
+    # code_agreement keeps the last measured kappa and precision of the suggestions for each code.
+    _run(conn, [
+        """CREATE TABLE training_runs (
+            id INTEGER PRIMARY KEY,
+            state TEXT NOT NULL CHECK (state IN ('running', 'finished', 'failed', 'cancelled', 'stopped')),
+            pid INTEGER,
+            params TEXT NOT NULL DEFAULT '{}',
+            started_by TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            first_step INTEGER,
+            done INTEGER NOT NULL DEFAULT 0,
+            total INTEGER NOT NULL DEFAULT 0,
+            loss REAL,
+            cancel_requested INTEGER NOT NULL DEFAULT 0,
+            result TEXT,
+            message TEXT NOT NULL DEFAULT ''
+        )""",
+        "CREATE UNIQUE INDEX training_runs_one_running ON training_runs(state) WHERE state = 'running'",
+        """CREATE TABLE code_agreement (
+            code_id INTEGER PRIMARY KEY REFERENCES codes(id) ON DELETE CASCADE,
+            kappa REAL,
+            precision REAL,
+            support INTEGER NOT NULL,
+            units INTEGER NOT NULL,
+            measured_by TEXT NOT NULL,
+            measured_at TEXT NOT NULL
+        )""",
+    ])

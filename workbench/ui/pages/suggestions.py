@@ -12,10 +12,12 @@ from workbench.assist.review import (QueuePage, QueueRow, accept, accept_in_bulk
                                      plan_bulk_accept, reject, review_page)
 from workbench.assist.suggest import (DEFAULT_MIN_SCORE, SUGGESTERS, run_suggestions, set_skipped_speakers,
                                       skipped_speakers)
+from workbench.assist.trust import code_trust, trust_text
 from workbench.errors import NotFound, WorkbenchError
 from workbench.ui import document_view as dv
 from workbench.ui import session
 from workbench.ui.nav import open_in_code_page
+from workbench.ui.teach import teach_panel
 from workbench.ui.text import esc, md, quote
 
 MESSAGE = "suggestions.message"
@@ -232,16 +234,18 @@ def bulk_panel(store, filters: dict) -> None:
                           on_click=lambda: st.session_state.pop(CONFIRM, None))
 
 
-def card_heading(row: QueueRow) -> str:
-    """HTML of a card's first line: the code's whole path (also on hover), score, source and suggester."""
+def card_heading(row: QueueRow, trust: dict) -> str:
+    """HTML of a card's first line: the code's whole path (also on hover), score, source and suggester, and
+    how well suggestions for this code agreed with people when last measured."""
     return (f'<b title="{esc(row.code)}">{esc(row.code)}</b> <span style="opacity:0.7">· score {row.score:.2f} · '
-            f'{esc(row.source)} · {esc(row.suggester)}</span>')
+            f'{esc(row.source)} · {esc(row.suggester)}</span> <span class="trust" style="opacity:0.7">'
+            f'· agreement: {esc(trust_text(trust, row.code_id))}</span>')
 
 
-def suggestion_card(row: QueueRow, codable: list[int], paths: dict) -> None:
+def suggestion_card(row: QueueRow, codable: list[int], paths: dict, trust: dict) -> None:
     """One suggestion: its code (whole path, also on hover), score, source, words and reason; the decisions."""
     with st.container(border=True):
-        st.html(card_heading(row))
+        st.html(card_heading(row, trust))
         quote(row.quote, limit=500, note=row.reason)
         accept_col, reject_col, adjust_col, open_col, _ = st.columns([1, 1, 1.2, 1, 2])
         accept_col.button("Accept", key=f"suggestions.accept.{row.id}", type="primary", on_click=decide,
@@ -280,8 +284,9 @@ def queue_section(store, filters: dict, codable: list[int], paths: dict) -> None
         st.info("No pending suggestions match these filters.")
         return
     bulk_panel(store, filters)
+    trust = code_trust(store)  # each code's kappa and precision from the last evaluation
     for row in queue.rows:
-        suggestion_card(row, codable, paths)
+        suggestion_card(row, codable, paths, trust)
     pager(queue)
 
 
@@ -293,6 +298,7 @@ st.caption("Codings the machine proposes, waiting for a person to decide. Accept
            "(its score, reason and suggester are kept); a rejected suggestion is never proposed again and teaches "
            "the engine.")
 
+teach_panel(store, actor)
 codes = store.codes()
 paths = dv.code_lookup(codes)
 codable = [c.id for c in codes if c.codable]

@@ -1,0 +1,193 @@
+"""Training in the background: one run at a time, progress in the project, cancel, a kill and its resume,
+an unwritable or full models folder, a codebook changed mid-run. The runs are real `workbench train`
+processes on tiny data (30 codings, a few steps)."""
+from __future__ import annotations
+
+import os
+import shutil
+import resource
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from coding.embedding import default_model_path
+from coding.tuning import Passage, TuningParams, tune
+from helpers import write_coded_answers
+from workbench.assist.evaluate import import_devset
+from workbench.assist.train import MIN_CODINGS, MODEL_SETTING, TrainError, models_folder, train_project
+from workbench.assist.train_jobs import (cancel_training, resume_training, run_alive, start_training,
+                                         training_status)
+from workbench.store import Store, TrainingBusy
+
+TINY = TuningParams(epochs=1, batch_size=16, learning_rate=1e-4)
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def tuned(tmp_path_factory) -> Path:
+    """A small tuned model (tuned once for the module), to stand as a project's current model."""
+    model = tune(default_model_path(), {"a": "Rain: weather"}, [Passage("It rained.", frozenset({"a"}))],
+                 tmp_path_factory.mktemp("models"), TINY)
+    return model.path
+
+
+def make_current(store: Store, tuned: Path) -> Path:
+    """Copy the tuned model into the project's models folder and make it current."""
+    target = models_folder(store) / tuned.name
+    shutil.copytree(tuned, target)
+    store.record_training("amira", {"model": tuned.name}, tuned.name)
+    return target
+
+
+@pytest.fixture
+def coded(store: Store, tmp_path: Path) -> Store:
+    """10 answers (each its own source), 30 codings of 3 codes by amira: just enough to train."""
+    write_coded_answers(tmp_path / "answers", 10)
+    import_devset(store, "amira", tmp_path / "answers")
+    return store
+
+
+def wait_for(store: Store, condition, timeout: float = 400.0):
+    """Poll the training status until ``condition(status)`` holds; return that status."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = training_status(store)
+        if condition(status):
+            return status
+        time.sleep(0.5)
+    raise AssertionError(f"timed out; last status {status.state}, {status.job}")
+
+
+def test_too_few_codings_refuses_to_start_and_says_how_many(store: Store, tmp_path: Path) -> None:
+    write_coded_answers(tmp_path / "answers", 3)  # 9 codings
+    import_devset(store, "amira", tmp_path / "answers")
+    status = training_status(store)
+    assert (status.state, status.codings, status.needed, status.ready) == ("idle", 9, MIN_CODINGS, False)
+    with pytest.raises(TrainError, match=f"at least {MIN_CODINGS} codings.*has 9.*code {MIN_CODINGS - 9} more"):
+        start_training(store, "amira", params=TINY)
+    assert store.training_job() is None
+
+
+def test_one_training_at_a_time_per_project(coded: Store) -> None:
+    first = coded.start_training_job("amira", {})
+    with pytest.raises(TrainingBusy, match=f"run {first} is still running"):
+        coded.start_training_job("zoe", {})
+    coded.end_training_job(first, "finished", "done")
+    assert coded.start_training_job("zoe", {}) == first + 1
+
+
+def test_a_run_whose_process_is_gone_shows_stopped_and_another_may_start(coded: Store) -> None:
+    job_id = coded.start_training_job("amira", {})
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    coded.set_training_pid(job_id, gone.pid)
+    assert training_status(coded).state == "stopped" and not run_alive(coded.training_job(job_id))
+    # an unrelated live process with that pid is not the run either
+    coded.set_training_pid(job_id, os.getpid())
+    assert training_status(coded).state == "stopped"
+    with pytest.raises(TrainError, match="no training is running"):
+        cancel_training(coded, "amira")
+
+
+def test_a_cli_background_run_finishes_with_its_result_in_the_project(coded: Store) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-m", "workbench", "train", "--project", str(coded.path), "--as", "amira",
+                          "--epochs", "1", "--background"], capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "started in the background" in out.stdout
+    running = training_status(coded)
+    assert running.state == "running" and running.job.started_by == "amira"
+    done = wait_for(coded, lambda s: s.state != "running")
+    assert done.state == "finished", done.job.message
+    result = done.job.result
+    assert set(result["before"]) == set(result["after"]) == {"kappa", "f1", "precision"}
+    assert (models_folder(coded) / result["model"] / "tuning.json").is_file()
+    assert coded.setting(MODEL_SETTING) == (result["model"] if result["kept"] else None)
+    assert done.job.done == done.job.total > 0 and done.job.first_step == 1
+    assert coded.code_agreement(), "the held-out check stores each code's agreement"
+
+
+def test_cancel_stops_cleanly_and_the_current_model_stays(coded: Store, tuned: Path) -> None:
+    current = make_current(coded, tuned)
+    start_training(coded, "amira", params=TuningParams(epochs=3, batch_size=16, learning_rate=1e-4))
+    cancel_training(coded, "amira")  # read at the first step
+    ended = wait_for(coded, lambda s: s.state != "running")
+    assert ended.state == "cancelled" and "cancelled" in ended.job.message
+    assert ended.job.done < ended.job.total
+    assert coded.setting(MODEL_SETTING) == current.name and (current / "tuning.json").is_file()
+    assert [p for p in models_folder(coded).iterdir() if not p.name.startswith(".")] == [current], "no new model"
+    assert {"training.start", "training.cancel"} <= {e.action for e in coded.events()}
+
+
+def test_a_killed_run_shows_stopped_and_resume_continues_from_its_checkpoint(coded: Store) -> None:
+    params = TuningParams(epochs=2, batch_size=16, learning_rate=1e-4)
+    job = start_training(coded, "amira", params=params)
+    # kill it in its second epoch: the first epoch's checkpoint is on disk by then
+    status = wait_for(coded, lambda s: s.job.total and s.job.done > s.job.total // 2)
+    per_epoch = status.job.total // 2
+    os.killpg(job.pid, signal.SIGKILL)
+    stopped = wait_for(coded, lambda s: s.state != "running", timeout=30)
+    assert stopped.state == "stopped" and coded.setting(MODEL_SETTING) is None
+    assert list(models_folder(coded).glob(".tuned-*.partial/checkpoint/state.json"))
+    resumed = resume_training(coded, "amira")
+    assert resumed.id == job.id + 1 and resumed.params == job.params
+    assert coded.training_job(job.id).state == "stopped"
+    done = wait_for(coded, lambda s: s.state != "running")
+    assert done.state == "finished", done.job.message
+    assert done.job.first_step == per_epoch + 1, "the resumed run started in the second epoch"
+    assert not list(models_folder(coded).glob(".tuned-*.partial")), "the checkpoint is gone once finished"
+
+
+def test_a_codebook_changed_while_a_background_run_trains_is_not_switched_on(coded: Store) -> None:
+    start_training(coded, "amira", params=TINY)
+    wait_for(coded, lambda s: s.job.done >= 1)
+    code = coded.codes()[0]
+    coded.update_code(code.id, "amira", definition="Something else entirely.")
+    done = wait_for(coded, lambda s: s.state != "running")
+    assert done.state == "finished" and not done.job.result["kept"]
+    assert "codebook changed while the model was training" in done.job.message
+    assert coded.setting(MODEL_SETTING) is None
+
+
+def test_a_models_folder_that_cannot_be_written_is_a_clear_error(coded: Store) -> None:
+    models_folder(coded).write_text("not a folder")  # as root a read-only folder is still writable: block it so
+    events = len(coded.events())
+    with pytest.raises(TrainError, match=f"cannot write the tuned model in .*{models_folder(coded).name}"):
+        train_project(coded, "amira", params=TINY)
+    assert coded.setting(MODEL_SETTING) is None and len(coded.events()) == events
+    assert models_folder(coded).read_text() == "not a folder"
+
+
+def _fill_disk_at(limit: int):
+    def limit_file_size() -> None:  # a file that would grow past `limit` fails with EFBIG, like a full disk
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return limit_file_size
+
+
+def test_a_full_disk_while_training_is_a_clear_error_and_the_project_is_intact(coded: Store, tuned: Path) -> None:
+    current = make_current(coded, tuned)
+    files = {p: p.read_bytes() for p in current.rglob("*") if p.is_file()}
+    before = (len(coded.events()), len(coded.coding_rows()))
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-m", "workbench", "train", "--project", str(coded.path), "--as", "amira",
+                          "--epochs", "1"], capture_output=True, text=True, env=env, timeout=400,
+                         preexec_fn=_fill_disk_at(8 * 2**20))  # the model's weights are ~90 MB
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "cannot write" in out.stderr and str(models_folder(coded)) in out.stderr, out.stderr
+    assert "Traceback" not in out.stderr
+    assert coded.setting(MODEL_SETTING) == current.name
+    assert {p: p.read_bytes() for p in current.rglob("*") if p.is_file()} == files
+    assert (len(coded.events()), len(coded.coding_rows())) == before
+    assert not [p for p in models_folder(coded).iterdir() if p.name.startswith("tuned-") and p != current]
+
+
+def test_cli_cancel_without_a_running_training_says_so(coded: Store) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-m", "workbench", "train", "--project", str(coded.path), "--as", "amira",
+                          "--cancel"], capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 1 and "no training is running" in out.stderr

@@ -1,0 +1,191 @@
+"""Training in the background: ``workbench train --job N`` as a detached process that records its state
+and progress in the project (``training_runs``), so the app can start it, show it from any session (after
+a reload too), cancel it, and notice when its process died.
+
+One run at a time per project (the store refuses a second running row). A run whose process is gone
+without finishing (killed, the computer restarted) shows as ``stopped``; resuming starts a new run with the
+same parameters on the same data, which continues from the last epoch's checkpoint (``coding.tuning``).
+Cancelling sets a flag the process reads after every step; it stops there, keeps its checkpoint, and the
+current model stays.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from coding.embedding import DEFAULT_MODEL
+from coding.tuning import TuningParams
+
+from workbench.assist.train import MIN_CODINGS, MODEL_SETTING, TrainError, TrainRun, models_folder, train_project
+from workbench.model import TrainingJob
+from workbench.store import Store
+
+POLL_SECONDS = 2.0  # how often the app looks at a running training
+STARTING_GRACE = timedelta(seconds=60)  # a run without a process yet is "starting" this long
+
+
+@dataclass
+class TrainingStatus:
+    """What the Teach panel shows: the latest run (if any) as it stands, and whether training can start."""
+
+    state: str  # idle (never trained), running, stopped (process gone: resume), finished, failed, cancelled
+    job: TrainingJob | None
+    codings: int  # codings by people in this project
+    needed: int  # codings tuning needs
+    model: str  # the current model: a tuned model's id or the base model's name
+
+    @property
+    def ready(self) -> bool:
+        """Enough codings to train."""
+        return self.codings >= self.needed
+
+    @property
+    def fraction(self) -> float:
+        """Share of the training steps done (0 before the first step)."""
+        job = self.job
+        return min(1.0, job.done / job.total) if job is not None and job.total else 0.0
+
+
+def training_status(store: Store) -> TrainingStatus:
+    """The latest training run as it stands now (a running one whose process is gone is ``stopped``)."""
+    job = store.training_job()
+    state = "idle" if job is None else job.state
+    if job is not None and job.state == "running" and not run_alive(job):
+        state = "stopped"
+    return TrainingStatus(state, job, coding_count(store), MIN_CODINGS, store.setting(MODEL_SETTING) or DEFAULT_MODEL)
+
+
+def coding_count(store: Store) -> int:
+    """Codings with a codable code (a grouped count: cheap enough for every page view)."""
+    codable = {c.id for c in store.codes() if c.codable}
+    return sum(n for code_id, n in store.coding_counts().items() if code_id in codable)
+
+
+def run_alive(job: TrainingJob) -> bool:
+    """Is the run's process still running it? (A run not yet given its process counts as alive a minute.)"""
+    if job.pid is None:
+        started = datetime.fromisoformat(job.started_at)
+        if started.tzinfo is None:
+            started = started.replace(tzinfo=timezone.utc)
+        return datetime.now(timezone.utc) - started < STARTING_GRACE
+    proc = Path(f"/proc/{job.pid}")
+    if Path("/proc/self").exists():  # Linux: not a zombie, and the process is this run's (pids are reused)
+        try:
+            stat = (proc / "stat").read_text()
+            cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            return False
+        if stat.rsplit(")", 1)[-1].split()[0] in ("Z", "X"):
+            return False
+        return any(a == b"--job" and b == str(job.id).encode() for a, b in zip(cmdline, cmdline[1:]))
+    try:
+        os.kill(job.pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def start_training(store: Store, actor: str, *, params: TuningParams = TuningParams(), holdout: float = 0.2,
+                   seed: int = 0) -> TrainingJob:
+    """Start ``workbench train`` in a detached process and return its run (``TrainError`` if it cannot start)."""
+    codings = coding_count(store)
+    if codings < MIN_CODINGS:
+        raise TrainError(f"too few codings to tune the model: it needs at least {MIN_CODINGS} codings by people "
+                         f"(this project has {codings}); code {MIN_CODINGS - codings} more and try again")
+    _end_if_dead(store)
+    job_id = store.start_training_job(actor, {"tuning": asdict(params), "holdout": holdout, "seed": seed})
+    command = [sys.executable, "-m", "workbench", "train", "--project", str(store.path), "--as", actor,
+               "--job", str(job_id)]
+    here = str(Path(__file__).resolve().parents[2])  # the child runs this same workbench, wherever it is
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH")) if p)}
+    try:
+        process = subprocess.Popen(command, start_new_session=True, stdin=subprocess.DEVNULL, env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, close_fds=True)
+    except OSError as exc:
+        store.end_training_job(job_id, "failed", f"cannot start the training process: {exc}")
+        raise TrainError(f"cannot start the training process: {exc}") from exc
+    store.set_training_pid(job_id, process.pid)
+    return store.training_job(job_id)
+
+
+def resume_training(store: Store, actor: str) -> TrainingJob:
+    """Start again the latest run that stopped, was cancelled or failed, with its parameters (so it continues
+    from its checkpoint when the codings and codebook are unchanged)."""
+    status = training_status(store)
+    if status.job is None or status.state not in ("stopped", "cancelled", "failed"):
+        raise TrainError("there is no stopped training run to resume")
+    given = status.job.params
+    return start_training(store, actor, params=TuningParams(**given.get("tuning", {})),
+                          holdout=given.get("holdout", 0.2), seed=given.get("seed", 0))
+
+
+def cancel_training(store: Store, actor: str) -> None:
+    """Ask the running training to stop after its current step (the current model stays)."""
+    status = training_status(store)
+    if status.state != "running":
+        raise TrainError("no training is running")
+    store.request_training_cancel(status.job.id, actor)
+
+
+def _end_if_dead(store: Store) -> None:
+    """A running row whose process is gone is marked stopped (so a new run may start)."""
+    job = store.training_job()
+    if job is not None and job.state == "running" and not run_alive(job):
+        store.end_training_job(job.id, "stopped", "the training process ended without finishing")
+
+
+def run_training_job(store: Store, job_id: int) -> TrainRun:
+    """In the training process: run the recorded run, report progress, obey cancel, record the outcome."""
+    job = store.training_job(job_id)
+    if job is None or job.state != "running":
+        raise TrainError(f"training run {job_id} is not waiting to run (it is {job.state if job else 'absent'})")
+    store.set_training_pid(job_id, os.getpid())
+    cancel = threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda _signum, _frame: cancel.set())  # `kill PID` cancels cleanly too
+
+    def progress(done: int, total: int, loss: float) -> None:
+        store.record_training_progress(job_id, done, total, loss)
+        if store.training_cancel_requested(job_id):
+            cancel.set()
+
+    params = TuningParams(**job.params.get("tuning", {}))
+    try:
+        run = train_project(store, job.started_by, params=params, holdout=job.params.get("holdout", 0.2),
+                            seed=job.params.get("seed", 0), on_progress=progress, cancel=cancel)
+    except TrainError as exc:
+        cancelled = cancel.is_set() or store.training_cancel_requested(job_id)
+        store.end_training_job(job_id, "cancelled" if cancelled else "failed", str(exc))
+        raise
+    except BaseException as exc:  # an unexpected failure is recorded, then raised as it is
+        store.end_training_job(job_id, "failed", f"training failed: {exc!r}")
+        raise
+    store.end_training_job(job_id, "finished", "\n".join(run.summary()), _result(run))
+    return run
+
+
+def _result(run: TrainRun) -> dict:
+    """A finished run's figures for the panel."""
+    return {"model": run.model, "kept": run.kept, "previous": run.previous, "codings": run.codings,
+            "passages": run.passages, "holdout_groups": run.holdout_groups, "holdout_units": run.holdout_units,
+            "seconds": round(run.seconds, 1), "note": run.note,
+            "before": {"kappa": _num(run.before.kappa), "f1": _num(run.before.f1),
+                       "precision": _num(run.before.precision)},
+            "after": {"kappa": _num(run.after.kappa), "f1": _num(run.after.f1),
+                      "precision": _num(run.after.precision)}}
+
+
+def _num(x: float) -> float | None:
+    return None if x != x else round(float(x), 4)
+
+
+__all__ = ["TrainingStatus", "training_status", "start_training", "resume_training", "cancel_training",
+           "run_training_job", "run_alive", "models_folder", "POLL_SECONDS"]
