@@ -191,6 +191,8 @@ def test_a_project_from_before_migration_10_gets_the_indexes_and_keeps_its_queue
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("DROP INDEX suggestions_uncertain")
     conn.execute("DROP INDEX suggestions_suggester")
+    conn.execute("DROP TABLE training_runs")  # migration 11's, which comes after
+    conn.execute("DROP TABLE code_agreement")
     conn.execute("PRAGMA user_version = 9")
     conn.close()
     store = Store.open(path)
