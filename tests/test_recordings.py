@@ -194,3 +194,19 @@ def test_check_names_a_recording_gone_or_changed(store: Store, interview: Path) 
     stored.unlink()
     [missing] = store.check()
     assert missing.kind == "recording" and f"{recording.file}) is missing" in missing.message
+
+
+def test_a_backup_carries_the_recordings_and_opens_on_its_own(store: Store, interview: Path, tmp_path: Path) -> None:
+    """`workbench backup` copies the recordings beside the backup, so the backup's player and checks work."""
+    importer.ingest_paths(store, [interview], actor="ana")
+    recording = store.recordings()[0]
+    out = tmp_path / "saved" / "copy.wbproj"
+    runner = CliRunner()
+    result = runner.invoke(cli, ["backup", "--out", str(out), "--project", str(store.path)])
+    assert result.exit_code == 0, result.output
+    assert "1 recording" in result.output
+    copy = Store.open(out)
+    assert sha(copy.media_dir / recording.file) == sha(store.media_dir / recording.file)
+    assert copy.check() == []
+    again = runner.invoke(cli, ["backup", "--out", str(out), "--project", str(store.path)])
+    assert again.exit_code == 0 and "recording" not in again.output  # already there: not copied twice

@@ -32,7 +32,10 @@ def check(store: Store) -> None:
 @project_option
 @handle_errors
 def backup(store: Store, out: Path | None) -> None:
-    """Copy the project safely while others may be working in it (SQLite online backup)."""
+    """Copy the project safely while others may be working in it (SQLite online backup), with its
+    recordings (into FILE.media/)."""
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     target = store.database.backup(out or store.path.with_name(f"{store.path.stem}-{stamp}.wbproj"))
-    click.echo(f"Backed up to {target}")
+    copied = store.backup_media(target)
+    click.echo(f"Backed up to {target}" + (f" (and {copied} recording{'s' if copied != 1 else ''} to "
+                                          f"{target.name}.media/)" if copied else ""))

@@ -1,6 +1,8 @@
 """Recordings: which audio or video file in ``<project>.media/`` belongs to which source."""
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 from workbench.errors import NotFound
@@ -22,6 +24,27 @@ class RecordingStore:
     def media_dir(self) -> Path:
         """Where the project's recordings are kept: ``<project file>.media/`` beside it."""
         return self.database.path.with_name(self.database.path.name + ".media")
+
+    def backup_media(self, target: str | Path) -> int:
+        """Copy the project's recordings beside the backup ``target`` (into ``<target>.media/``), for a backup
+        that can be opened on its own. Files are named by their SHA-256 and never altered, so one already there
+        is kept; a new one is written under a temporary name and renamed. Returns how many files were copied."""
+        target = Path(target)
+        files = [row["file"] for row in self.database.query("SELECT DISTINCT file FROM recordings ORDER BY file")]
+        if not files:
+            return 0
+        dest = target.with_name(target.name + ".media")
+        dest.mkdir(parents=True, exist_ok=True)
+        copied = 0
+        for name in files:
+            source, final = self.media_dir / name, dest / name
+            if final.exists() or not source.exists():  # a missing file is `workbench check`'s to name
+                continue
+            partial = dest / f".{name}.partial"
+            shutil.copyfile(source, partial)
+            os.replace(partial, final)
+            copied += 1
+        return copied
 
     def set_recording(self, source_id: int, *, kind: str, format: str, file: str, original_name: str,
                       sha256: str, size: int, actor: str, uid: str | None = None) -> Recording:
