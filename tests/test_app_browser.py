@@ -557,5 +557,18 @@ def test_cards_beside_their_words_stripes_and_the_speaker_filter(desk_server: st
             assert sorted(titles) == sorted(f"{store.get_code(c.code_id).name} — {c.coder}" for c in codings)
             page.locator(".wb-stripes-mode").select_option("off")
             assert page.locator(".wb-doc .wb-stripe").count() == 0
+            # Both choices outlast leaving the page and coming back.
+            page.locator(".wb-speaker").select_option(label="Maureen")
+            page.get_by_role("link", name="Sources", exact=True).click()
+            page.get_by_role("heading", name="Sources", exact=True).wait_for(timeout=15_000)
+            page.get_by_role("link", name="Code", exact=True).click()
+            page.locator('.wb-doc .wb-block[data-speaker="Maureen"]').first.wait_for(timeout=15_000)
+            page.wait_for_timeout(300)
+            assert page.locator(".wb-speaker").input_value() == "speaker:Maureen"
+            assert page.locator(".wb-stripes-mode").input_value() == "off"
+            assert page.locator(".wb-doc .wb-stripe").count() == 0
+            shown = page.evaluate("[...document.querySelectorAll('.wb-doc .wb-block')]"
+                                  ".filter(b => b.offsetParent !== null).map(b => b.dataset.speaker)")
+            assert shown and set(shown) == {"Maureen"}
         finally:
             browser.close()

@@ -22,6 +22,13 @@ const KEYS = [
   ["?", "show or hide these keys"],
 ];
 const STRIPES_WIDTH = 26; // px: the stripes column; lanes share it
+// The speaker filter and the stripe mode outlast leaving the page (this browser tab's sessionStorage).
+const remembered = (key, fallback) => {
+  try { return window.sessionStorage.getItem(key) ?? fallback; } catch (_) { return fallback; }
+};
+const remember = (key, value) => {
+  try { window.sessionStorage.setItem(key, value); } catch (_) { /* storage off: the page forgets */ }
+};
 
 function cpCount(s, units) {
   // Code points in the first `units` UTF-16 units of s (a pair split in half counts as one).
@@ -217,8 +224,11 @@ export default function (component) {
     state = parentElement.__wbDoc = {
       root, find, quick, speaker, stripes, keys, hint, version: null, focusNonce: null, runs: [], lastSent: "",
       runsByStart: new Map(), codings: new Map(), codes: [], codesKey: "", selection: null, current: null,
-      pointer: null, stripeMode: "code", who: "", dirty: new Set(),
+      pointer: null, stripeMode: remembered("wb.stripes", "code"), who: remembered("wb.speaker", ""),
+      dirty: new Set(),
     };
+    stripes.value = state.stripeMode;
+    root.dataset.stripes = state.stripeMode;
 
     const say = (text) => {
       state.hint.textContent = text;
@@ -336,9 +346,10 @@ export default function (component) {
       }
       root.dataset.speaker = who;
     };
-    speaker.addEventListener("change", () => { filterSpeakers(); layoutVisible(); });
+    speaker.addEventListener("change", () => { filterSpeakers(); remember("wb.speaker", state.who); layoutVisible(); });
     stripes.addEventListener("change", () => {
       state.stripeMode = stripes.value;
+      remember("wb.stripes", stripes.value);
       root.dataset.stripes = stripes.value;
       if (stripes.value === "off") for (const stripe of root.querySelectorAll(".wb-stripe")) stripe.remove();
       for (const block of root.querySelectorAll(".wb-block")) state.dirty.add(block);
