@@ -51,7 +51,8 @@ def test_compare_cell_quotes_are_escaped_with_attribution(small: SmallProject) -
     bodies = html(app)
     assert any("The &lt;b&gt;pantry&lt;/b&gt; &amp; the bus" in b for b in bodies)
     assert not any("<b>pantry</b>" in b for b in bodies)
-    assert any("NG-A, resident, Northgate — ng-anna.txt" in b for b in bodies)
+    assert any("NG-A, resident, Northgate · " in b for b in bodies)  # one form (issue 12 item 8)
+    assert not any("ng-anna.txt" in b for b in bodies)  # never a file name
     assert [d.proto.label for d in app.get("download_button")] == ["Download CSV", "Download Excel"]
 
 

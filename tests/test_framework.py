@@ -126,7 +126,7 @@ def test_exports(small: SmallProject, tmp_path: Path) -> None:
     assert list(sheets) == ["framework", "evidence counts", "cited quotes"]
     assert sheets["cited quotes"].to_dict("records") == [
         {"row": "SC-C", "theme": "Home", "coding id": cited[0], "code": "Housing", "quote": "Our house is cold.",
-         "attribution": "SC-C, resident, Seacombe — sc-cara.txt"}]
+         "attribution": "SC-C, resident, Seacombe · interview"}]  # one form, no file name (issue 12 item 8)
     assert framework_xlsx(small.store, matrix)[:2] == b"PK"
     with pytest.raises(FrameworkError, match="use .csv or .xlsx"):
         export_framework(small.store, matrix, tmp_path / "f.pdf")

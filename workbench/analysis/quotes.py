@@ -160,17 +160,40 @@ def format_time(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+# Speaker labels that name a role, not a person (kept as they are; their words name whose interview they are in).
+ROLE_LABELS = frozenset({"interviewer", "facilitator", "moderator", "researcher", "evaluator", "note taker",
+                         "notetaker", "chair", "host", "q", "a", "question", "answer", "unknown", "speaker",
+                         "participant", "respondent", "interviewee", "group", "all", "several"})
+KIND_LABELS = {"interview": "interview", "diary": "diary", "journal": "journal", "fieldnote": "field note",
+               "survey": "survey", "social": "social media post", "document": "document"}
+
+
+def is_role_label(speaker: str | None) -> bool:
+    """Whether a speaker label names a role (Interviewer, Speaker 2) rather than a person."""
+    if not speaker:
+        return False
+    base = re.sub(r"[\s\d.:#()-]+$", "", speaker.strip()).lower()
+    return base in ROLE_LABELS
+
+
 def attribution(quote: Quote, pseudonyms: Mapping[str, str] | None = None,
                 keys: Sequence[str] = ("role", "site")) -> str:
-    """Who said it and where it comes from, e.g. ``NG-R01, resident, Northgate — NG-R01_maureen.vtt, 3:12``."""
+    """Who said it and what kind of source, the one form every view uses, never a file name:
+    ``NG-R01, resident, Northgate · interview, 00:03:12`` (who, role, site · kind, time or date). An
+    interviewer's words name whose interview they are in: ``Interviewer, Northgate · interview NG-R01``."""
     pseudonyms = pseudonyms or {}
-    who = quote.case or quote.attributes.get("participant") or quote.speaker or ""
-    who = pseudonyms.get(who, who)
+    staff = is_role_label(quote.speaker)
+    if staff:
+        who = (quote.speaker or "").strip()
+    else:
+        who = quote.case or quote.attributes.get("participant") or quote.speaker or ""
+        who = pseudonyms.get(who, who)
     details = [who] if who else []
-    details += [quote.attributes[k] for k in keys if quote.attributes.get(k)]
-    where = [quote.source_name]
+    details += [quote.attributes[k] for k in keys if quote.attributes.get(k) and not (staff and k == "role")]
+    kind = KIND_LABELS.get(quote.source_kind, quote.source_kind)
+    where = [f"{kind} {quote.case}" if staff and quote.case else kind]
     if quote.start_time is not None:
         where.append(format_time(quote.start_time))
     elif quote.date:
         where.append(quote.date)
-    return ", ".join(details) + (" — " if details else "") + ", ".join(where)
+    return ", ".join(details) + (" · " if details else "") + ", ".join(where)

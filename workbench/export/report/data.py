@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from workbench.errors import WorkbenchError
-from workbench.analysis.quotes import Context, Quote, build_quotes, format_time
+from workbench.analysis.quotes import KIND_LABELS, Context, Quote, build_quotes, format_time  # noqa: F401
 from workbench.export.report.names import ReportNames, is_role_label
 from workbench.store import Store
 
@@ -13,8 +13,6 @@ HUMAN_ORIGINS: tuple[str, ...] = ("manual", "import")
 ALL_ORIGINS: tuple[str, ...] = ("manual", "import", "suggestion")
 NO_SITE = "Site not recorded"
 
-KIND_LABELS = {"interview": "interview", "diary": "diary", "journal": "journal", "fieldnote": "field note",
-               "survey": "survey", "social": "social media post", "document": "document"}
 
 
 class ExportError(WorkbenchError):

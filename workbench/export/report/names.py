@@ -18,13 +18,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Protocol
 
+from workbench.analysis.quotes import ROLE_LABELS, is_role_label  # noqa: F401  (names' one home)
 from workbench.model import Role
 from workbench.store import Store
 
-# Speaker labels that name a role, not a person: kept as they are.
-ROLE_LABELS = frozenset({"interviewer", "facilitator", "moderator", "researcher", "evaluator", "note taker",
-                         "notetaker", "chair", "host", "q", "a", "question", "answer", "unknown", "speaker",
-                         "participant", "respondent", "interviewee", "group", "all", "several"})
 _FILE_WORDS = frozenset({"journal", "diary", "interview", "transcript", "notes", "fieldnote", "fieldnotes",
                          "final", "clean", "draft", "copy", "wave", "audio", "video", "recording"})
 _CASE_ID = re.compile(r"^[A-Za-z]{1,6}[-_]?[A-Za-z]*\d+[A-Za-z]?$")
@@ -38,14 +35,6 @@ class Roster(Protocol):
 
     def apply(self, text: str) -> str:
         """``text`` with every real name replaced by its pseudonym."""
-
-
-def is_role_label(speaker: str | None) -> bool:
-    """Whether a speaker label names a role (Interviewer, Speaker 2) rather than a person."""
-    if not speaker:
-        return False
-    base = re.sub(r"[\s\d.:#()-]+$", "", speaker.strip()).lower()
-    return base in ROLE_LABELS
 
 
 @dataclass
