@@ -3,23 +3,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
-from test_app_pages import build_project, open_page
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Path:
-    return build_project(tmp_path_factory.mktemp("template"))
+from test_app_pages import project, template  # noqa: F401  (fixtures)
+from test_app_pages import open_page
 
 
-@pytest.fixture
-def project(template: Path, tmp_path: Path, monkeypatch) -> Path:
-    path = tmp_path / "project.wbproj"
-    path.write_bytes(template.read_bytes())
-    monkeypatch.setenv("WORKBENCH_RECENT_FILE", str(tmp_path / "recent.json"))
-    monkeypatch.delenv("WORKBENCH_PROJECT", raising=False)
-    return path
 
 
 def links(at) -> dict[str, str]:

@@ -4,27 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from workbench.sources.memos import add_memo
 from workbench.store import Store
 
-from test_app_pages import HOSTILE, build_project, html_blocks, open_page
+from test_app_pages import project, template  # noqa: F401  (fixtures)
+from test_app_pages import HOSTILE, html_blocks, open_page
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory) -> Path:
-    return build_project(tmp_path_factory.mktemp("template"))
-
-
-@pytest.fixture
-def project(template: Path, tmp_path: Path, monkeypatch) -> Path:
-    path = tmp_path / "project.wbproj"
-    path.write_bytes(template.read_bytes())
-    monkeypatch.setenv("WORKBENCH_RECENT_FILE", str(tmp_path / "recent.json"))
-    monkeypatch.delenv("WORKBENCH_PROJECT", raising=False)
-    monkeypatch.delenv("WORKBENCH_USER", raising=False)
-    return path
 
 
 def memo_labels(at) -> list[str]:

@@ -1,6 +1,9 @@
 """Undo and redo of the coder's own actions, for the pages (a thin wrapper the lead can swap)."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from workbench.errors import WorkbenchError
 from workbench.sources import history
 from workbench.store import Store
 
@@ -20,3 +23,13 @@ def undo(store: Store, coder: str) -> str:
 def redo(store: Store, coder: str) -> str:
     """Repeat the coder's last undone action; returns what was redone."""
     return history.redo(store, coder)
+
+
+def step(direction: str, store: Store, coder: str, say: Callable[[str, str], None]) -> None:
+    """Undo (``direction == "undo"``) or redo the coder's last action and ``say(kind, message)`` what happened:
+    the pages' Undo and Redo callbacks."""
+    try:
+        done = undo(store, coder) if direction == "undo" else redo(store, coder)
+        say("info", f"{direction.capitalize()}: {done}.")
+    except WorkbenchError as exc:
+        say("error", str(exc))

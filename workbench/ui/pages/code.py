@@ -183,12 +183,7 @@ def save_memo(coding_id: int) -> None:
 
 def step_history(direction: str) -> None:
     """Undo or redo the coder's last action."""
-    try:
-        store, actor = session.project(), session.coder()
-        done = ui_history.undo(store, actor) if direction == "undo" else ui_history.redo(store, actor)
-        say("info", f"{direction.capitalize()}: {done}.")
-    except WorkbenchError as exc:
-        say("error", str(exc))
+    ui_history.step(direction, session.project(), session.coder(), say)
 
 
 def set_page(number: int) -> None:

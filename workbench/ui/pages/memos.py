@@ -75,12 +75,7 @@ def remove(entry: MemoEntry) -> None:
 
 def step_history(direction: str) -> None:
     """Undo or redo the coder's last action (a memo's, or any other of theirs)."""
-    try:
-        store, actor = session.project(), session.coder()
-        done = ui_history.undo(store, actor) if direction == "undo" else ui_history.redo(store, actor)
-        say("info", f"{direction.capitalize()}: {done}.")
-    except WorkbenchError as exc:
-        say("error", str(exc))
+    ui_history.step(direction, session.project(), session.coder(), say)
 
 
 store = session.require_project()
