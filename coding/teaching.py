@@ -50,16 +50,16 @@ def code_texts(codebook: Codebook) -> dict[str, str]:
 
 def training_passages(devset: DevSet, texts: Iterable[int], k: int = ALL, seed: int = 0,
                       rejected: Sequence[tuple[int, int, int, str]] = (), background: bool = True) -> list[Passage]:
-    """Coded spans of the given texts (at most k per code) as passages with all their codes; rejected
+    """Coded spans of the given texts (picked as at most k per code) as passages with all their codes; rejected
     suggestions ``(text index, start, end, code uid)`` as hard negatives; with ``background``, the
     sentences of those texts that no coding touches, as passages with no code (as many as coded ones)."""
     chosen = set(texts)
     examples = devset_examples(devset, chosen, k, seed)
-    kept = {(e.text, e.code_uid) for e in examples}
+    kept = {e.text for e in examples}
     positives: dict[str, set[str]] = {}
-    for t, a, b, uid in devset.spans:
-        text = devset.texts[t][a:b]
-        if t in chosen and (text, uid) in kept:
+    for t, a, b, uid in devset.spans:  # a chosen passage carries every code people gave it (else it would
+        text = devset.texts[t][a:b]     # teach "not B" for a passage coded A and B that was picked for A)
+        if t in chosen and text in kept:
             positives.setdefault(text, set()).add(uid)
     negatives: dict[str, set[str]] = {}
     for t, a, b, uid in rejected:
