@@ -26,7 +26,7 @@ from coding.embedding import DictCache, EmbeddingCache
 from coding.evaluation import Scores, score_decisions, text_units, unit_decisions
 from coding.suggesters import make_suggester
 from coding.suggesters.ensemble import DEFAULT_WEIGHTS
-from coding.teaching import holdout_probabilities, teach
+from coding.teaching import holdout_probabilities, holdout_scores, teach
 from coding.tuning import TuningParams
 
 JSON_FIELDS = ("suggester", "codings_per_code", "precision", "recall", "f1", "kappa", "alpha",
@@ -188,12 +188,10 @@ def cross_validate(devset: DevSet, folds: int = 5, groups: Sequence[Hashable] | 
             notes.append(f"fold {f + 1}, k={k}: tuned {result.model.id} on {result.passages} passages; held-out kappa "
                          f"{result.before.kappa:.3f} -> {result.after.kappa:.3f}: "
                          + ("kept" if result.kept else "not kept"))
-            tuned_probs, threshold = probs, DEFAULT_WEIGHTS.threshold
+            tuned_probs, decided = probs, probs >= DEFAULT_WEIGHTS.threshold
             if result.kept:
-                tuned_probs, _ = holdout_probabilities(devset, train, test, k, result.model, cache, seed)
-                threshold = result.model.threshold
-            rows.append(FoldRow("ensemble.v1+tuned", k, f, score_decisions(labels, tuned_probs >= threshold),
-                                len(units)))
+                tuned_probs, decided, _ = holdout_scores(devset, train, test, k, result.model, cache, seed)
+            rows.append(FoldRow("ensemble.v1+tuned", k, f, score_decisions(labels, decided), len(units)))
             pairs.setdefault(f"ensemble.v1+tuned k={k}", []).append((tuned_probs, labels))
     calibration = {name: calibration_bins(np.concatenate([p.ravel() for p, _ in got]),
                                           np.concatenate([y.ravel() for _, y in got])) for name, got in pairs.items()}

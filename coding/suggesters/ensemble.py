@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from coding.codebook import Codebook
+from coding.combiner import Combiner, capped
 from coding.embedding import Embedder
 from coding.lemmas import LemmaCache, lemmatise, text_hash
 from coding.suggesters.base import EmbeddingSuggester, ScoreTable, UnitBatch, codable_codes, register
@@ -137,6 +138,8 @@ class EnsembleSuggester(EmbeddingSuggester):
         if self.tuned is not None:
             self.tuned_vectors_ = self.embedder_.encode([code_text(c.name, c.definition) for c in defs])
             self.tuned_column_ = {c.uid: j for j, c in enumerate(defs)}
+        self.combiner_ = (Combiner.from_json(self.tuned.combiner)
+                          if self.tuned is not None and self.tuned.combiner else None)
         return self
 
     @property
@@ -178,8 +181,15 @@ class EnsembleSuggester(EmbeddingSuggester):
         return out
 
     def score(self, batch: UnitBatch, codes: Sequence[str]) -> ScoreTable:
-        """Calibrated probabilities; one threshold for all codes."""
-        probs = combine(self.features(batch, codes), self.weights)
+        """Calibrated probabilities; one threshold for all codes (and, with the project's combiner, at most
+        its cap of codes per sentence)."""
+        features = self.features(batch, codes)
+        if self.combiner_ is not None and features.tuned is not None:
+            c = self.combiner_
+            probs = c.probabilities(batch.units, codes, features.tuned, features.learned)
+            return ScoreTable(list(codes), probs, np.full(len(codes), c.threshold, np.float32),
+                              allowed=capped(probs, -np.inf, c.cap))
+        probs = combine(features, self.weights)
         threshold = self.tuned.threshold if self.tuned is not None else self.weights.threshold
         thresholds = np.full(len(codes), threshold, dtype=np.float32)
         return ScoreTable(list(codes), probs, thresholds)
