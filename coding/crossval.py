@@ -7,7 +7,9 @@ and report the mean and standard deviation over folds, the codes suggested and g
 calibration bins of the ensemble's probability against the observed rate.
 
 Configurations: ``lexical.v1`` (keyword baseline, zero-shot), ``ensemble.v1`` given k codings per code
-from the training texts (k = 0: zero-shot), and, with a folder for models, ``ensemble.v1+tuned``: the
+from the training texts (k = 0: zero-shot), ``ensemble.v1+calibrated`` (at the largest k: the ensemble with
+the project's combiner, ``coding.teaching.calibrate``, fitted on a held-out slice of the training groups,
+the learned models on the rest), and, with a folder for models, ``ensemble.v1+tuned``: the
 ensemble with a model tuned on the training texts (at the largest k only: one tuning per fold) (``coding.teaching.teach``, which holds out a slice
 of the training groups to check it and set its threshold; when the tuned model is not better there it
 is not kept and the row equals the plain ensemble's, as in the product).
@@ -26,7 +28,7 @@ from coding.embedding import DictCache, EmbeddingCache
 from coding.evaluation import Scores, score_decisions, text_units, unit_decisions
 from coding.suggesters import make_suggester
 from coding.suggesters.ensemble import DEFAULT_WEIGHTS
-from coding.teaching import holdout_probabilities, holdout_scores, teach
+from coding.teaching import calibrate, holdout_probabilities, holdout_scores, teach
 from coding.tuning import TuningParams
 
 JSON_FIELDS = ("suggester", "codings_per_code", "precision", "recall", "f1", "kappa", "alpha",
@@ -181,9 +183,16 @@ def cross_validate(devset: DevSet, folds: int = 5, groups: Sequence[Hashable] | 
             rows.append(FoldRow("ensemble.v1", k, f, score_decisions(labels, probs >= DEFAULT_WEIGHTS.threshold),
                                 len(units)))
             pairs.setdefault(f"ensemble.v1 k={k}", []).append((probs, labels))
-            if tune_dir is None or k == 0 or k != max(sizes):  # one tuning per fold, at the largest k
+            if k == 0 or k != max(sizes):
                 continue
             inner, holdout = holdout_split(train, groups, holdout_fraction, seed)
+            combiner = calibrate(devset, inner, holdout, k, cache, seed)
+            calibrated, decided, _ = (holdout_scores(devset, train, test, k, None, cache, seed, combiner)
+                                      if combiner is not None else (probs, probs >= DEFAULT_WEIGHTS.threshold, None))
+            rows.append(FoldRow("ensemble.v1+calibrated", k, f, score_decisions(labels, decided), len(units)))
+            pairs.setdefault(f"ensemble.v1+calibrated k={k}", []).append((calibrated, labels))
+            if tune_dir is None:  # one tuning per fold, at the largest k
+                continue
             result = teach(devset, inner, holdout, tune_dir, params=params, k=k, cache=cache, seed=seed)
             notes.append(f"fold {f + 1}, k={k}: tuned {result.model.id} on {result.passages} passages; held-out kappa "
                          f"{result.before.kappa:.3f} -> {result.after.kappa:.3f}: "

@@ -4,9 +4,10 @@ On each cross-validation fold, the training texts are the project a researcher r
 are what the engine is scored on. The zero-shot ensemble suggests codes for the training sentences; a
 simulated researcher decides its suggestions one by one, accepting those the gold coder gave and rejecting
 the others. After N decisions the ensemble learns from them as it does in a project (accepted: codings,
-rejected: negatives, and each code's offset from its decisions, ``decision_offsets``) and is scored on the
-test texts. The same N decisions are taken in the learn-fastest order (the review queue's, passed in as
-``order``) and in random orders (several seeds; their mean), so the curve shows which order teaches faster.
+rejected: negatives; codes without a learned model shift by the offset their decisions ask for,
+``decision_offsets``, as ``workbench.assist.suggest`` does) and is scored on the test texts. The same N
+decisions are taken in the learn-fastest order (the review queue's, passed in as ``order``) and in random
+orders (several seeds; their mean), so the curve shows which order teaches faster.
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from coding.units import Example
 
 DECISION_STEPS = (0, 25, 50, 100, 200)
 RANDOM_SEEDS = (0, 1, 2)
-PRIOR_SD = 1.0  # how far (in logits) a code's offset may move from 0 before its decisions outweigh the prior
+PRIOR_SD = 0.5  # how far (in logits) a code's offset may move from 0 before its decisions outweigh the prior
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,9 @@ def decision_curve(devset: DevSet, folds: Sequence[Sequence[int]], order: Order,
                         for d in decided]
             ensemble = EnsembleSuggester(embedder=embedder).fit(devset.codebook, examples)
             probs = ensemble.score(batch, uids).scores
-            offsets = decision_offsets([(d.code_id, d.score, e.positive) for d, e in zip(decided, examples)])
+            learned = set(ensemble.parts_["learned"].code_uids_)  # these learn from the decisions already
+            offsets = decision_offsets([(d.code_id, d.score, e.positive) for d, e in zip(decided, examples)
+                                        if d.code_id not in learned])
             return score_decisions(labels, apply_offsets(probs, uids, offsets) >= threshold).kappa
 
         fastest = order(pending, {})

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +20,7 @@ from coding.combiner import Combiner, code_priors, fit_combiner
 from coding.devset import DevSet
 from coding.embedding import DEFAULT_MODEL, DictCache, Embedder, EmbeddingCache, default_model_path
 from coding.evaluation import Scores, devset_examples, score_decisions, text_units, unit_decisions
-from coding.suggesters.ensemble import EnsembleSuggester
+from coding.suggesters.ensemble import EnsembleSuggester, zero_shot_logit
 from coding.suggesters.learned import best_f1_threshold
 from coding.tuning import Passage, TunedModel, TuningParams, TuningProgress, code_text, tune, with_threshold
 from coding.units import Example
@@ -92,15 +92,17 @@ def holdout_probabilities(devset: DevSet, train: Iterable[int], test: Sequence[i
 
 
 def holdout_scores(devset: DevSet, train: Iterable[int], test: Sequence[int], k: int, tuned: TunedModel | None,
-                   cache: EmbeddingCache | None = None, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """As ``holdout_probabilities``, with the ensemble's own decisions (its threshold and any cap) in the middle."""
+                   cache: EmbeddingCache | None = None, seed: int = 0,
+                   combiner: Combiner | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """As ``holdout_probabilities``, with the ensemble's own decisions (its threshold and any cap) in the middle;
+    ``combiner``: the project's calibration (``calibrate``), for the ensemble without a tuned model."""
     uids = _uids(devset)
     units = text_units(devset.texts, test)
     labels = unit_decisions([s for s in devset.spans if s[0] in set(test)], units, uids)
     examples: list[Example] = devset_examples(devset, train, k, seed) if k else []
     embedder = (Embedder(model_name=tuned.id, model_path=str(tuned.path), cache=cache) if tuned is not None
                 else Embedder(cache=cache))
-    ensemble = EnsembleSuggester(embedder=embedder, tuned=tuned).fit(devset.codebook, examples)
+    ensemble = EnsembleSuggester(embedder=embedder, tuned=tuned, combiner=combiner).fit(devset.codebook, examples)
     active = ensemble.active_codes(None)
     probs = np.zeros(labels.shape, np.float32)
     decided = np.zeros(labels.shape, bool)
@@ -123,34 +125,33 @@ def teach(devset: DevSet, train: Sequence[int], holdout: Sequence[int], out_dir:
     model = tune(start, code_texts(devset.codebook), passages, out_dir, params,
                  base_id=current.id if current is not None else DEFAULT_MODEL, on_progress=on_progress, cancel=cancel)
     before_p, labels = holdout_probabilities(devset, train, holdout, k, current, cache, seed)
-    after_p, _ = holdout_probabilities(devset, train, holdout, k, replace(model, combiner=None), cache, seed)
+    after_p, _ = holdout_probabilities(devset, train, holdout, k, model, cache, seed)
     before_t, before = _best(labels, before_p)
     after_t, after = _best(labels, after_p)
-    combiner = project_combiner(devset, train, holdout, k, model, cache, seed)
-    model = with_threshold(model, after_t, combiner.to_json() if combiner is not None else None)
+    model = with_threshold(model, after_t)
     kept = bool(after.kappa > before.kappa) if not np.isnan(after.kappa) else False
     return TeachResult(model, kept, before, after, before_t, after_t, len(passages), len(train), len(holdout),
                        labels.shape[0])
 
 
-def project_combiner(devset: DevSet, train: Sequence[int], holdout: Sequence[int], k: int, model: TunedModel,
-                     cache: EmbeddingCache | None = None, seed: int = 0) -> Combiner | None:
-    """The combiner (``coding.combiner``) fitted on the held-out texts the model never saw: its evidence,
-    the learned margins (learned from at most k codings per code of the training texts), each code's prior
-    from the training texts; None when the held-out texts hold too few codings."""
+def calibrate(devset: DevSet, train: Sequence[int], holdout: Sequence[int], k: int = ALL,
+              cache: EmbeddingCache | None = None, seed: int = 0) -> Combiner | None:
+    """The project's calibration of the ensemble (``coding.combiner``) fitted on the held-out texts: its
+    zero-shot evidence and the margins of learned models fitted on at most k codings per code of the
+    training texts, each code's prior from the training texts; None when the held-out texts hold too few
+    codings."""
     uids = _uids(devset)
     units = text_units(devset.texts, holdout)
-    labels = unit_decisions([s for s in devset.spans if s[0] in set(holdout)], units, uids)
-    seen = text_units(devset.texts, train)
-    priors, default = code_priors(unit_decisions([s for s in devset.spans if s[0] in set(train)], seen, uids), uids)
-    raw = replace(model, combiner=None)
-    examples = devset_examples(devset, train, k, seed) if k else []
-    embedder = Embedder(model_name=raw.id, model_path=str(raw.path), cache=cache)
-    ensemble = EnsembleSuggester(embedder=embedder, tuned=raw).fit(devset.codebook, examples)
     if not units:
         return None
+    labels = unit_decisions([s for s in devset.spans if s[0] in set(holdout)], units, uids)
+    seen = text_units(devset.texts, train)
+    priors, floor = code_priors(unit_decisions([s for s in devset.spans if s[0] in set(train)], seen, uids), uids)
+    examples = devset_examples(devset, train, k, seed) if k else []
+    ensemble = EnsembleSuggester(embedder=Embedder(cache=cache)).fit(devset.codebook, examples)
     features = ensemble.features(ensemble.prepare(units), uids)
-    return fit_combiner(units, uids, features.tuned, features.learned, labels, priors, default)
+    return fit_combiner(units, uids, zero_shot_logit(features, ensemble.weights), features.learned, labels,
+                        priors, floor)
 
 
 def _best(labels: np.ndarray, probs: np.ndarray) -> tuple[float, Scores]:

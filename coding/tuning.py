@@ -88,7 +88,6 @@ class TunedModel:
     params: dict = field(default_factory=dict)
     threshold: float = 0.5  # probability cut-off for suggesting
     seconds: float = 0.0
-    combiner: dict | None = None  # coding.combiner.Combiner.to_json(), fitted on held-out texts, if any
 
     def logits(self, passages: np.ndarray, codes: np.ndarray) -> np.ndarray:
         """Units x codes logits from unit vectors of passages and code texts (both L2-normalised)."""
@@ -127,19 +126,16 @@ def load_tuned(path: str | Path) -> TunedModel:
         meta = json.loads((path / META_FILE).read_text(encoding="utf-8"))
         return TunedModel(meta["id"], path, float(meta["scale"]), float(meta["bias"]), meta["base"],
                           int(meta["codes"]), int(meta["passages"]), meta.get("params", {}),
-                          float(meta.get("threshold", 0.5)), float(meta.get("seconds", 0.0)), meta.get("combiner"))
+                          float(meta.get("threshold", 0.5)), float(meta.get("seconds", 0.0)))
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise TuningError(f"{path}: not a tuned model folder ({exc})") from exc
 
 
-def with_threshold(model: TunedModel, threshold: float, combiner: dict | None = None) -> TunedModel:
-    """Record a new suggestion threshold (and the project's combiner, if given) in the model's ``tuning.json``
-    (atomic replace); return the model."""
+def with_threshold(model: TunedModel, threshold: float) -> TunedModel:
+    """Record a new suggestion threshold in the model's ``tuning.json`` (atomic replace); return the model."""
     meta_path = model.path / META_FILE
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     meta["threshold"] = float(threshold)
-    if combiner is not None:
-        meta["combiner"] = combiner
     _write_json_atomic(meta_path, meta)
     return load_tuned(model.path)
 

@@ -104,6 +104,7 @@ class EnsembleSuggester(EmbeddingSuggester):
         min_examples: int = 5,
         merge_adjacent: bool = True,
         tuned: TunedModel | None = None,
+        combiner: Combiner | None = None,
     ) -> None:
         self.embedder = embedder
         self.lemma_cache = lemma_cache
@@ -111,6 +112,7 @@ class EnsembleSuggester(EmbeddingSuggester):
         self.min_examples = min_examples
         self.merge_adjacent = merge_adjacent
         self.tuned = tuned
+        self.combiner = combiner  # the project's calibration (coding.combiner), used without a tuned model
 
     def fit(self, codebook: Codebook, examples: Iterable[Example] = (), codes: Sequence[str] | None = None):
         """Fit the three parts (with ``codes``: refit only those codes' state)."""
@@ -138,8 +140,6 @@ class EnsembleSuggester(EmbeddingSuggester):
         if self.tuned is not None:
             self.tuned_vectors_ = self.embedder_.encode([code_text(c.name, c.definition) for c in defs])
             self.tuned_column_ = {c.uid: j for j, c in enumerate(defs)}
-        self.combiner_ = (Combiner.from_json(self.tuned.combiner)
-                          if self.tuned is not None and self.tuned.combiner else None)
         return self
 
     @property
@@ -184,9 +184,9 @@ class EnsembleSuggester(EmbeddingSuggester):
         """Calibrated probabilities; one threshold for all codes (and, with the project's combiner, at most
         its cap of codes per sentence)."""
         features = self.features(batch, codes)
-        if self.combiner_ is not None and features.tuned is not None:
-            c = self.combiner_
-            probs = c.probabilities(batch.units, codes, features.tuned, features.learned)
+        if self.combiner is not None and self.tuned is None:
+            c = self.combiner
+            probs = c.probabilities(batch.units, codes, zero_shot_logit(features, self.weights), features.learned)
             return ScoreTable(list(codes), probs, np.full(len(codes), c.threshold, np.float32),
                               allowed=capped(probs, -np.inf, c.cap))
         probs = combine(features, self.weights)

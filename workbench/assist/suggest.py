@@ -153,6 +153,20 @@ def make_project_suggester(store: Store, name: str = DEFAULT_SUGGESTER,
     return make_suggester(name, **params)
 
 
+def learn_from_decisions(store: Store, model: Suggester, codes: Sequence[str], scores: np.ndarray,
+                         code_uid: dict[int, str]) -> np.ndarray:
+    """Shift each code's scores by what people decided on its suggestions from this model
+    (``coding.decisions.decision_offsets``): rejections lower a code's scores, acceptances raise them.
+    Codes with a learned model of their own already learn from those decisions and are left as they are."""
+    from coding.decisions import apply_offsets, decision_offsets
+
+    learned = set(getattr(getattr(model, "parts_", {}).get("learned"), "code_uids_", ()))
+    decided = [(code_uid[g.code_id], g.score, status == "accepted")
+               for status in ("accepted", "rejected") for g in store.suggestions(status=status)
+               if g.code_id in code_uid and g.model == model.model_name and code_uid[g.code_id] not in learned]
+    return apply_offsets(scores, codes, decision_offsets(decided)) if decided else scores
+
+
 def run_suggestions(store: Store, actor: str, *, suggester: str = DEFAULT_SUGGESTER,
                     code_ids: Sequence[int] | None = None, source_ids: Sequence[int] | None = None,
                     min_score: float = DEFAULT_MIN_SCORE, skip_speakers: Sequence[str] | None = None,
@@ -200,6 +214,7 @@ def run_suggestions(store: Store, actor: str, *, suggester: str = DEFAULT_SUGGES
             batch = model.prepare(units)
             report(total, total, "scoring")
             table = model.score(batch, active)
+            table.scores = learn_from_decisions(store, model, table.code_uids, table.scores, code_uid)
             blocked = _blocked(store, units, {id_of[uid]: k for k, uid in enumerate(table.code_uids)})
             table.scores[blocked] = 0.0
             table.thresholds = np.maximum(table.thresholds, np.float32(min_score))
