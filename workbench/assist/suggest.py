@@ -148,6 +148,10 @@ def make_project_suggester(store: Store, name: str = DEFAULT_SUGGESTER,
                                       cache=StoreEmbeddingCache(store), on_progress=progress)
     elif "embedder" in accepts:
         params["embedder"] = Embedder(cache=StoreEmbeddingCache(store), on_progress=progress)
+        if "combiner" in accepts:  # the project's own calibration, once it has enough codings
+            from workbench.assist.calibrate import project_calibration
+
+            params["combiner"] = project_calibration(store)
     if "lemma_cache" in accepts:
         params["lemma_cache"] = StoreLemmaCache(store)
     return make_suggester(name, **params)
