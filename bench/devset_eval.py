@@ -87,7 +87,8 @@ def cross_validated(args: argparse.Namespace) -> int:
     progress = lambda f, n: print(f"fold {f + 1}/{n} ({time.perf_counter() - began:.0f} s)", flush=True)  # noqa: E731
     with tempfile.TemporaryDirectory() as scratch:
         result = cross_validate(devset, args.cv, sizes=(0, 20), seed=args.seed, cache=cache,
-                                tune_dir=args.models or scratch, params=TuningParams(seed=args.seed), on_fold=progress)
+                                tune_dir=args.models or scratch, params=TuningParams(seed=args.seed), calibrated=True,
+                                on_fold=progress)
     print(result.text())
     data = result.to_json()
     if args.learning_curve:

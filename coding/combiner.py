@@ -1,7 +1,7 @@
 """A project's own combiner: how this project's people code, fitted on held-out coded texts.
 
-The ensemble's evidence for (sentence, code) — the tuned model's logit (or the zero-shot logit), the
-learned model's margin — is combined with what the project's codings say about its people:
+The ensemble's evidence for (sentence, code) — its zero-shot logit and the learned model's margin — is
+combined with what the project's codings say about its people:
 
 * ``prior``: how often the code is given (log-odds over the training sentences), so a code people use on
   every other sentence and one they use twice a project are not held to one bar;
@@ -9,9 +9,12 @@ learned model's margin — is combined with what the project's codings say about
   answer or entry (people code passages longer than a sentence);
 * ``gap``: how far the code is behind the best code for the sentence;
 
-by a logistic regression fitted on texts the tuned model never saw (``teaching.teach``'s held-out slice),
-with the threshold and a cap on codes per sentence that agree best (kappa) with the people there. The cap
-and threshold make the engine propose about as many codes per sentence as a person here would.
+by a logistic regression fitted on coded texts the learned models never saw (``teaching.calibrate``'s
+held-out slice), with the threshold and a cap on codes per sentence that agree best (kappa) with the
+people there. The cap and threshold make the engine propose about as many codes per sentence as a person
+here would. On the development set (5-fold CV by text, 20 codings per code) it lifts the ensemble from
+kappa 0.368 to 0.391 and from 3.2 to 2.2 codes per sentence (people: 1.9); on top of a tuned model it
+measured no better than the tuned model alone, so it is used only without one.
 """
 from __future__ import annotations
 

@@ -34,3 +34,20 @@ def test_too_few_codings_get_no_calibration(store: Store, tmp_path: Path) -> Non
     import_devset(store, "amira", tmp_path / "answers")
     assert project_calibration(store) is None
     assert make_project_suggester(store).combiner is None
+
+
+def test_a_calibrated_score_does_not_depend_on_which_codes_are_asked_for(store: Store, tmp_path: Path) -> None:
+    from coding.units import sentence_units
+
+    write_coded_answers(tmp_path / "answers", 20)
+    import_devset(store, "amira", tmp_path / "answers")
+    model = make_project_suggester(store)
+    from workbench.sources.codebooks import project_codebook
+
+    model.fit(project_codebook(store))
+    units = sentence_units(1, "We rent a small flat. The bus comes twice a day. I walked to the library.")
+    batch = model.prepare(units)
+    every = model.score(batch, model.code_uids_)
+    one = model.score(batch, model.code_uids_[1:2])
+    assert one.scores[:, 0].tolist() == every.scores[:, 1].tolist()
+    assert one.decisions()[:, 0].tolist() == every.decisions()[:, 1].tolist()

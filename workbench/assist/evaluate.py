@@ -159,7 +159,7 @@ def evaluate_project(store: Store, reference: str, candidate: str = "ensemble.v1
 
 def cross_validate_project(store: Store, reference: str, *, folds: int = 5, by: str = "case",
                            sizes: Sequence[int] = (0, 20), seed: int = 0, tune: bool = False,
-                           epochs: int = 4) -> CrossValidation:
+                           epochs: int = 4, calibrated: bool = False) -> CrossValidation:
     """K-fold cross-validation of the suggesters against the reference coder; no case (``by="case"``, a
     source without a case counting as its own) or source (``by="source"``) is on both sides of a split.
     With ``tune``, also the ensemble with a model tuned on each fold's training cases (slow: one tuning
@@ -179,10 +179,10 @@ def cross_validate_project(store: Store, reference: str, *, folds: int = 5, by: 
     cache = StoreEmbeddingCache(store)
     try:
         if not tune:
-            return cross_validate(devset, folds, groups, by, sizes, seed, cache)
+            return cross_validate(devset, folds, groups, by, sizes, seed, cache, calibrated=calibrated)
         with tempfile.TemporaryDirectory(prefix="workbench-cv-") as folder:
             return cross_validate(devset, folds, groups, by, sizes, seed, cache, tune_dir=folder,
-                                  params=TuningParams(epochs=epochs, seed=seed))
+                                  params=TuningParams(epochs=epochs, seed=seed), calibrated=calibrated)
     except CrossValidationError as exc:
         raise EvaluationError(f"{reference}'s codings: {exc}") from exc
     except TuningError as exc:

@@ -78,6 +78,9 @@ def suggest_command(store: Store, codes: tuple[str, ...], sources: tuple[str, ..
 @click.option("--tune", is_flag=True,
               help="With --folds: also score the ensemble with a model tuned on each fold's training cases, at the "
                    "largest --sizes (slow: one tuning per fold).")
+@click.option("--calibrated", is_flag=True,
+              help="With --folds: also score the ensemble with the project's calibration (its combiner fitted on "
+                   "a held-out fifth of each fold's training cases), at the largest --sizes.")
 @click.option("--learning-curve", "learning_curve", is_flag=True,
               help="With --folds: also the learning curve by review decisions: kappa on each fold's test cases "
                    "after 0, 25, 50, 100 and 200 accept/reject decisions (the reference's answers) taken in the "
@@ -90,7 +93,7 @@ def suggest_command(store: Store, codes: tuple[str, ...], sources: tuple[str, ..
 @project_option
 @handle_errors
 def evaluate_command(store: Store, reference: str, candidate: str, sizes: str, seed: int, folds: int | None,
-                     by: str, tune: bool, learning_curve: bool, json_path: str | None) -> None:
+                     by: str, tune: bool, calibrated: bool, learning_curve: bool, json_path: str | None) -> None:
     """Precision, recall, F1, Cohen's kappa and Krippendorff's alpha per code and overall, per sentence.
 
     Against a suggester, the reference's sources are split 60/40: suggesters learn only from the
@@ -109,7 +112,7 @@ def evaluate_command(store: Store, reference: str, candidate: str, sizes: str, s
 
         from workbench.assist.evaluate import cross_validate_project
         result = cross_validate_project(store, reference, folds=folds, by=by, sizes=sorted({0, *ks}), seed=seed,
-                                        tune=tune)
+                                        tune=tune, calibrated=calibrated)
         click.echo(result.text())
         written = result.to_json()
         if learning_curve:
@@ -125,6 +128,6 @@ def evaluate_command(store: Store, reference: str, candidate: str, sizes: str, s
                 raise click.ClickException(f"cannot write {json_path}: {exc.strerror or exc}") from exc
             click.echo(f"Wrote {json_path}")
         return
-    if json_path or tune or learning_curve:
-        raise click.UsageError("--json, --tune and --learning-curve go with --folds K")
+    if json_path or tune or calibrated or learning_curve:
+        raise click.UsageError("--json, --tune, --calibrated and --learning-curve go with --folds K")
     click.echo(evaluate_project(store, reference, candidate, sizes=ks, seed=seed).text())
