@@ -31,6 +31,7 @@ from workbench.store.cache import StoreEmbeddingCache, StoreLemmaCache
 ProgressCallback = Callable[[int, int, str], None]  # (done, total, what)
 SUGGESTERS = [DEFAULT_SUGGESTER, *(n for n in available_suggesters() if n != DEFAULT_SUGGESTER)]
 DEFAULT_SKIP_SPEAKERS = ("Interviewer", "Facilitator", "Moderator", "Researcher", "Int", "Q")
+CALIBRATION_SETTING = "suggest.calibrated"  # "on": score with the project's calibration (assist/calibrate.py)
 DEFAULT_MIN_SCORE = 0.5  # store proposals a person would more likely than not code (the score is calibrated)
 
 
@@ -148,7 +149,7 @@ def make_project_suggester(store: Store, name: str = DEFAULT_SUGGESTER,
                                       cache=StoreEmbeddingCache(store), on_progress=progress)
     elif "embedder" in accepts:
         params["embedder"] = Embedder(cache=StoreEmbeddingCache(store), on_progress=progress)
-        if "combiner" in accepts:  # the project's own calibration, once it has enough codings
+        if "combiner" in accepts and store.setting(CALIBRATION_SETTING) == "on":  # opt-in: see calibrate.py
             from workbench.assist.calibrate import project_calibration
 
             params["combiner"] = project_calibration(store)

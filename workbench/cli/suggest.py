@@ -32,19 +32,25 @@ def _sources(store: Store, refs: tuple[str, ...]) -> list[int] | None:
               help="Make no suggestions for this speaker's turns (repeatable; saved in the project). Default: "
                    "interviewers and facilitators (Interviewer, Facilitator, Moderator, Researcher, Int, Q).")
 @click.option("--all-speakers", is_flag=True, help="Suggest codes for every speaker's turns (saved in the project).")
+@click.option("--calibrated/--no-calibrated", default=None,
+              help="Score with the project's calibration (a combiner fitted on its own codings; used without a "
+                   "tuned model, once there are 30 codings in 3 cases) or not; saved in the project. Default: off.")
 @click.option("--show", type=int, default=5, show_default=True, help="Print this many of the best new suggestions.")
 @project_option
 @user_option
 @handle_errors
 def suggest_command(store: Store, codes: tuple[str, ...], sources: tuple[str, ...], suggester: str,
-                    min_score: float, skip: tuple[str, ...], all_speakers: bool, show: int, user: str) -> None:
+                    min_score: float, skip: tuple[str, ...], all_speakers: bool, calibrated: bool | None, show: int,
+                    user: str) -> None:
     """Propose codes for the project's sentences, with reasons; they wait for a person to accept or reject.
 
     The engine learns from everyone's codings and from rejected suggestions; a rejected span is never
     proposed again for that code. Pending suggestions in scope are replaced by the new ones.
     """
-    from workbench.assist.suggest import run_suggestions, set_skipped_speakers
+    from workbench.assist.suggest import CALIBRATION_SETTING, run_suggestions, set_skipped_speakers
     code_ids = [store.find_code(c).id for c in codes] or None
+    if calibrated is not None:
+        store.set_setting(CALIBRATION_SETTING, "on" if calibrated else "off")
     if skip or all_speakers:
         set_skipped_speakers(store, [] if all_speakers else skip)
     callback, close = progress_bar("Suggesting")
