@@ -7,7 +7,10 @@ and report the mean and standard deviation over folds, the codes suggested and g
 calibration bins of the ensemble's probability against the observed rate.
 
 Configurations: ``lexical.v1`` (keyword baseline, zero-shot), ``ensemble.v1`` given k codings per code
-from the training texts (k = 0: zero-shot), and, with a folder for models, ``ensemble.v1+tuned``: the
+from the training texts (k = 0: zero-shot), with ``calibrated`` also ``ensemble.v1+calibrated`` (at the
+largest k: the ensemble with the project's combiner, ``coding.teaching.calibrate``, fitted on a held-out
+slice of the training groups, the learned models on the rest), and, with a folder for models,
+``ensemble.v1+tuned``: the
 ensemble with a model tuned on the training texts (at the largest k only: one tuning per fold) (``coding.teaching.teach``, which holds out a slice
 of the training groups to check it and set its threshold; when the tuned model is not better there it
 is not kept and the row equals the plain ensemble's, as in the product).
@@ -26,7 +29,7 @@ from coding.embedding import DictCache, EmbeddingCache
 from coding.evaluation import Scores, score_decisions, text_units, unit_decisions
 from coding.suggesters import make_suggester
 from coding.suggesters.ensemble import DEFAULT_WEIGHTS
-from coding.teaching import holdout_probabilities, teach
+from coding.teaching import calibrate, holdout_probabilities, holdout_scores, teach
 from coding.tuning import TuningParams
 
 JSON_FIELDS = ("suggester", "codings_per_code", "precision", "recall", "f1", "kappa", "alpha",
@@ -154,7 +157,7 @@ def group_folds(groups: Sequence[Hashable], folds: int, seed: int = 0) -> list[l
 def cross_validate(devset: DevSet, folds: int = 5, groups: Sequence[Hashable] | None = None, by: str = "text",
                    sizes: Sequence[int] = (0, 20), seed: int = 0, cache: EmbeddingCache | None = None,
                    tune_dir: str | Path | None = None, params: TuningParams = TuningParams(),
-                   holdout_fraction: float = 0.2,
+                   holdout_fraction: float = 0.2, calibrated: bool = False,
                    on_fold: Callable[[int, int], None] | None = None) -> CrossValidation:
     """Score lexical.v1, ensemble.v1 (each k of ``sizes``) and, with ``tune_dir``, the ensemble with a tuned
     model (each k > 0) on K folds of ``groups`` (default: every text its own group)."""
@@ -181,19 +184,25 @@ def cross_validate(devset: DevSet, folds: int = 5, groups: Sequence[Hashable] | 
             rows.append(FoldRow("ensemble.v1", k, f, score_decisions(labels, probs >= DEFAULT_WEIGHTS.threshold),
                                 len(units)))
             pairs.setdefault(f"ensemble.v1 k={k}", []).append((probs, labels))
-            if tune_dir is None or k == 0 or k != max(sizes):  # one tuning per fold, at the largest k
+            if k == 0 or k != max(sizes):
                 continue
             inner, holdout = holdout_split(train, groups, holdout_fraction, seed)
+            if calibrated:
+                combiner = calibrate(devset, inner, holdout, k, cache, seed)
+                cal_probs, decided, _ = (holdout_scores(devset, train, test, k, None, cache, seed, combiner)
+                                         if combiner is not None else (probs, probs >= DEFAULT_WEIGHTS.threshold, None))
+                rows.append(FoldRow("ensemble.v1+calibrated", k, f, score_decisions(labels, decided), len(units)))
+                pairs.setdefault(f"ensemble.v1+calibrated k={k}", []).append((cal_probs, labels))
+            if tune_dir is None:  # one tuning per fold, at the largest k
+                continue
             result = teach(devset, inner, holdout, tune_dir, params=params, k=k, cache=cache, seed=seed)
             notes.append(f"fold {f + 1}, k={k}: tuned {result.model.id} on {result.passages} passages; held-out kappa "
                          f"{result.before.kappa:.3f} -> {result.after.kappa:.3f}: "
                          + ("kept" if result.kept else "not kept"))
-            tuned_probs, threshold = probs, DEFAULT_WEIGHTS.threshold
+            tuned_probs, decided = probs, probs >= DEFAULT_WEIGHTS.threshold
             if result.kept:
-                tuned_probs, _ = holdout_probabilities(devset, train, test, k, result.model, cache, seed)
-                threshold = result.model.threshold
-            rows.append(FoldRow("ensemble.v1+tuned", k, f, score_decisions(labels, tuned_probs >= threshold),
-                                len(units)))
+                tuned_probs, decided, _ = holdout_scores(devset, train, test, k, result.model, cache, seed)
+            rows.append(FoldRow("ensemble.v1+tuned", k, f, score_decisions(labels, decided), len(units)))
             pairs.setdefault(f"ensemble.v1+tuned k={k}", []).append((tuned_probs, labels))
     calibration = {name: calibration_bins(np.concatenate([p.ravel() for p, _ in got]),
                                           np.concatenate([y.ravel() for _, y in got])) for name, got in pairs.items()}

@@ -16,10 +16,11 @@ from pathlib import Path
 import numpy as np
 
 from coding.codebook import Codebook
+from coding.combiner import Combiner, code_priors, fit_combiner
 from coding.devset import DevSet
 from coding.embedding import DEFAULT_MODEL, DictCache, Embedder, EmbeddingCache, default_model_path
 from coding.evaluation import Scores, devset_examples, score_decisions, text_units, unit_decisions
-from coding.suggesters.ensemble import EnsembleSuggester
+from coding.suggesters.ensemble import EnsembleSuggester, zero_shot_logit
 from coding.suggesters.learned import best_f1_threshold
 from coding.tuning import Passage, TunedModel, TuningParams, TuningProgress, code_text, tune, with_threshold
 from coding.units import Example
@@ -52,16 +53,16 @@ def code_texts(codebook: Codebook) -> dict[str, str]:
 
 def training_passages(devset: DevSet, texts: Iterable[int], k: int = ALL, seed: int = 0,
                       rejected: Sequence[tuple[int, int, int, str]] = (), background: bool = True) -> list[Passage]:
-    """Coded spans of the given texts (at most k per code) as passages with all their codes; rejected
+    """Coded spans of the given texts (picked as at most k per code) as passages with all their codes; rejected
     suggestions ``(text index, start, end, code uid)`` as hard negatives; with ``background``, the
     sentences of those texts that no coding touches, as passages with no code (as many as coded ones)."""
     chosen = set(texts)
     examples = devset_examples(devset, chosen, k, seed)
-    kept = {(e.text, e.code_uid) for e in examples}
+    kept = {e.text for e in examples}
     positives: dict[str, set[str]] = {}
-    for t, a, b, uid in devset.spans:
-        text = devset.texts[t][a:b]
-        if t in chosen and (text, uid) in kept:
+    for t, a, b, uid in devset.spans:  # a chosen passage carries every code people gave it (else it would
+        text = devset.texts[t][a:b]     # teach "not B" for a passage coded A and B that was picked for A)
+        if t in chosen and text in kept:
             positives.setdefault(text, set()).add(uid)
     negatives: dict[str, set[str]] = {}
     for t, a, b, uid in rejected:
@@ -88,19 +89,31 @@ def holdout_probabilities(devset: DevSet, train: Iterable[int], test: Sequence[i
                           seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """The ensemble's probabilities (with the tuned model, if given) and the reference's decisions,
     sentences x codes of the test texts, learning from at most k codings per code of the training texts."""
+    probs, _, labels = holdout_scores(devset, train, test, k, tuned, cache, seed)
+    return probs, labels
+
+
+def holdout_scores(devset: DevSet, train: Iterable[int], test: Sequence[int], k: int, tuned: TunedModel | None,
+                   cache: EmbeddingCache | None = None, seed: int = 0,
+                   combiner: Combiner | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """As ``holdout_probabilities``, with the ensemble's own decisions (its threshold and any cap) in the middle;
+    ``combiner``: the project's calibration (``calibrate``), for the ensemble without a tuned model."""
     uids = _uids(devset)
     units = text_units(devset.texts, test)
     labels = unit_decisions([s for s in devset.spans if s[0] in set(test)], units, uids)
     examples: list[Example] = devset_examples(devset, train, k, seed) if k else []
     embedder = (Embedder(model_name=tuned.id, model_path=str(tuned.path), cache=cache) if tuned is not None
                 else Embedder(cache=cache))
-    ensemble = EnsembleSuggester(embedder=embedder, tuned=tuned).fit(devset.codebook, examples)
+    ensemble = EnsembleSuggester(embedder=embedder, tuned=tuned, combiner=combiner).fit(devset.codebook, examples)
     active = ensemble.active_codes(None)
     probs = np.zeros(labels.shape, np.float32)
+    decided = np.zeros(labels.shape, bool)
     if units and active:
         table = ensemble.score(ensemble.prepare(units), active)
-        probs[:, [uids.index(c) for c in active]] = table.scores
-    return probs, labels
+        columns = [uids.index(c) for c in active]
+        probs[:, columns] = table.scores
+        decided[:, columns] = table.decisions()
+    return probs, decided, labels
 
 
 def teach(devset: DevSet, train: Sequence[int], holdout: Sequence[int], out_dir: str | Path, *,
@@ -128,6 +141,26 @@ def teach(devset: DevSet, train: Sequence[int], holdout: Sequence[int], out_dir:
 def _per_code(uids: Sequence[str], labels: np.ndarray, decisions: np.ndarray) -> dict[str, Scores]:
     """Each code's scores on these decisions (sentences x codes)."""
     return {uid: score_decisions(labels[:, j], decisions[:, j]) for j, uid in enumerate(uids)}
+
+
+def calibrate(devset: DevSet, train: Sequence[int], holdout: Sequence[int], k: int = ALL,
+              cache: EmbeddingCache | None = None, seed: int = 0) -> Combiner | None:
+    """The project's calibration of the ensemble (``coding.combiner``) fitted on the held-out texts: its
+    zero-shot evidence and the margins of learned models fitted on at most k codings per code of the
+    training texts, each code's prior from the training texts; None when the held-out texts hold too few
+    codings."""
+    uids = _uids(devset)
+    units = text_units(devset.texts, holdout)
+    if not units:
+        return None
+    labels = unit_decisions([s for s in devset.spans if s[0] in set(holdout)], units, uids)
+    seen = text_units(devset.texts, train)
+    priors, floor = code_priors(unit_decisions([s for s in devset.spans if s[0] in set(train)], seen, uids), uids)
+    examples = devset_examples(devset, train, k, seed) if k else []
+    ensemble = EnsembleSuggester(embedder=Embedder(cache=cache)).fit(devset.codebook, examples)
+    features = ensemble.features(ensemble.prepare(units), uids)
+    return fit_combiner(units, uids, zero_shot_logit(features, ensemble.weights), features.learned, labels,
+                        priors, floor)
 
 
 def _best(labels: np.ndarray, probs: np.ndarray) -> tuple[float, Scores]:

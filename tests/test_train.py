@@ -108,3 +108,20 @@ def test_cli_train_explains_too_few_codings_and_resets(store: Store, tmp_path: P
                           text=True)
     assert done.returncode == 0 and "base model" in done.stdout
     assert store.setting(MODEL_SETTING) == ""
+
+
+def test_a_passage_picked_for_one_code_carries_every_code_people_gave_it() -> None:
+    """With k codings per code, a passage coded A and B that was picked for A must not teach "not B"."""
+    from coding.codebook import Codebook, CodeDef
+    from coding.devset import AlignmentReport, DevSet
+
+    text = "Both codes here. Only b one. Only b two. Only b three. Only b four."
+    starts = [text.index(s) for s in ("Both", "Only b one", "Only b two", "Only b three", "Only b four")]
+    ends = [text.index(".", s) + 1 for s in starts]
+    spans = [(0, starts[0], ends[0], "A"), (0, starts[0], ends[0], "B")]
+    spans += [(0, s, e, "B") for s, e in zip(starts[1:], ends[1:])]
+    devset = DevSet(Codebook(name="t", codes=[CodeDef(uid="A", name="a"), CodeDef(uid="B", name="b")]),
+                    [text], spans, AlignmentReport())
+    for seed in range(6):
+        both = [p for p in training_passages(devset, [0], k=1, seed=seed) if p.text == "Both codes here."]
+        assert [set(p.positives) for p in both] == [{"A", "B"}], seed

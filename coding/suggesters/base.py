@@ -79,6 +79,12 @@ class ScoreTable:
     scores: np.ndarray  # n_units x n_codes, float32
     thresholds: np.ndarray  # n_codes; a unit is suggested when score >= threshold
     features: dict[str, np.ndarray] = field(default_factory=dict)  # for the ensemble
+    allowed: np.ndarray | None = None  # n_units x n_codes; False where a per-unit cap leaves the code out
+
+    def decisions(self) -> np.ndarray:
+        """Units x codes: suggested (at or over the code's threshold, and not capped out)."""
+        out = self.scores >= self.thresholds[np.newaxis, :]
+        return out if self.allowed is None else out & self.allowed
 
 
 class Suggester(ABC):
@@ -137,7 +143,7 @@ class Suggester(ABC):
 
     def to_suggestions(self, batch: UnitBatch, table: ScoreTable) -> list[Proposal]:
         """Threshold a score table, merge adjacent units per code, and attach reasons."""
-        rows, cols = np.nonzero(table.scores >= table.thresholds[np.newaxis, :])
+        rows, cols = np.nonzero(table.decisions())
         if rows.size == 0:
             return []
         order = np.lexsort((rows, cols))

@@ -8,8 +8,12 @@ would code the unit with the code:
     logit     = learned_zero_shot * zero_shot + learned * margin + learned_bias   for codes with one
     margin    = logit(p_learned) - logit(learned.v1's cross-validated threshold)
 
-A unit's score depends only on the unit and the codebook (not on which other units are scored),
-so suggesting one document or the whole project gives the same scores.
+With the project's calibration (``combiner``, ``coding.combiner``; only without a tuned model) the
+combiner's probability, threshold and cap on codes per sentence replace the logit above.
+
+A unit's score depends only on the unit and the codebook (with the calibration, also on its neighbours
+in the same turn or answer), not on which other sources are scored, so suggesting one document or the
+whole project gives the same scores.
 
 The default weights were fitted by ``coding.evaluation.calibrate_ensemble`` on the TRAINING
 texts of the development set only (the LLMCode "games as art" answers, 60/40 split by text,
@@ -27,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from coding.codebook import Codebook
+from coding.combiner import Combiner, capped
 from coding.embedding import Embedder
 from coding.lemmas import LemmaCache, lemmatise, text_hash
 from coding.suggesters.base import EmbeddingSuggester, ScoreTable, UnitBatch, codable_codes, register
@@ -103,6 +108,7 @@ class EnsembleSuggester(EmbeddingSuggester):
         min_examples: int = 5,
         merge_adjacent: bool = True,
         tuned: TunedModel | None = None,
+        combiner: Combiner | None = None,
     ) -> None:
         self.embedder = embedder
         self.lemma_cache = lemma_cache
@@ -110,6 +116,7 @@ class EnsembleSuggester(EmbeddingSuggester):
         self.min_examples = min_examples
         self.merge_adjacent = merge_adjacent
         self.tuned = tuned
+        self.combiner = combiner  # the project's calibration (coding.combiner), used without a tuned model
 
     def fit(self, codebook: Codebook, examples: Iterable[Example] = (), codes: Sequence[str] | None = None):
         """Fit the three parts (with ``codes``: refit only those codes' state)."""
@@ -178,11 +185,23 @@ class EnsembleSuggester(EmbeddingSuggester):
         return out
 
     def score(self, batch: UnitBatch, codes: Sequence[str]) -> ScoreTable:
-        """Calibrated probabilities; one threshold for all codes."""
+        """Calibrated probabilities; one threshold for all codes (and, with the project's combiner, at most
+        its cap of codes per sentence)."""
+        if self.combiner is not None and self.tuned is None:
+            return self._calibrated(batch, codes)
         probs = combine(self.features(batch, codes), self.weights)
         threshold = self.tuned.threshold if self.tuned is not None else self.weights.threshold
         thresholds = np.full(len(codes), threshold, dtype=np.float32)
         return ScoreTable(list(codes), probs, thresholds)
+
+    def _calibrated(self, batch: UnitBatch, codes: Sequence[str]) -> ScoreTable:
+        """The project's combiner over every code (its gap and cap compare a sentence's codes), then the asked ones."""
+        c, every = self.combiner, list(self.code_uids_)
+        features = self.features(batch, every)
+        probs = c.probabilities(batch.units, every, zero_shot_logit(features, self.weights), features.learned)
+        columns = [every.index(code) for code in codes]
+        return ScoreTable(list(codes), probs[:, columns], np.full(len(codes), c.threshold, np.float32),
+                          allowed=capped(probs, -np.inf, c.cap)[:, columns])
 
     def reason(self, batch: UnitBatch, unit_index: int, code_uid: str) -> str:
         """The contributing parts' reasons, joined with "; "."""

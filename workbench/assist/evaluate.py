@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from coding.crossval import CrossValidation
+from coding.decisions import DecisionCurve
 from coding.devset import AlignmentReport, DevSet, load_devset
 from coding.embedding import Embedder
 from coding.evaluation import EvaluationReport, LearningCurve, evaluate, learning_curve, text_units
@@ -163,7 +164,7 @@ def evaluate_project(store: Store, reference: str, candidate: str = "ensemble.v1
 
 def cross_validate_project(store: Store, reference: str, *, folds: int = 5, by: str = "case",
                            sizes: Sequence[int] = (0, 20), seed: int = 0, tune: bool = False,
-                           epochs: int = 4) -> CrossValidation:
+                           epochs: int = 4, calibrated: bool = False) -> CrossValidation:
     """K-fold cross-validation of the suggesters against the reference coder; no case (``by="case"``, a
     source without a case counting as its own) or source (``by="source"``) is on both sides of a split.
     With ``tune``, also the ensemble with a model tuned on each fold's training cases (slow: one tuning
@@ -183,14 +184,44 @@ def cross_validate_project(store: Store, reference: str, *, folds: int = 5, by: 
     cache = StoreEmbeddingCache(store)
     try:
         if not tune:
-            return cross_validate(devset, folds, groups, by, sizes, seed, cache)
+            return cross_validate(devset, folds, groups, by, sizes, seed, cache, calibrated=calibrated)
         with tempfile.TemporaryDirectory(prefix="workbench-cv-") as folder:
             return cross_validate(devset, folds, groups, by, sizes, seed, cache, tune_dir=folder,
-                                  params=TuningParams(epochs=epochs, seed=seed))
+                                  params=TuningParams(epochs=epochs, seed=seed), calibrated=calibrated)
     except CrossValidationError as exc:
         raise EvaluationError(f"{reference}'s codings: {exc}") from exc
     except TuningError as exc:
         raise EvaluationError(str(exc)) from exc
+
+
+def decision_curve_project(store: Store, reference: str, *, folds: int = 5, by: str = "case", seed: int = 0,
+                           steps: Sequence[int] | None = None) -> "DecisionCurve":
+    """The learning curve by review decisions (``coding.decisions``): kappa on each fold's test cases after
+    N accept/reject decisions (the reference's answers) taken in the review queue's learn-fastest order
+    and in random orders; folds by case or source as in ``cross_validate_project``."""
+    from coding.crossval import CrossValidationError, group_folds
+    from coding.decisions import DECISION_STEPS, decision_curve
+    from workbench.assist.review import learning_order
+
+    devset, groups = _devset_and_groups(store, reference, by)
+    try:
+        split = group_folds(groups, folds, seed)
+    except CrossValidationError as exc:
+        raise EvaluationError(f"{reference}'s codings: {exc}") from exc
+    return decision_curve(devset, split, learning_order, steps=tuple(steps or DECISION_STEPS),
+                          cache=StoreEmbeddingCache(store))
+
+
+def _devset_and_groups(store: Store, reference: str, by: str) -> tuple[DevSet, list]:
+    """The reference's codings as a development set and a group per text (its case or its source)."""
+    if by not in ("case", "source"):
+        raise EvaluationError(f"--by must be case or source, not {by!r}")
+    devset, sources = project_devset(store, reference)
+    if by == "case":
+        groups = [("case", c) if (c := store.get_source(s).case_id) is not None else ("source", s) for s in sources]
+    else:
+        groups = list(sources)
+    return devset, groups
 
 
 def import_devset(store: Store, coder: str, folder: str | Path | None = None) -> tuple[int, int]:
@@ -234,4 +265,4 @@ def _answer_source(index: int, text: str) -> NewSource:
 
 
 __all__ = ["CoderEvaluation", "SuggesterEvaluation", "EvaluationError", "evaluate_project", "evaluate_coder",
-           "evaluate_suggester", "import_devset", "cross_validate_project", "project_devset", "NotFound"]
+           "evaluate_suggester", "import_devset", "cross_validate_project", "decision_curve_project", "project_devset", "NotFound"]

@@ -31,6 +31,7 @@ from workbench.store.cache import StoreEmbeddingCache, StoreLemmaCache
 
 ProgressCallback = Callable[[int, int, str], None]  # (done, total, what)
 SUGGESTERS = [DEFAULT_SUGGESTER, *(n for n in available_suggesters() if n != DEFAULT_SUGGESTER)]
+CALIBRATION_SETTING = "suggest.calibrated"  # "on": score with the project's calibration (assist/calibrate.py)
 DEFAULT_MIN_SCORE = 0.5  # store proposals a person would more likely than not code (the score is calibrated)
 
 
@@ -135,9 +136,27 @@ def make_project_suggester(store: Store, name: str = DEFAULT_SUGGESTER,
                                       cache=StoreEmbeddingCache(store), on_progress=progress)
     elif "embedder" in accepts:
         params["embedder"] = Embedder(cache=StoreEmbeddingCache(store), on_progress=progress)
+        if "combiner" in accepts and store.setting(CALIBRATION_SETTING) == "on":  # opt-in: see calibrate.py
+            from workbench.assist.calibrate import project_calibration
+
+            params["combiner"] = project_calibration(store)
     if "lemma_cache" in accepts:
         params["lemma_cache"] = StoreLemmaCache(store)
     return make_suggester(name, **params)
+
+
+def learn_from_decisions(store: Store, model: Suggester, codes: Sequence[str], scores: np.ndarray,
+                         code_uid: dict[int, str]) -> np.ndarray:
+    """Shift each code's scores by what people decided on its suggestions from this model
+    (``coding.decisions.decision_offsets``): rejections lower a code's scores, acceptances raise them.
+    Codes with a learned model of their own already learn from those decisions and are left as they are."""
+    from coding.decisions import apply_offsets, decision_offsets
+
+    learned = set(getattr(getattr(model, "parts_", {}).get("learned"), "code_uids_", ()))
+    decided = [(code_uid[g.code_id], g.score, status == "accepted")
+               for status in ("accepted", "rejected") for g in store.suggestions(status=status)
+               if g.code_id in code_uid and g.model == model.model_name and code_uid[g.code_id] not in learned]
+    return apply_offsets(scores, codes, decision_offsets(decided)) if decided else scores
 
 
 def run_suggestions(store: Store, actor: str, *, suggester: str = DEFAULT_SUGGESTER,
@@ -187,6 +206,7 @@ def run_suggestions(store: Store, actor: str, *, suggester: str = DEFAULT_SUGGES
             batch = model.prepare(units)
             report(total, total, "scoring")
             table = model.score(batch, active)
+            table.scores = learn_from_decisions(store, model, table.code_uids, table.scores, code_uid)
             blocked = _blocked(store, units, {id_of[uid]: k for k, uid in enumerate(table.code_uids)})
             table.scores[blocked] = 0.0
             table.thresholds = np.maximum(table.thresholds, np.float32(min_score))

@@ -1,0 +1,78 @@
+"""The learning curve by review decisions (coding/decisions.py, `workbench evaluate --learning-curve`)."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from coding.crossval import group_folds
+from coding.decisions import Pending, apply_offsets, decision_curve, decision_offsets
+from coding.devset import load_devset
+from helpers import write_coded_answers
+from workbench.assist.evaluate import EvaluationError, decision_curve_project, import_devset
+from workbench.assist.review import learning_order
+from workbench.store import Store
+
+
+def test_rejections_lower_a_codes_scores_and_acceptances_raise_them() -> None:
+    few = decision_offsets([("a", 0.5, False)] * 2 + [("b", 0.3, True)] * 2)
+    many = decision_offsets([("a", 0.5, False)] * 20)
+    assert few["a"] < 0 < few["b"]
+    assert many["a"] < few["a"]  # more evidence moves the code further from its zero-shot scores
+    probs = np.array([[0.5, 0.3, 0.4]], np.float32)
+    shifted = apply_offsets(probs, ["a", "b", "c"], few)
+    assert shifted[0, 0] < 0.5 and shifted[0, 1] > 0.3 and shifted[0, 2] == pytest.approx(0.4)
+
+
+def test_decisions_that_agree_with_the_scores_move_nothing_much() -> None:
+    calibrated = [("a", 0.5, i % 2 == 0) for i in range(40)]
+    assert abs(decision_offsets(calibrated)["a"]) < 0.05
+
+
+def test_the_curve_compares_learn_fastest_with_random_orders(tmp_path: Path) -> None:
+    write_coded_answers(tmp_path, 9)
+    devset = load_devset(tmp_path)
+    split = group_folds(list(range(9)), 3, 0)
+    curve = decision_curve(devset, split, learning_order, steps=(0, 4, 8), seeds=(0, 1))
+    assert len(curve.fastest) == len(curve.random) == 3 and all(len(r) == 3 for r in curve.fastest)
+    rows = curve.summary()
+    assert [r["decisions"] for r in rows] == [0, 4, 8]
+    assert rows[0]["learn_fastest_kappa"] == rows[0]["random_kappa"]  # no decision yet: the same engine
+    assert "learn-fastest" in curve.text() and "random" in curve.text()
+    assert json.loads(json.dumps(rows)) == rows
+
+
+def test_learning_order_accepts_simulated_suggestions() -> None:
+    pending = [Pending(0, "a", 0.9), Pending(1, "a", 0.5), Pending(2, "b", 0.3)]
+    ordered = learning_order(pending, {})
+    assert sorted(ordered, key=id) == sorted(pending, key=id) and ordered[0] == Pending(1, "a", 0.5)
+
+
+def test_cli_evaluate_learning_curve_prints_and_writes_it(store: Store, tmp_path: Path) -> None:
+    write_coded_answers(tmp_path / "answers", 6)
+    import_devset(store, "amira", tmp_path / "answers")
+    out = tmp_path / "cv.json"
+    env = {**os.environ, "WORKBENCH_PROJECT": str(store.path)}
+    done = subprocess.run([sys.executable, "-m", "workbench", "evaluate", "--reference", "amira", "--folds", "2",
+                           "--by", "source", "--sizes", "", "--learning-curve", "--json", str(out)],
+                          env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert "learning curve by review decisions" in done.stdout
+    data = json.loads(out.read_text())
+    assert [r["decisions"] for r in data["learning_curve"]] == [0, 25, 50, 100, 200]
+    assert data["rows"]  # the cross-validation table is still there
+    refused = subprocess.run([sys.executable, "-m", "workbench", "evaluate", "--reference", "amira",
+                              "--learning-curve"], env=env, capture_output=True, text=True, timeout=600)
+    assert refused.returncode != 0 and "--learning-curve go with --folds" in refused.stderr
+
+
+def test_a_learning_curve_needs_enough_groups(store: Store, tmp_path: Path) -> None:
+    write_coded_answers(tmp_path / "answers", 3)
+    import_devset(store, "amira", tmp_path / "answers")
+    with pytest.raises(EvaluationError, match="only 3 groups to split into 4 folds"):
+        decision_curve_project(store, "amira", folds=4, by="source")
