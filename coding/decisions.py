@@ -6,8 +6,9 @@ simulated researcher decides its suggestions one by one, accepting those the gol
 the others. After N decisions the ensemble learns from them as it does in a project (accepted: codings,
 rejected: negatives; codes without a learned model shift by the offset their decisions ask for,
 ``decision_offsets``, as ``workbench.assist.suggest`` does) and is scored on the test texts. The same N
-decisions are taken in the learn-fastest order (the review queue's, passed in as ``order``) and in random
-orders (several seeds; their mean), so the curve shows which order teaches faster.
+decisions are taken in the learn-fastest order (the review queue's, passed in as ``order``, followed as a
+reviewer deciding the top of the queue would: ``review_sequence``) and in random orders (several seeds;
+their mean), so the curve shows which order teaches faster.
 """
 from __future__ import annotations
 
@@ -37,7 +38,21 @@ class Pending:
     score: float
 
 
-Order = Callable[[Sequence[Pending], dict], list]  # (pending suggestions, codings per code) -> review order
+Order = Callable[[Sequence[Pending], dict], list]  # (pending suggestions, known per code) -> review order
+
+
+def review_sequence(pending: Sequence[Pending], order: Order, n: int) -> list[Pending]:
+    """The first ``n`` suggestions a reviewer decides who always decides the first one of the queue in
+    ``order`` (the review queue's, ``workbench.assist.review.learning_order``), the queue worked out afresh
+    after each decision as the Suggestions page does. Every decision, accepted (a coding) or rejected,
+    adds one to what the engine knows about its code, the order's second argument."""
+    left, known, decided = list(pending), {}, []
+    while left and len(decided) < n:
+        first = order(left, known)[0]
+        left.remove(first)
+        known[first.code_id] = known.get(first.code_id, 0) + 1
+        decided.append(first)
+    return decided
 
 
 @dataclass
@@ -153,7 +168,7 @@ def decision_curve(devset: DevSet, folds: Sequence[Sequence[int]], order: Order,
                                         if d.code_id not in learned])
             return score_decisions(labels, apply_offsets(probs, uids, offsets) >= threshold).kappa
 
-        fastest = order(pending, {})
+        fastest = review_sequence(pending, order, max(steps))
         curve.fastest.append([kappa_after(fastest[:n]) for n in steps])
         runs = []
         for seed in seeds:
