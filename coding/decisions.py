@@ -71,19 +71,24 @@ class DecisionCurve:
         for j, n in enumerate(self.steps):
             f = np.array([row[j] for row in self.fastest], float)
             r = np.array([row[j] for row in self.random], float)
+            d = f - r  # paired by fold: the folds differ far more than the orders do
             out.append({"decisions": n, "learn_fastest_kappa": _round(np.nanmean(f)),
                         "learn_fastest_sd": _round(np.nanstd(f, ddof=1)) if len(f) > 1 else None,
                         "random_kappa": _round(np.nanmean(r)),
-                        "random_sd": _round(np.nanstd(r, ddof=1)) if len(r) > 1 else None})
+                        "random_sd": _round(np.nanstd(r, ddof=1)) if len(r) > 1 else None,
+                        "lead": _round(np.nanmean(d)), "lead_sd": _round(np.nanstd(d, ddof=1)) if len(d) > 1 else None,
+                        "folds_ahead": int((d > 0).sum())})
         return out
 
     def text(self) -> str:
         """The curve as a table."""
         lines = [f"learning curve by review decisions (kappa on the test texts; random: mean of {self.seeds} "
-                 "orders; mean ± sd over folds)", f"{'decisions':>9} {'learn-fastest':>15} {'random':>15}"]
+                 "orders; mean ± sd over folds; lead: learn-fastest minus random, fold by fold)",
+                 f"{'decisions':>9} {'learn-fastest':>15} {'random':>15} {'lead':>15} {'folds ahead':>11}"]
         for row in self.summary():
             lines.append(f"{row['decisions']:>9} {_pm(row['learn_fastest_kappa'], row['learn_fastest_sd']):>15} "
-                         f"{_pm(row['random_kappa'], row['random_sd']):>15}")
+                         f"{_pm(row['random_kappa'], row['random_sd']):>15} {_pm(row['lead'], row['lead_sd'], '+'):>15} "
+                         f"{row['folds_ahead']:>5}/{len(self.fastest)}")
         return "\n".join(lines)
 
 
@@ -91,10 +96,10 @@ def _round(x: float) -> float | None:
     return None if x is None or math.isnan(x) else round(float(x), 4)
 
 
-def _pm(mean: float | None, sd: float | None) -> str:
+def _pm(mean: float | None, sd: float | None, sign: str = "") -> str:
     if mean is None:
         return "-"
-    return f"{mean:.3f}±{sd:.3f}" if sd is not None else f"{mean:.3f}"
+    return f"{mean:{sign}.3f}±{sd:.3f}" if sd is not None else f"{mean:{sign}.3f}"
 
 
 def decision_offsets(decisions: Sequence[tuple[str, float, bool]], prior_sd: float = PRIOR_SD) -> dict[str, float]:

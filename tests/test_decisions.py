@@ -101,3 +101,14 @@ def test_the_simulated_review_decides_in_the_review_queues_order(store: Store) -
         real.append(top.id)
     assert simulated == real
     assert [p.unit for p in review_sequence(pending, learning_order, 4)] == real[:4]
+
+
+def test_the_curve_reports_the_lead_of_learn_fastest_fold_by_fold() -> None:
+    from coding.decisions import DecisionCurve
+
+    curve = DecisionCurve((0, 25), fastest=[[0.30, 0.36], [0.40, 0.41]], random=[[0.30, 0.34], [0.40, 0.42]])
+    rows = curve.summary()
+    assert rows[0]["lead"] == 0.0 and rows[0]["folds_ahead"] == 0
+    assert rows[1]["lead"] == pytest.approx(0.005) and rows[1]["folds_ahead"] == 1
+    assert rows[1]["lead_sd"] == pytest.approx(np.std([0.02, -0.01], ddof=1), abs=1e-4)
+    assert "+0.005" in curve.text() and "1/2" in curve.text()
