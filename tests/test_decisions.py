@@ -65,6 +65,7 @@ def test_cli_evaluate_learning_curve_prints_and_writes_it(store: Store, tmp_path
     assert "learning curve by review decisions" in done.stdout
     data = json.loads(out.read_text())
     assert [r["decisions"] for r in data["learning_curve"]] == [0, 25, 50, 100, 200]
+    assert {"lead", "lead_sd", "folds_ahead"} <= set(data["learning_curve"][0]) and "folds ahead" in done.stdout
     assert data["rows"]  # the cross-validation table is still there
     refused = subprocess.run([sys.executable, "-m", "workbench", "evaluate", "--reference", "amira",
                               "--learning-curve"], env=env, capture_output=True, text=True, timeout=600)
