@@ -6,8 +6,9 @@ simulated researcher decides its suggestions one by one, accepting those the gol
 the others. After N decisions the ensemble learns from them as it does in a project (accepted: codings,
 rejected: negatives; codes without a learned model shift by the offset their decisions ask for,
 ``decision_offsets``, as ``workbench.assist.suggest`` does) and is scored on the test texts. The same N
-decisions are taken in the learn-fastest order (the review queue's, passed in as ``order``) and in random
-orders (several seeds; their mean), so the curve shows which order teaches faster.
+decisions are taken in the learn-fastest order (the review queue's, passed in as ``order``, followed as a
+reviewer deciding the top of the queue would: ``review_sequence``) and in random orders (several seeds;
+their mean), so the curve shows which order teaches faster.
 """
 from __future__ import annotations
 
@@ -37,7 +38,21 @@ class Pending:
     score: float
 
 
-Order = Callable[[Sequence[Pending], dict], list]  # (pending suggestions, codings per code) -> review order
+Order = Callable[[Sequence[Pending], dict], list]  # (pending suggestions, known per code) -> review order
+
+
+def review_sequence(pending: Sequence[Pending], order: Order, n: int) -> list[Pending]:
+    """The first ``n`` suggestions a reviewer decides who always decides the first one of the queue in
+    ``order`` (the review queue's, ``workbench.assist.review.learning_order``), the queue worked out afresh
+    after each decision as the Suggestions page does. Every decision, accepted (a coding) or rejected,
+    adds one to what the engine knows about its code, the order's second argument."""
+    left, known, decided = list(pending), {}, []
+    while left and len(decided) < n:
+        first = order(left, known)[0]
+        left.remove(first)
+        known[first.code_id] = known.get(first.code_id, 0) + 1
+        decided.append(first)
+    return decided
 
 
 @dataclass
@@ -56,19 +71,24 @@ class DecisionCurve:
         for j, n in enumerate(self.steps):
             f = np.array([row[j] for row in self.fastest], float)
             r = np.array([row[j] for row in self.random], float)
+            d = f - r  # paired by fold: the folds differ far more than the orders do
             out.append({"decisions": n, "learn_fastest_kappa": _round(np.nanmean(f)),
                         "learn_fastest_sd": _round(np.nanstd(f, ddof=1)) if len(f) > 1 else None,
                         "random_kappa": _round(np.nanmean(r)),
-                        "random_sd": _round(np.nanstd(r, ddof=1)) if len(r) > 1 else None})
+                        "random_sd": _round(np.nanstd(r, ddof=1)) if len(r) > 1 else None,
+                        "lead": _round(np.nanmean(d)), "lead_sd": _round(np.nanstd(d, ddof=1)) if len(d) > 1 else None,
+                        "folds_ahead": int((d > 0).sum())})
         return out
 
     def text(self) -> str:
         """The curve as a table."""
         lines = [f"learning curve by review decisions (kappa on the test texts; random: mean of {self.seeds} "
-                 "orders; mean ± sd over folds)", f"{'decisions':>9} {'learn-fastest':>15} {'random':>15}"]
+                 "orders; mean ± sd over folds; lead: learn-fastest minus random, fold by fold)",
+                 f"{'decisions':>9} {'learn-fastest':>15} {'random':>15} {'lead':>15} {'folds ahead':>11}"]
         for row in self.summary():
             lines.append(f"{row['decisions']:>9} {_pm(row['learn_fastest_kappa'], row['learn_fastest_sd']):>15} "
-                         f"{_pm(row['random_kappa'], row['random_sd']):>15}")
+                         f"{_pm(row['random_kappa'], row['random_sd']):>15} {_pm(row['lead'], row['lead_sd'], '+'):>15} "
+                         f"{row['folds_ahead']:>5}/{len(self.fastest)}")
         return "\n".join(lines)
 
 
@@ -76,10 +96,10 @@ def _round(x: float) -> float | None:
     return None if x is None or math.isnan(x) else round(float(x), 4)
 
 
-def _pm(mean: float | None, sd: float | None) -> str:
+def _pm(mean: float | None, sd: float | None, sign: str = "") -> str:
     if mean is None:
         return "-"
-    return f"{mean:.3f}±{sd:.3f}" if sd is not None else f"{mean:.3f}"
+    return f"{mean:{sign}.3f}±{sd:.3f}" if sd is not None else f"{mean:{sign}.3f}"
 
 
 def decision_offsets(decisions: Sequence[tuple[str, float, bool]], prior_sd: float = PRIOR_SD) -> dict[str, float]:
@@ -153,7 +173,7 @@ def decision_curve(devset: DevSet, folds: Sequence[Sequence[int]], order: Order,
                                         if d.code_id not in learned])
             return score_decisions(labels, apply_offsets(probs, uids, offsets) >= threshold).kappa
 
-        fastest = order(pending, {})
+        fastest = review_sequence(pending, order, max(steps))
         curve.fastest.append([kappa_after(fastest[:n]) for n in steps])
         runs = []
         for seed in seeds:

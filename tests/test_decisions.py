@@ -65,6 +65,7 @@ def test_cli_evaluate_learning_curve_prints_and_writes_it(store: Store, tmp_path
     assert "learning curve by review decisions" in done.stdout
     data = json.loads(out.read_text())
     assert [r["decisions"] for r in data["learning_curve"]] == [0, 25, 50, 100, 200]
+    assert {"lead", "lead_sd", "folds_ahead"} <= set(data["learning_curve"][0]) and "folds ahead" in done.stdout
     assert data["rows"]  # the cross-validation table is still there
     refused = subprocess.run([sys.executable, "-m", "workbench", "evaluate", "--reference", "amira",
                               "--learning-curve"], env=env, capture_output=True, text=True, timeout=600)
@@ -76,3 +77,39 @@ def test_a_learning_curve_needs_enough_groups(store: Store, tmp_path: Path) -> N
     import_devset(store, "amira", tmp_path / "answers")
     with pytest.raises(EvaluationError, match="only 3 groups to split into 4 folds"):
         decision_curve_project(store, "amira", folds=4, by="source")
+
+
+def test_the_simulated_review_decides_in_the_review_queues_order(store: Store) -> None:
+    """The simulation takes decisions as a reviewer deciding the first suggestion of the real learn-fastest queue
+    (Store.pending_page) again and again would: each decision, accepted or rejected, counts for its code."""
+    from helpers import interview_source
+    from workbench.store import NewSuggestion
+
+    from coding.decisions import review_sequence
+
+    source = store.add_source(interview_source(name="r.txt"), "lead")
+    codes = [store.add_code(name, "lead") for name in ("Housing", "Trust", "Food")]
+    scores = [0.9, 0.55, 0.7, 0.45, 0.62, 0.51, 0.8, 0.35, 0.5, 0.66, 0.58, 0.75]
+    store.replace_suggestions([NewSuggestion(source, 10 * i, 10 * i + 5, codes[i % 3 if i < 9 else 0], score, "because",
+                                             "ensemble.v1") for i, score in enumerate(scores)], "engine")
+    accepted = {s.id for s in store.suggestions() if s.score >= 0.6}  # the gold coder's answers
+    pending = [Pending(s.id, s.code_id, s.score) for s in store.suggestions()]
+    simulated = [p.unit for p in review_sequence(pending, learning_order, len(pending))]
+    real = []
+    while store.count_pending():
+        top = store.pending_page(order="learn", limit=1)[0]
+        (store.accept_suggestion if top.id in accepted else store.reject_suggestion)(top.id, "amira")
+        real.append(top.id)
+    assert simulated == real
+    assert [p.unit for p in review_sequence(pending, learning_order, 4)] == real[:4]
+
+
+def test_the_curve_reports_the_lead_of_learn_fastest_fold_by_fold() -> None:
+    from coding.decisions import DecisionCurve
+
+    curve = DecisionCurve((0, 25), fastest=[[0.30, 0.36], [0.40, 0.41]], random=[[0.30, 0.34], [0.40, 0.42]])
+    rows = curve.summary()
+    assert rows[0]["lead"] == 0.0 and rows[0]["folds_ahead"] == 0
+    assert rows[1]["lead"] == pytest.approx(0.005) and rows[1]["folds_ahead"] == 1
+    assert rows[1]["lead_sd"] == pytest.approx(np.std([0.02, -0.01], ddof=1), abs=1e-4)
+    assert "+0.005" in curve.text() and "1/2" in curve.text()

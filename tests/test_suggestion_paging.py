@@ -50,6 +50,8 @@ def expected(store: Store, order: str, **filters) -> list[int]:
         return [s.id for s in sorted(rows, key=lambda s: (-s.score, s.source_id, s.start, s.id))]
     rows.sort(key=lambda s: (-s.score, s.source_id, s.start, s.id))
     coded = Counter(row[1] for row in store.coding_rows())
+    coded.update(s.code_id for s in store.suggestions(status="rejected"))  # the engine knows rejections too
+    assert dict(coded) == store.known_per_code()
     return [s.id for s in learning_order(rows, coded)]
 
 
@@ -211,3 +213,20 @@ def test_many_codes_in_the_filter_page_like_a_few(store: Store) -> None:
     store.replace_suggestions([NewSuggestion(source, i % 50, i % 50 + 5, code, (i % 10) / 10, "r", "lexical.v1")
                                for i, code in enumerate(codes)], "engine")
     assert all_pages(store, "learn", 40, code_ids=codes) == expected(store, "learn", code_ids=codes)
+
+
+def test_deciding_the_learning_queue_from_its_top_follows_the_order_it_showed(store: Store) -> None:
+    """A reviewer who rejects the top suggestion again and again goes round the codes in the order the queue
+    showed, not through every suggestion of the first code (the engine already learnt from its rejections)."""
+    source = store.add_source(interview_source(name="r.txt"), "lead")
+    codes = [store.add_code(name, "lead") for name in ("Housing", "Trust", "Food")]
+    store.replace_suggestions([NewSuggestion(source, 10 * i, 10 * i + 5, code, 0.5 + 0.01 * i, "because", "ensemble.v1")
+                               for code in codes for i in range(4)], "engine")
+    shown = [s.id for s in store.pending_page(order="learn", limit=12)]
+    decided = []
+    while store.count_pending():
+        top = store.pending_page(order="learn", limit=1)[0]
+        decided.append(top.id)
+        store.reject_suggestion(top.id, "amira")
+    assert decided == shown
+    assert [store.get_suggestion(i).code_id for i in decided[:3]] == codes

@@ -204,18 +204,22 @@ def accept_in_bulk(store: Store, plan: BulkAccept, actor: str, *, confirmed: boo
     return message + " Undo takes them all back."
 
 
-def learning_order(suggestions: Sequence, codings_per_code: dict[int, int]) -> list:
-    """Order pending suggestions so that deciding them teaches the engine fastest.
+def learning_order(suggestions: Sequence, known_per_code: dict[int, int]) -> list:
+    """Order pending suggestions so that deciding them teaches the engine fastest (``Store.pending_page``'s
+    "learn" order, worked out in Python; the review simulation of ``coding.decisions`` follows it).
 
-    Codes with the fewest people's codings come first (their models learn most from each decision);
-    the codes take turns, so every code gets early decisions; within a code, the most uncertain
-    suggestion (score nearest 0.5) comes first. Each suggestion needs ``code_id`` and ``score``.
+    ``known_per_code``: per code, its people's codings plus its rejected suggestions
+    (``Store.known_per_code``). Codes the engine knows least about come first (they learn most from each
+    decision); the codes take turns, so every code gets early decisions; within a code, the most uncertain
+    suggestion (score nearest 0.5) comes first. A decision adds one to its code's count, so a reviewer who
+    decides the first suggestion again and again goes round the codes in this order. Each suggestion needs
+    ``code_id`` and ``score``.
     """
     by_code: dict[int, list] = defaultdict(list)
     for s in suggestions:
         by_code[s.code_id].append(s)
     queues = [sorted(items, key=lambda s: (abs(s.score - 0.5), -s.score))
-              for _code, items in sorted(by_code.items(), key=lambda kv: (codings_per_code.get(kv[0], 0), kv[0]))]
+              for _code, items in sorted(by_code.items(), key=lambda kv: (known_per_code.get(kv[0], 0), kv[0]))]
     ordered = []
     for turn in range(max((len(q) for q in queues), default=0)):
         ordered += [q[turn] for q in queues if turn < len(q)]

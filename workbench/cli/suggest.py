@@ -90,12 +90,13 @@ def suggest_command(store: Store, codes: tuple[str, ...], sources: tuple[str, ..
 @click.option("--learning-curve", "learning_curve", is_flag=True,
               help="With --folds: also the learning curve by review decisions: kappa on each fold's test cases "
                    "after 0, 25, 50, 100 and 200 accept/reject decisions (the reference's answers) taken in the "
-                   "review queue's learn-fastest order and in random orders (mean of 3).")
+                   "review queue's learn-fastest order and in random orders (mean of 3), with learn-fastest's "
+                   "lead over random fold by fold.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, writable=True), default=None, metavar="FILE",
               help='With --folds: also write {"rows": [{"suggester", "codings_per_code", "precision", "recall", '
                    '"f1", "kappa", "alpha", "suggested_per_unit", "human_per_unit"}]} (means over folds) to FILE '
                    '(with --learning-curve also "learning_curve": [{"decisions", "learn_fastest_kappa", '
-                   '"random_kappa", ...}]).')
+                   '"random_kappa", "lead", "lead_sd", "folds_ahead", ...}]).')
 @project_option
 @handle_errors
 def evaluate_command(store: Store, reference: str, candidate: str, sizes: str, seed: int, folds: int | None,

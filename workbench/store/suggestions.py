@@ -14,6 +14,8 @@ _COLUMNS = tuple(Suggestion.__dataclass_fields__)
 ORDERS = ("score", "learn")
 WINDOW_FROM = 20_000  # rows the learning order reads per code before one sort of the whole queue is quicker
 _BEST_FIRST = "g.score DESC, g.source_id, g.start, g.id"  # a total order: pages never overlap
+_KNOWN = ("SELECT code_id, count(*) AS n FROM codings GROUP BY code_id UNION ALL "  # suggestions_code index
+          "SELECT code_id, count(*) AS n FROM suggestions WHERE status = 'rejected' GROUP BY code_id")
 LABEL_LENGTH = 30  # characters of the suggested words a message quotes
 
 
@@ -105,8 +107,10 @@ class SuggestionStore:
         """One page of the pending suggestions within the filters, ordered and cut in SQL (``per_code``: what
         `pending_per_code` just gave for the same filters, so the learning order need not count again).
 
-        ``order``: "score" (best first) or "learn": codes with the fewest codings first, the codes taking
-        turns, within a code the most uncertain suggestion (score nearest 0.5) first. Both orders are total
+        ``order``: "score" (best first) or "learn": codes the engine knows least about first (fewest codings
+        plus rejected suggestions, `known_per_code`), the codes taking turns, within a code the most uncertain
+        suggestion (score nearest 0.5) first. Deciding the first row moves its code behind the others in the
+        turn, so a reviewer deciding from the top goes round the codes as the page showed. Both orders are total
         (ties broken by source, position and id), so consecutive pages never repeat or skip a suggestion.
         """
         if order not in ORDERS:
@@ -125,7 +129,7 @@ class SuggestionStore:
         # the page ends within the first ``turns`` turns, so each code gives at most that many rows, read
         # in order from the suggestions_uncertain index (never the whole queue).
         per_code = self.pending_per_code(**filters) if per_code is None else per_code
-        coded = dict(self.database.conn.execute("SELECT code_id, count(*) FROM codings GROUP BY code_id"))
+        coded = self.known_per_code()
         wanted, turns = offset + limit, 0
         while turns < max(per_code.values(), default=0) and sum(min(n, turns) for n in per_code.values()) < wanted:
             turns = max(turns + 1, turns * 2)
@@ -133,7 +137,7 @@ class SuggestionStore:
         where, params = _where(status="pending", **filters)
         if sum(min(n, turns) for n in per_code.values()) > WINDOW_FROM:  # deep pages: one sort is quicker
             columns = ", ".join(f'q."{c}"' for c in _COLUMNS)
-            sql = (f"WITH coded AS (SELECT code_id, count(*) AS n FROM codings GROUP BY code_id), "
+            sql = (f"WITH coded AS (SELECT code_id, sum(n) AS n FROM ({_KNOWN}) GROUP BY code_id), "
                    f"q AS (SELECT g.*, row_number() OVER (PARTITION BY g.code_id ORDER BY abs(g.score - 0.5), "
                    f"{_BEST_FIRST}) AS turn FROM suggestions g WHERE {where}) "
                    f"SELECT {columns} FROM q LEFT JOIN coded k ON k.code_id = q.code_id "
@@ -158,6 +162,14 @@ class SuggestionStore:
             rows += [(turn, coded.get(code_id, 0), code_id, g) for turn, g in enumerate(items)]
         rows.sort(key=lambda row: row[:3])
         return [row[3] for row in rows[offset:offset + limit]]
+
+    def known_per_code(self) -> dict[int, int]:
+        """Code id → what the engine knows about it from people: its codings plus its rejected suggestions
+        (the learning order's first key)."""
+        known: dict[int, int] = {}
+        for code_id, n in self.database.conn.execute(_KNOWN):
+            known[code_id] = known.get(code_id, 0) + n
+        return known
 
     def pending_per_code(self, *, code_ids: Sequence[int] | None = None, source_id: int | None = None,
                          suggester: str | None = None, min_score: float | None = None,
