@@ -174,13 +174,7 @@ def cross_validate_project(store: Store, reference: str, *, folds: int = 5, by: 
     from coding.crossval import CrossValidationError, cross_validate
     from coding.tuning import TuningError, TuningParams
 
-    if by not in ("case", "source"):
-        raise EvaluationError(f"--by must be case or source, not {by!r}")
-    devset, sources = project_devset(store, reference)
-    if by == "case":
-        groups = [("case", c) if (c := store.get_source(s).case_id) is not None else ("source", s) for s in sources]
-    else:
-        groups = list(sources)
+    devset, groups = _devset_and_groups(store, reference, by)
     cache = StoreEmbeddingCache(store)
     try:
         if not tune:
