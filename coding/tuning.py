@@ -6,7 +6,9 @@ code's text ``"name: definition"``:
     logit(passage, code) = s * cos(passage, code text) + b          (s, b learned with the encoder)
 
 and the loss is binary cross-entropy over all codes at once: 1 for the passage's codes, 0 for every
-other code, with extra weight on hard negatives (suggestions a person rejected). ``s`` and ``b`` make
+other code, with extra weight on hard negatives (suggestions a person rejected), plus (``pair_weight``)
+SetFit's contrastive term on the passages of each batch: their cosine pulled toward 1 when two share a
+code and toward 0 when they do not. ``s`` and ``b`` make
 ``sigmoid(logit)`` a probability, so the tuned model scores a unit without any further model.
 
 A model is saved in ``out_dir/<fingerprint>/`` where the fingerprint hashes the base model, the code
@@ -74,6 +76,10 @@ class TuningParams:
     hard_negative_weight: float = 3.0
     max_seq_length: int = 128
     seed: int = 0
+    pair_weight: float = 1.0  # weight of the loss pulling passages that share a code together (0: BCE only)
+
+
+NEUTRAL = {"pair_weight": 0.0}  # parameters added later: at these values the fingerprint is as before they existed
 
 
 @dataclass(frozen=True)
@@ -122,7 +128,7 @@ def fingerprint(base: str, codes: Mapping[str, str], passages: Sequence[Passage]
         "format": FORMAT,
         "base": base,
         "codes": sorted(codes.items()),
-        "params": asdict(params),
+        "params": {k: v for k, v in asdict(params).items() if NEUTRAL.get(k, object()) != v},
     }
     digest.update(json.dumps(payload, sort_keys=True).encode())
     for p in sorted(passages, key=lambda p: (p.text, sorted(p.positives), sorted(p.rejected))):
@@ -308,8 +314,11 @@ class _Trainer:
                 passages = self._embed([self.passages[i].text for i in idx])
                 codes = self._embed(self.code_texts)
                 logits = self.s * passages @ codes.T + self.b
+                labels = torch.from_numpy(self.labels[idx])
                 loss = torch.nn.functional.binary_cross_entropy_with_logits(
-                    logits, torch.from_numpy(self.labels[idx]), weight=torch.from_numpy(self.weights[idx]))
+                    logits, labels, weight=torch.from_numpy(self.weights[idx]))
+                if p.pair_weight > 0:
+                    loss = loss + p.pair_weight * _pair_loss(passages, labels)
                 self.optimizer.zero_grad()
                 loss.backward()
                 self.optimizer.step()
@@ -337,6 +346,20 @@ class _Trainer:
             shutil.rmtree(old, ignore_errors=True)
         except SAVE_ERRORS as exc:
             raise TuningError(f"cannot write a training checkpoint in {self.partial}: {exc}") from exc
+
+
+def _pair_loss(passages, labels):
+    """Squared error between the cosine of two passages of a batch and 1 when they share a code, 0 when
+    they do not (pairs of two passages with no code are left out), as SetFit's contrastive step."""
+    import torch
+
+    shared = (labels @ labels.T > 0).float()
+    coded = labels.sum(dim=1) > 0
+    counted = (coded[:, None] | coded[None, :]) & ~torch.eye(len(labels), dtype=torch.bool)
+    if not bool(counted.any()):
+        return passages.sum() * 0.0
+    cos = passages @ passages.T
+    return ((cos - shared) ** 2)[counted].mean()
 
 
 def _read_state(checkpoint: Path) -> dict | None:

@@ -57,6 +57,39 @@ def test_fingerprint_names_the_data_and_parameters() -> None:
     assert fingerprint("tuned-0123456789abcdef", CODES, PASSAGES, TINY) != base  # a warm start is another model
 
 
+def test_the_pair_loss_pulls_passages_that_share_a_code_together_and_pushes_the_others_apart() -> None:
+    import torch
+
+    from coding.tuning import _pair_loss
+
+    labels = torch.tensor([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 0.0], [0.0, 0.0]])
+    same = torch.nn.functional.normalize(torch.tensor([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.6, 0.8], [0.6, 0.8]]),
+                                         dim=1)
+    assert float(_pair_loss(same, labels)) == pytest.approx((4 * 0.6**2 + 2 * 0.8**2) * 2 / 18)  # only the
+    # coded-with-background pairs miss their target of 0; two background passages are not a pair
+    apart = torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])  # code 0's two orthogonal
+    assert float(_pair_loss(apart, labels)) > float(_pair_loss(same, labels))
+    assert float(_pair_loss(same, torch.zeros(5, 2))) == 0.0
+
+
+def test_a_parameter_at_its_neutral_value_keeps_the_fingerprint_models_had_before_it_existed() -> None:
+    import hashlib
+    import json
+    from dataclasses import asdict
+
+    from coding.tuning import FORMAT
+
+    old = replace(TINY, pair_weight=0.0)
+    digest = hashlib.sha256()  # the fingerprint as written before pair_weight existed
+    params = {k: v for k, v in asdict(old).items() if k != "pair_weight"}
+    digest.update(json.dumps({"format": FORMAT, "base": "m", "codes": sorted(CODES.items()), "params": params},
+                             sort_keys=True).encode())
+    for p in sorted(PASSAGES, key=lambda p: (p.text, sorted(p.positives), sorted(p.rejected))):
+        digest.update(json.dumps([p.text, sorted(p.positives), sorted(p.rejected)]).encode())
+    assert fingerprint("m", CODES, PASSAGES, old) == "tuned-" + digest.hexdigest()[:16]
+    assert fingerprint("m", CODES, PASSAGES, TINY) != fingerprint("m", CODES, PASSAGES, old)
+
+
 def test_tuned_model_is_saved_under_its_fingerprint_loads_and_changes_scores(tmp_path: Path) -> None:
     steps: list[tuple[int, int]] = []
     model = tune(default_model_path(), CODES, PASSAGES, tmp_path, TINY,
