@@ -76,7 +76,9 @@ def suggest_command(store: Store, codes: tuple[str, ...], sources: tuple[str, ..
 @click.option("--sizes", default=Lazy("workbench.assist.evaluate", "DEFAULT_SIZES", lambda sizes: ",".join(map(str, sizes))), show_default=True,
               help="Learning curve: codings per code given to the learning suggesters (comma-separated; '' for "
                    "zero-shot only).")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the train/test split of sources.")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of the train/test split of sources (with --folds: of the folds, the learning curve's "
+                   "too; a lead found on one seed is confirmed on others).")
 @click.option("--folds", type=click.IntRange(2, 50), default=None,
               help="Cross-validate the suggesters in K folds instead of one 60/40 split; prints mean ± sd.")
 @click.option("--by", type=click.Choice(["case", "source"]), default="case", show_default=True,
