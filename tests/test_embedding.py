@@ -110,3 +110,49 @@ def test_lemmatise_reads_and_fills_the_cache():
     assert out == [["planted", "lemma"], ["child", "play"]]
     key = text_hash("children playing")
     assert cache.get_many(LEMMA_MODEL, [key]) == {key: ["child", "play"]}
+
+
+ODD_TEXTS = ["Loneliness: feeling alone, isolated or without company.", "x", "Café naïve — “quoted” 😀 中文\tend",
+             "we rent a flat " * 20]
+
+
+def test_numpy_encoder_gives_the_vectors_of_sentence_transformers():
+    from coding.embedding import load_model
+    from coding.numpy_encoder import load_numpy_encoder
+
+    encoder = load_numpy_encoder(default_model_path())
+    assert encoder is not None
+    ours = encoder.encode(ODD_TEXTS)
+    theirs = load_model(default_model_path()).encode(ODD_TEXTS, convert_to_numpy=True, normalize_embeddings=True)
+    assert ours.dtype == np.float32 and np.abs(ours - theirs).max() < 1e-5
+
+
+def test_numpy_encoder_leaves_texts_over_the_sequence_limit_and_other_models_to_sentence_transformers(tmp_path):
+    import json
+    import shutil
+
+    from coding.numpy_encoder import load_numpy_encoder
+
+    assert load_numpy_encoder(default_model_path()).encode(["word " * 300]) is None  # would need truncating
+    folder = tmp_path / "cls-model"
+    shutil.copytree(default_model_path(), folder)
+    (folder / "1_Pooling" / "config.json").write_text(json.dumps({"pooling_mode_cls_token": True}))
+    assert load_numpy_encoder(str(folder)) is None
+    assert load_numpy_encoder(str(tmp_path / "nope")) is None
+
+
+def test_a_new_process_embeds_a_few_texts_without_importing_torch(tmp_path):
+    """Re-suggesting after a definition edit embeds one code text: a fresh process must not pay for torch."""
+    import subprocess
+
+    script = ("import sys, numpy as np\n"
+              "from coding.embedding import DictCache, Embedder\n"
+              "cache = DictCache()\n"
+              f"v = Embedder(cache=cache).encode({ODD_TEXTS[:3]!r})\n"
+              "assert v.shape == (3, 384) and len(cache) == 3\n"
+              "np.save(sys.argv[1], v)\n"
+              "print(sorted(m for m in ('torch', 'sentence_transformers', 'transformers') if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", script, str(tmp_path / "v.npy")], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"
+    assert np.allclose(np.load(tmp_path / "v.npy"), Embedder().encode(ODD_TEXTS[:3]), atol=1e-5)
