@@ -156,3 +156,17 @@ def test_a_new_process_embeds_a_few_texts_without_importing_torch(tmp_path):
                          check=True)
     assert out.stdout.strip() == "[]"
     assert np.allclose(np.load(tmp_path / "v.npy"), Embedder().encode(ODD_TEXTS[:3]), atol=1e-5)
+
+
+def test_a_new_process_lemmatises_without_importing_torch_and_can_import_it_afterwards():
+    import subprocess
+
+    script = ("import sys\n"
+              "from coding.lemmas import lemmatise\n"
+              "from coding.suggesters.lexical import stop_words\n"
+              "assert lemmatise(['Children playing']) == [['child', 'play']] and 'the' in stop_words()\n"
+              "print('torch' in sys.modules)\n"
+              "import torch\n"
+              "print(torch.ones(2).sum().item())\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "2.0"]
