@@ -256,3 +256,69 @@ def test_a_code_people_keep_rejecting_is_suggested_less_on_the_next_run(demo: St
     left = demo.suggestions(code_ids=[code])
     assert len(left) < len(queue) - 10  # fewer than the undecided ones: its scores went down
     assert all(s.score >= 0.5 for s in left)
+
+
+def test_a_new_process_re_suggests_after_an_edit_without_torch_or_refitting(demo: Store) -> None:
+    """The first re-suggest in a new process after a definition edit reads the project's caches (vectors, lemmas,
+    fitted code models) and embeds the one new code text in numpy: no torch, sentence-transformers or
+    scikit-learn to import. It proposes what the running process proposes."""
+    import json
+    import subprocess
+    import sys
+    from collections import Counter
+
+    code_id = Counter(row[1] for row in demo.coding_rows()).most_common(1)[0][0]  # a code with a learned model
+    code = next(c for c in demo.codes() if c.id == code_id)
+    demo.update_code(code.id, "amira", definition=code.definition + " Also when said in passing.")
+    path = str(demo.path)
+    demo.close()
+    script = ("import json, sys\n"
+              "from workbench.store import Store\n"
+              "from workbench.assist.suggest import run_suggestions\n"
+              "store = Store.open(sys.argv[1])\n"
+              "run = run_suggestions(store, 'amira', code_ids=[int(sys.argv[2])])\n"
+              "heavy = sorted(m for m in ('torch', 'sentence_transformers', 'sklearn') if m in sys.modules)\n"
+              "print(json.dumps([heavy, run.learned_codes, run.stored]))\n")
+    out = subprocess.run([sys.executable, "-c", script, path, str(code.id)], capture_output=True, text=True,
+                         check=True, timeout=300)
+    heavy, learned_codes, stored = json.loads(out.stdout)
+    assert heavy == [] and learned_codes >= 1 and stored > 0
+    store = Store.open(path)
+    fresh = {(s.source_id, s.start, s.end): s.score for s in store.suggestions(code_ids=[code.id])}
+    again = run_suggestions(store, "amira", code_ids=[code.id])  # in this process: the model loaded, models fitted
+    assert again.learned_codes == learned_codes
+    here = {(s.source_id, s.start, s.end): s.score for s in store.suggestions(code_ids=[code.id])}
+    assert here.keys() == fresh.keys()
+    assert max(abs(here[k] - fresh[k]) for k in here) <= 1e-3
+
+
+def test_fitted_code_models_are_kept_in_the_project_by_fingerprint(tmp_path: Path) -> None:
+    import numpy as np
+
+    from coding.codebook import Codebook, CodeDef
+    from coding.embedding import Embedder
+    from coding.suggesters.learned import LearnedSuggester
+    from coding.units import Example
+    from workbench.store.cache import StoreCodeModelCache, StoreEmbeddingCache, forget_cached_values
+
+    alone, helped = "00000000-0000-4000-8000-00000000000a", "00000000-0000-4000-8000-00000000000b"
+    codebook = Codebook(name="t", codes=[CodeDef(alone, "Loneliness", definition="Feeling alone."),
+                                         CodeDef(helped, "Help", definition="Neighbours helping each other.")])
+    examples = ([Example(f"I sat alone again on day {i}.", alone, True) for i in range(5)]
+                + [Example(f"My neighbour carried my bags on day {i}.", helped, True) for i in range(5)])
+    store = Store.create(tmp_path / "p.wbproj")
+
+    def fit() -> LearnedSuggester:
+        return LearnedSuggester(embedder=Embedder(cache=StoreEmbeddingCache(store)),
+                                model_cache=StoreCodeModelCache(store)).fit(codebook, examples)
+
+    first = fit().models_[alone]
+    assert store.database.scalar("SELECT count(*) FROM learned_models") == 2
+    forget_cached_values()  # as a new process
+    again = fit().models_[alone]
+    assert again.fingerprint == first.fingerprint and np.array_equal(again.coef, first.coef)
+    assert (again.threshold, again.n_positive, again.n_negative) == pytest.approx(
+        (first.threshold, first.n_positive, first.n_negative))
+    store.cache_code_models([(first.fingerprint, first.coef, first.intercept, 0.123, 5, 5)])  # planted: read, not refit
+    forget_cached_values()
+    assert fit().models_[alone].threshold == 0.123

@@ -35,7 +35,7 @@ from coding.combiner import Combiner, capped
 from coding.embedding import Embedder
 from coding.lemmas import LemmaCache, lemmatise, text_hash
 from coding.suggesters.base import EmbeddingSuggester, ScoreTable, UnitBatch, codable_codes, register
-from coding.suggesters.learned import LearnedSuggester
+from coding.suggesters.learned import CodeModelCache, LearnedSuggester
 from coding.suggesters.lexical import LexicalSuggester
 from coding.suggesters.semantic import SemanticSuggester
 from coding.tuning import TunedModel, code_text
@@ -109,6 +109,7 @@ class EnsembleSuggester(EmbeddingSuggester):
         merge_adjacent: bool = True,
         tuned: TunedModel | None = None,
         combiner: Combiner | None = None,
+        learned_cache: CodeModelCache | None = None,
     ) -> None:
         self.embedder = embedder
         self.lemma_cache = lemma_cache
@@ -117,6 +118,7 @@ class EnsembleSuggester(EmbeddingSuggester):
         self.merge_adjacent = merge_adjacent
         self.tuned = tuned
         self.combiner = combiner  # the project's calibration (coding.combiner), used without a tuned model
+        self.learned_cache = learned_cache  # fitted learned.v1 code models kept between processes
 
     def fit(self, codebook: Codebook, examples: Iterable[Example] = (), codes: Sequence[str] | None = None):
         """Fit the three parts (with ``codes``: refit only those codes' state)."""
@@ -127,7 +129,8 @@ class EnsembleSuggester(EmbeddingSuggester):
             self.parts_ = {
                 "lexical": LexicalSuggester(lemma_cache=self.lemma_cache),
                 "semantic": SemanticSuggester(embedder=self.embedder_),
-                "learned": LearnedSuggester(embedder=self.embedder_, min_examples=self.min_examples),
+                "learned": LearnedSuggester(embedder=self.embedder_, min_examples=self.min_examples,
+                                            model_cache=self.learned_cache),
             }
             codes = None
         for part in self.parts_.values():

@@ -36,18 +36,19 @@ class CacheStore:
     database: Database
 
     def _by_hash(self, table: str, column: str, hashes: list[str], where: str = "",
-                 params: tuple = ()) -> Iterator[tuple[str, Any]]:
+                 params: tuple = (), *, key: str = "text_hash", rows: bool = False) -> Iterator[tuple[str, Any]]:
         """(text hash, value) of the cached rows among ``hashes``: index probes for a few keys, one pass over the
-        table for many (which beats thousands of probes)."""
+        table for many (which beats thousands of probes). ``rows``: the value is the tuple of several columns."""
         conn = self.database.conn
-        sql = f"SELECT text_hash, {column} FROM {table} WHERE 1{where}"
+        sql = f"SELECT {key}, {column} FROM {table} WHERE 1{where}"
+        pairs = (lambda found: ((r[0], r[1:]) for r in found)) if rows else (lambda found: found)
         if len(hashes) > _SCAN_ABOVE:
             wanted = set(hashes)
-            yield from ((h, value) for h, value in conn.execute(sql, params) if h in wanted)
+            yield from ((h, value) for h, value in pairs(conn.execute(sql, params)) if h in wanted)
             return
         for i in range(0, len(hashes), 900):
             chunk = hashes[i:i + 900]
-            yield from conn.execute(f"{sql} AND text_hash IN ({','.join('?' * len(chunk))})", [*params, *chunk])
+            yield from pairs(conn.execute(f"{sql} AND {key} IN ({','.join('?' * len(chunk))})", [*params, *chunk]))
 
     def cached_vectors(self, model: str, hashes: list[str]) -> dict[str, np.ndarray]:
         """Cached embeddings of texts by hash."""
@@ -84,6 +85,25 @@ class CacheStore:
         with self.database.transaction() as conn:
             conn.executemany("INSERT OR REPLACE INTO embeddings (model, text_hash, vector) VALUES (?, ?, ?)",
                              [(model, h, np.asarray(v, dtype=np.float32).tobytes()) for h, v in vectors.items()])
+
+    def cached_code_models(self, fingerprints: list[str]) -> dict[str, tuple[np.ndarray, float, float, int, int]]:
+        """Fitted learned.v1 code models by fingerprint: (coefficients, intercept, threshold, positives, negatives)."""
+        import numpy as np
+
+        return {fp: (np.frombuffer(coef, dtype=np.float32), intercept, threshold, n_pos, n_neg)
+                for fp, (coef, intercept, threshold, n_pos, n_neg) in
+                self._by_hash("learned_models", "coef, intercept, threshold, n_positive, n_negative", fingerprints,
+                              key="fingerprint", rows=True)}
+
+    def cache_code_models(self, models: list[tuple[str, np.ndarray, float, float, int, int]]) -> None:
+        """Keep fitted code models: (fingerprint, coefficients, intercept, threshold, positives, negatives)."""
+        import numpy as np
+
+        with self.database.transaction() as conn:
+            conn.executemany("INSERT OR REPLACE INTO learned_models (fingerprint, coef, intercept, threshold, "
+                             "n_positive, n_negative) VALUES (?, ?, ?, ?, ?, ?)",
+                             [(fp, np.asarray(coef, dtype=np.float32).tobytes(), float(b), float(t), int(p), int(n))
+                              for fp, coef, b, t, p, n in models])
 
     def cached_lemmas(self, hashes: list[str]) -> dict[str, list[str]]:
         """Cached lemma lists of texts by hash."""
@@ -185,8 +205,29 @@ class StoreLemmaCache:
             _LEMMAS.remember(self.key, vectors)
 
 
+class StoreCodeModelCache:
+    """The project's fitted learned.v1 code models in the shape ``coding.suggesters.learned`` asks for."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def get_models(self, fingerprints: list[str]) -> dict:
+        from coding.suggesters.learned import CodeModel
+
+        return {fp: CodeModel(coef, intercept, threshold, n_pos, n_neg, fp)
+                for fp, (coef, intercept, threshold, n_pos, n_neg) in self.store.cached_code_models(fingerprints).items()}
+
+    def put_models(self, models: list) -> None:
+        self.store.cache_code_models([(m.fingerprint, m.coef, m.intercept, m.threshold, m.n_positive, m.n_negative)
+                                      for m in models])
+
+
 def forget_cached_values() -> None:
-    """Empty the in-process memo (the project's cache tables stay): the next run reads them from the file."""
+    """Empty the in-process memo and learned.v1's fitted code models (the project's cache tables stay): the next
+    run reads them from the file, as a new process does."""
+    from coding.suggesters.learned import forget_fitted
+
     for memo in (_VECTORS, _LEMMAS):
         with memo.lock:
             memo.values.clear()
+    forget_fitted()
