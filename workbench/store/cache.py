@@ -62,16 +62,22 @@ class CacheStore:
         and a mask of the rows found. Reads many vectors much faster than ``cached_vectors``."""
         import numpy as np
 
-        position = {h: i for i, h in enumerate(hashes)}
-        rows = [(position[h], blob) for h, blob in self._by_hash("embeddings", "vector", hashes, " AND model = ?",
-                                                                 (model,))]
+        if len(hashes) > _SCAN_ABOVE:  # one pass over the model's rows, then pick ours by position
+            rows = self.database.conn.execute("SELECT text_hash, vector FROM embeddings WHERE model = ?",
+                                              (model,)).fetchall()
+        else:
+            rows = list(self._by_hash("embeddings", "vector", hashes, " AND model = ?", (model,)))
         width = len(rows[0][1]) // 4 if rows else self._vector_width(model)
+        if not rows:
+            return np.zeros((len(hashes), width), dtype=np.float32), np.zeros(len(hashes), dtype=bool)
+        row_of = {h: i for i, (h, _blob) in enumerate(rows)}
+        found = np.frombuffer(b"".join([blob for _h, blob in rows]), dtype=np.float32).reshape(len(rows), width)
+        index = np.fromiter((row_of.get(h, -1) for h in hashes), dtype=np.int64, count=len(hashes))
+        mask = index >= 0
+        if mask.all():
+            return found[index], mask
         out = np.zeros((len(hashes), width), dtype=np.float32)
-        mask = np.zeros(len(hashes), dtype=bool)
-        if rows:
-            order = np.fromiter((i for i, _blob in rows), dtype=np.int64, count=len(rows))
-            out[order] = np.frombuffer(b"".join(blob for _i, blob in rows), dtype=np.float32).reshape(len(rows), width)
-            mask[order] = True
+        out[mask] = found[index[mask]]
         return out, mask
 
     def _vector_width(self, model: str) -> int:
