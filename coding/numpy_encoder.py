@@ -147,21 +147,15 @@ def _plain_bert(config: dict) -> bool:
 
 
 def _max_tokens(folder: Path, config: dict) -> int:
-    """The smallest sequence limit any of the folder's files states (texts longer than that are left to
+    """The sequence limit sentence-transformers applies to this folder: ``max_seq_length`` of
+    sentence_bert_config.json, else the tokenizer's ``model_max_length`` (texts longer than that are left to
     sentence-transformers, which truncates them)."""
-    limits = [int(config.get("max_position_embeddings", 512))]
-    for name, key in (("sentence_bert_config.json", "max_seq_length"), ("tokenizer_config.json", "model_max_length"),
-                      ("tokenizer_config.json", "max_length")):
+    limit = int(config.get("max_position_embeddings", 512))
+    for name, key in (("sentence_bert_config.json", "max_seq_length"), ("tokenizer_config.json", "model_max_length")):
         try:
             value = json.loads((folder / name).read_text(encoding="utf-8")).get(key)
         except (OSError, ValueError):
             continue
         if isinstance(value, int) and value > 0:
-            limits.append(value)
-    try:
-        truncation = json.loads((folder / "tokenizer.json").read_text(encoding="utf-8")).get("truncation") or {}
-        if isinstance(truncation.get("max_length"), int):
-            limits.append(truncation["max_length"])
-    except (OSError, ValueError):
-        pass
-    return min(limits)
+            return min(value, limit)
+    return min(128, limit)  # unknown: the shortest limit these models are saved with

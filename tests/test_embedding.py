@@ -113,7 +113,7 @@ def test_lemmatise_reads_and_fills_the_cache():
 
 
 ODD_TEXTS = ["Loneliness: feeling alone, isolated or without company.", "x", "Café naïve — “quoted” 😀 中文\tend",
-             "we rent a flat " * 20]
+             "we rent a flat " * 20, "Housing: " + "a long definition of what counts, " * 25]  # the last: 179 tokens
 
 
 def test_numpy_encoder_gives_the_vectors_of_sentence_transformers():
@@ -133,6 +133,7 @@ def test_numpy_encoder_leaves_texts_over_the_sequence_limit_and_other_models_to_
 
     from coding.numpy_encoder import load_numpy_encoder
 
+    assert load_numpy_encoder(default_model_path()).max_tokens == 256  # sentence_bert_config.json's max_seq_length
     assert load_numpy_encoder(default_model_path()).encode(["word " * 300]) is None  # would need truncating
     folder = tmp_path / "cls-model"
     shutil.copytree(default_model_path(), folder)

@@ -322,3 +322,60 @@ def test_fitted_code_models_are_kept_in_the_project_by_fingerprint(tmp_path: Pat
     store.cache_code_models([(first.fingerprint, first.coef, first.intercept, 0.123, 5, 5)])  # planted: read, not refit
     forget_cached_values()
     assert fit().models_[alone].threshold == 0.123
+
+
+def test_lemmas_of_texts_without_the_scored_words_are_not_read(tmp_path: Path) -> None:
+    from coding.lemmas import LEMMA_MODEL
+    from workbench.store.cache import StoreLemmaCache, forget_cached_values
+
+    store = Store.create(tmp_path / "p.wbproj")
+    lemmas = {f"h{i:05d}": (["i", "feel", "lonely"] if i % 1000 == 0 else ["we", "rent", "a", "flat"])
+              for i in range(6000)}  # more than a cache lookup reads key by key
+    lemmas["odd"] = ["new york", "alone"]  # stored as JSON: always read
+    store.cache_lemmas(lemmas)
+    forget_cached_values()
+    cache = StoreLemmaCache(store)
+    out = cache.get_containing(LEMMA_MODEL, [*lemmas, "absent"], frozenset({"lonely", "alone"}))
+    assert out["h01000"] == ["i", "feel", "lonely"] and out["odd"] == ["new york", "alone"]
+    assert out["h00001"] == [] and "absent" not in out and len(out) == len(lemmas)
+    assert cache.get_many(LEMMA_MODEL, ["h00001"]) == {"h00001": ["we", "rent", "a", "flat"]}  # [] not remembered
+
+
+def test_a_run_for_one_code_proposes_what_a_run_for_every_code_does(tmp_path: Path) -> None:
+    """On a project big enough that the caches are read in one pass (and lemmas without the code's words are
+    left unread), re-suggesting one code gives exactly that code's suggestions of a full run."""
+    import numpy as np
+
+    from coding.codebook import load_codebook, shipped_codebook_path
+    from coding.lemmas import lemmatise, text_hash
+    from workbench.store import NewSegment, NewSource
+    from workbench.store.cache import StoreLemmaCache, forget_cached_values
+
+    store = Store.create(tmp_path / "p.wbproj")
+    store.import_codebook(load_codebook(shipped_codebook_path()), "amira")
+    words = ("lonely alone neighbour helped flood water house rent money church friends family school bus "
+             "garden storm food bank worried council job support").split()
+    rng = np.random.default_rng(0)
+    for s in range(60):
+        turns = [" ".join(rng.choice(words, 6)).capitalize() + f" {s}-{t}." for t in range(100)]
+        text, segments, pos = "\n".join(turns), [], 0
+        for t in turns:
+            segments.append(NewSegment(start=pos, end=pos + len(t), kind="turn", speaker="P", sentences=[(pos, pos + len(t))]))
+            pos += len(t) + 1
+        store.add_source(NewSource(name=f"i{s}.txt", kind="interview", text=text, content_hash=f"{s}", format="txt",
+                                   segments=segments), "amira")
+    texts = [u.text for u in project_units(store)]
+    vectors = rng.standard_normal((len(texts), 384)).astype(np.float32)
+    store.cache_vectors("all-MiniLM-L6-v2", dict(zip(map(text_hash, texts), vectors / np.linalg.norm(vectors, axis=1,
+                                                                                                       keepdims=True))))
+    lemmatise(texts, cache=StoreLemmaCache(store))
+    run_suggestions(store, "amira", min_score=0.05)
+    every = {}
+    for s in store.suggestions():
+        every.setdefault(s.code_id, {})[(s.source_id, s.start, s.end)] = s.score
+    code_id = max(every, key=lambda c: len(every[c]))
+    forget_cached_values()
+    run_suggestions(store, "amira", code_ids=[code_id], min_score=0.05)
+    alone = {(s.source_id, s.start, s.end): s.score for s in store.suggestions(code_ids=[code_id])}
+    assert alone.keys() == every[code_id].keys()  # scores: up to the rounding of a product over fewer codes
+    assert max(abs(score - every[code_id][key]) for key, score in alone.items()) <= 2e-4

@@ -162,13 +162,19 @@ class EnsembleSuggester(EmbeddingSuggester):
             return Embedder()
         return Embedder(model_name=self.tuned.id, model_path=str(self.tuned.path))
 
-    def prepare(self, units: Sequence[Unit]) -> UnitBatch:
-        """Embeddings and lemmas of the units, each computed once for all parts."""
+    def prepare(self, units: Sequence[Unit], codes: Sequence[str] | None = None) -> UnitBatch:
+        """Embeddings and lemmas of the units, each computed once for all parts (``codes``: see
+        ``Suggester.prepare``)."""
         texts = [u.text for u in units]
         hashes = [text_hash(t) for t in texts]
-        return UnitBatch(
-            units, self.embedder_.encode(texts, hashes), lemmatise(texts, cache=self.lemma_cache, hashes=hashes)
-        )
+        lemmas = lemmatise(texts, cache=self.lemma_cache, hashes=hashes, containing=self.lemma_words(codes))
+        return UnitBatch(units, self.embedder_.encode(texts, hashes), lemmas)
+
+    def lemma_words(self, codes: Sequence[str] | None) -> frozenset[str] | None:
+        """The lexical part's words of ``codes``; with the project's calibration every code is scored, so all."""
+        if codes is None or (self.combiner is not None and self.tuned is None):
+            return None
+        return self.parts_["lexical"].lemma_words(codes)
 
     def features(self, batch: UnitBatch, codes: Sequence[str]) -> EnsembleFeatures:
         """Evidence of every part for the codes (zeros where a part has nothing for a code)."""

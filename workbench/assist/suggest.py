@@ -207,7 +207,7 @@ def run_suggestions(store: Store, actor: str, *, suggester: str = DEFAULT_SUGGES
                    if id_of[uid] in wanted_codes and uid not in active}
         proposals = []
         if active:
-            batch = model.prepare(units)
+            batch = model.prepare(units, active)
             report(total, total, "scoring")
             table = model.score(batch, active)
             table.scores = learn_from_decisions(store, model, table.code_uids, table.scores, code_uid)

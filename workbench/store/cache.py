@@ -4,6 +4,7 @@ them, shaped as the embedder's and lemmatiser's cache protocols (`coding.embeddi
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -115,6 +116,23 @@ class CacheStore:
         """Cached lemma lists of texts by hash."""
         return {h: _lemma_list(value) for h, value in self._by_hash("lemmas", "lemmas", hashes)}
 
+    def cached_lemmas_containing(self, hashes: list[str], words: frozenset[str]) -> tuple[dict[str, list[str]], set[str]]:
+        """Cached lemma lists of the texts among ``hashes`` that hold one of ``words``, and the hashes of the other
+        cached texts, whose lists are not built (splitting 100,000 stored lists costs more than reading them)."""
+        if len(hashes) <= _SCAN_ABOVE:
+            return self.cached_lemmas(hashes), set()
+        word = re.compile(r"(?:^| )(?:" + "|".join(map(re.escape, sorted(words))) + r")(?: |$)") if words else None
+        wanted = set(hashes)
+        holding, others = {}, set()
+        for h, value in self.database.conn.execute("SELECT text_hash, lemmas FROM lemmas"):
+            if h not in wanted:
+                continue
+            if value.startswith("[") or (word is not None and word.search(value)):  # JSON lists: always read
+                holding[h] = _lemma_list(value)
+            else:
+                others.add(h)
+        return holding, others
+
     def cache_lemmas(self, lemmas: dict[str, list[str]]) -> None:
         """Cache lemma lists by text hash."""
         with self.database.transaction() as conn:
@@ -204,6 +222,21 @@ class StoreLemmaCache:
         if model != LEMMA_MODEL:
             return {}
         return _LEMMAS.get_many(self.key, hashes, self.store.cached_lemmas)
+
+    def get_containing(self, model: str, hashes: list[str], words: frozenset[str]) -> dict[str, list[str]]:
+        """Like ``get_many``, but the cached texts holding none of ``words`` come back as ``[]`` unread (they are
+        not remembered: their lemma lists are not known)."""
+        if model != LEMMA_MODEL:
+            return {}
+        with _LEMMAS.lock:
+            known = _LEMMAS.values.get(self.key, {})
+            found = {h: known[h] for h in hashes if h in known}
+        if len(found) < len(hashes):
+            holding, others = self.store.cached_lemmas_containing([h for h in hashes if h not in found], words)
+            _LEMMAS.remember(self.key, holding)
+            found.update(holding)
+            found.update({h: [] for h in others})
+        return found
 
     def put_many(self, model: str, vectors: dict[str, list[str]]) -> None:
         if model == LEMMA_MODEL:
