@@ -224,19 +224,19 @@ class StoreLemmaCache:
         return _LEMMAS.get_many(self.key, hashes, self.store.cached_lemmas)
 
     def get_containing(self, model: str, hashes: list[str], words: frozenset[str]) -> dict[str, list[str]]:
-        """Like ``get_many``, but the cached texts holding none of ``words`` come back as ``[]`` unread (they are
-        not remembered: their lemma lists are not known)."""
+        """Like ``get_many``, but in a process that has read none of them yet (a new process), the cached texts
+        holding none of ``words`` come back as ``[]``, their lists not built (nor remembered). Once this process
+        remembers some, all are read and remembered, so the next runs of a running app read none."""
         if model != LEMMA_MODEL:
             return {}
         with _LEMMAS.lock:
             known = _LEMMAS.values.get(self.key, {})
-            found = {h: known[h] for h in hashes if h in known}
-        if len(found) < len(hashes):
-            holding, others = self.store.cached_lemmas_containing([h for h in hashes if h not in found], words)
-            _LEMMAS.remember(self.key, holding)
-            found.update(holding)
-            found.update({h: [] for h in others})
-        return found
+            first = not any(h in known for h in hashes)
+        if not first:
+            return self.get_many(model, hashes)
+        holding, others = self.store.cached_lemmas_containing(hashes, words)
+        _LEMMAS.remember(self.key, holding)
+        return {**holding, **{h: [] for h in others}}
 
     def put_many(self, model: str, vectors: dict[str, list[str]]) -> None:
         if model == LEMMA_MODEL:
