@@ -2,7 +2,8 @@
 
 A new process that needs only a handful of new vectors (an edited definition, before re-suggesting
 from cached vectors) would otherwise spend most of its time importing sentence-transformers, transformers
-and torch (about 9 of 12 s in a profiled fresh re-suggest; bench/suggest_project.py --fresh). This runs
+and torch (measured at load averages of 3-5 on this 2-core machine: torch 2.3 s, sentence-transformers 7.0 s,
+loading the model and a first encode 1.1 s, in a fresh re-suggest of 11.9 s; bench/suggest_project.py). This runs
 the same computation on the model folder's own files: WordPiece ids from its ``tokenizer.json`` (the
 ``tokenizers`` library), BERT's encoder on the ``model.safetensors`` weights, mean pooling, L2 norm.
 
@@ -30,8 +31,10 @@ _LOCK = threading.Lock()
 class NumpyEncoder:
     """A loaded BERT sentence encoder (weights as numpy arrays, the fast tokenizer)."""
 
-    def __init__(self, tokenizer, weights: dict[str, np.ndarray], config: dict, max_tokens: int) -> None:
+    def __init__(self, tokenizer, weights: dict[str, np.ndarray], config: dict, max_tokens: int,
+                 threadpool_limits) -> None:
         self.tokenizer = tokenizer
+        self.threadpool_limits = threadpool_limits  # threadpoolctl's
         self.w = weights
         self.layers = int(config["num_hidden_layers"])
         self.heads = int(config["num_attention_heads"])
@@ -43,9 +46,7 @@ class NumpyEncoder:
         ids = [e.ids for e in self.tokenizer.encode_batch(list(texts))]
         if any(len(i) > self.max_tokens for i in ids):
             return None
-        from threadpoolctl import threadpool_limits
-
-        with threadpool_limits(1, user_api="blas"):  # small products: BLAS threads only wait on each other
+        with self.threadpool_limits(1, user_api="blas"):  # small products: BLAS threads only wait on each other
             return self._encode_ids(ids)
 
     def _encode_ids(self, ids: list[list[int]]) -> np.ndarray:
@@ -116,6 +117,7 @@ def _load(folder: Path) -> NumpyEncoder | None:
             return None
         limit = _max_tokens(folder, config)
         from safetensors.numpy import load_file
+        from threadpoolctl import threadpool_limits
         from tokenizers import Tokenizer
     except (OSError, ValueError, KeyError, TypeError, IndexError, ImportError):
         return None
@@ -129,7 +131,7 @@ def _load(folder: Path) -> NumpyEncoder | None:
         return None
     tokenizer.no_padding()
     tokenizer.no_truncation()
-    return NumpyEncoder(tokenizer, weights, config, limit)
+    return NumpyEncoder(tokenizer, weights, config, limit, threadpool_limits)
 
 
 def _mean_pooling(config: dict) -> bool:
