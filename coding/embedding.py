@@ -14,7 +14,6 @@ from typing import Protocol
 import numpy as np
 
 from coding.lemmas import text_hash
-from coding.numpy_encoder import MAX_TEXTS, load_numpy_encoder
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 _KNOWN_DIMS = {DEFAULT_MODEL: 384}
@@ -89,19 +88,14 @@ def _load_offline(path: str, device: str):
     """Import sentence-transformers with the Hugging Face hub forced offline and load the model."""
     if not os.path.isdir(path):
         raise ModelUnavailable(f"embedding model folder not found: {path}; run `{_INSTALL_HINT}`")
-    _offline()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     try:
         from sentence_transformers import SentenceTransformer
     except ImportError as exc:
         raise ModelUnavailable(f"sentence-transformers is not installed; run `{_INSTALL_HINT}`") from exc
     _quiet_transformers()
     return SentenceTransformer(path, device=device)
-
-
-def _offline() -> None:
-    """Force the Hugging Face libraries offline in this process (before any of them is imported)."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
 def _quiet_transformers() -> None:
@@ -191,30 +185,16 @@ class Embedder:
             return np.empty((0, self.dimension), dtype=np.float32)
         return np.stack([vectors[h] for h in hashes]).astype(np.float32, copy=False)
 
-    def _encode_few(self, texts: list[str]) -> np.ndarray | None:
-        """A few texts encoded in numpy (``coding.numpy_encoder``) when this process has not loaded the model with
-        sentence-transformers yet: re-suggesting after one edit then never imports torch. None: use the model."""
-        if len(texts) > MAX_TEXTS or (self.model_path is None and self.model_name != DEFAULT_MODEL):
-            return None
-        _offline()  # the model may still be loaded later in this process
-        path = self.model_path or default_model_path()
-        with _MODELS_LOCK:
-            if (path, self.device) in _MODELS:
-                return None
-        encoder = load_numpy_encoder(path)
-        return encoder.encode(texts) if encoder is not None else None
-
     def _encode_missing(self, texts: list[str], hashes: list[str]) -> np.ndarray:
         """Encode texts longest first in chunks, report progress, store in the cache."""
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
         if not texts:
-            return np.empty((0, self.dimension), dtype=np.float32)
+            return out
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        few = self._encode_few(texts)
-        model = self.model if few is None else None
-        out = np.empty((len(texts), self.dimension if few is None else few.shape[1]), dtype=np.float32)
+        model = self.model
         for begin in range(0, len(order), self.chunk_size):
             idx = order[begin : begin + self.chunk_size]
-            vectors = few[idx] if few is not None else model.encode(
+            vectors = model.encode(
                 [texts[i] for i in idx],
                 batch_size=self.batch_size,
                 convert_to_numpy=True,

@@ -8,8 +8,6 @@ keyed by lower-case forms ("Wolves" is not in it, "wolves" is).
 from __future__ import annotations
 
 import hashlib
-import sys
-import threading
 from collections.abc import Collection, Sequence
 from functools import lru_cache
 from typing import Protocol
@@ -31,28 +29,12 @@ class LemmaCache(Protocol):
         """Store lemma lists by hash."""
 
 
-def import_spacy():
-    """Import spaCy, in a new single-threaded process without torch: thinc (under spaCy) imports torch when it is
-    installed, ~2 s of a fresh re-suggest that the tokenizer and lookup lemmatiser never use. With other threads
-    running (the app) or torch already imported, it is imported as usual."""
-    if "spacy" in sys.modules or "torch" in sys.modules or threading.active_count() > 1:
-        import spacy
-
-        return spacy
-    sys.modules["torch"] = None  # thinc.compat's ``import torch`` fails: it records has_torch = False
-    try:
-        import spacy
-    finally:
-        if "torch" in sys.modules and sys.modules["torch"] is None:
-            del sys.modules["torch"]  # torch itself can still be imported later
-    return spacy
-
-
 @lru_cache(maxsize=1)
 def get_nlp():
     """Return the shared blank-English pipeline with sentencizer and lookup lemmatizer."""
     try:
-        spacy = import_spacy()
+        import spacy
+
         nlp = spacy.blank("en")
         nlp.add_pipe("sentencizer")
         nlp.add_pipe("lemmatizer", config={"mode": "lookup"})

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from coding.codebook import Codebook, CodeDef
-from coding.lemmas import LemmaCache, import_spacy, lemmatise
+from coding.lemmas import LemmaCache, lemmatise
 from coding.suggesters.base import ScoreTable, Suggester, UnitBatch, codable_codes, register
 from coding.units import Example
 
@@ -37,7 +37,6 @@ class Term:
 
 def stop_words() -> frozenset[str]:
     """spaCy's English stop words (lower case)."""
-    import_spacy()  # without torch in a new process
     from spacy.lang.en.stop_words import STOP_WORDS
 
     return frozenset(w.lower() for w in STOP_WORDS)
