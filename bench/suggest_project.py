@@ -1,6 +1,6 @@
 """Re-suggesting on a real project file after editing one code's definition (caches in SQLite).
 
-    python bench/suggest_project.py [--sentences 100000] [--keep DIR]
+    python bench/suggest_project.py [--sentences 100000] [--keep DIR] [--tuned DIR] [--fresh] [--before REV]
 
 Builds a project of generated interview sentences (1,000 sources), the 30-code bench codebook and
 some codings, fills the project's embedding cache with random unit vectors for every sentence (as a
@@ -17,7 +17,9 @@ With ``--tuned DIR`` (a model folder made by ``workbench train``, or ``bench/sug
 model is copied into the project's models folder and made current, the caches hold vectors under its id,
 and every run scores with it. With ``--fresh`` the re-suggest is also timed in new processes
 (``--resuggest PROJECT``: open the project, edit the definition, ``run_suggestions`` for that code); each
-prints the engine's time and the whole process's (which adds Python's and torch's start-up).
+prints the engine's time and the whole process's (which adds Python's start-up), and the engine's time over the
+same-run baseline. ``--before REV`` (with or without ``--fresh``) also times the code of git revision REV the same
+way, alternating with this code, on a copy of the project set back to that code's schema, and prints now / then.
 """
 from __future__ import annotations
 
@@ -31,17 +33,14 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # first: bench/ingest.py is not the ingest package
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 import numpy as np  # noqa: E402
 
-from suggest import codebook, generate  # noqa: E402  (bench/suggest.py: generated sentences, 30 codes)
-
 from coding.lemmas import lemmatise, text_hash  # noqa: E402
-from workbench.sources.importer import content_hash  # noqa: E402
 from workbench.store import NewSegment, NewSource, Store  # noqa: E402
 from workbench.assist.suggest import project_units, run_suggestions  # noqa: E402
 from workbench.store.cache import StoreLemmaCache, forget_cached_values  # noqa: E402
@@ -51,6 +50,9 @@ PER_SOURCE = 100
 
 def build(path: Path, n: int) -> Store:
     """A project of n generated sentences in sources of PER_SOURCE one-sentence turns."""
+    from suggest import codebook, generate  # bench/suggest.py: generated sentences, 30 codes
+    from workbench.sources.importer import content_hash  # imports spaCy: not in the timed --resuggest process
+
     store = Store.create(path, name="bench")
     store.import_codebook(codebook(), "bench")
     texts = generate(n, seed=3)
@@ -94,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, help="Build the project in this folder and keep it.")
     parser.add_argument("--tuned", type=Path, help="Make this tuned model (a folder) the project's current model.")
     parser.add_argument("--fresh", action="store_true", help="Also time the re-suggest in new processes.")
+    parser.add_argument("--before", metavar="REV", help="With --fresh: also time the code of this git revision in new "
+                        "processes, alternating with this code, on a copy of the project at that code's schema.")
     parser.add_argument("--resuggest", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.resuggest:
@@ -142,18 +146,66 @@ def main(argv: list[str] | None = None) -> int:
     print(f"baseline (read the units and their cached vectors from the project, one matrix product): {bare:.2f} s; "
           f"engine (from the file) / baseline = {sorted(cold)[1] / bare:.2f}")
     print(f"peak memory of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
-    if args.fresh:
+    if args.fresh or args.before:
         store.close()
-        fresh = []
-        for i in range(3):
-            t0 = time.perf_counter()
-            out = subprocess.run([sys.executable, __file__, "--resuggest", str(path)], capture_output=True, text=True,
-                                 check=True)
-            fresh.append((float(out.stdout.split()[0]), time.perf_counter() - t0))
+        old = _old_code(args.before, path) if args.before else None
+        fresh, before = [], []
+        for i in range(3):  # alternating, so both see the same load
+            fresh.append(_fresh_run(Path(__file__).resolve().parents[1], path))
+            if old is not None:
+                before.append(_fresh_run(*old))
         print("re-suggest in a fresh process (open the project, edit, run_suggestions for that code): engine "
-              f"median {sorted(f[0] for f in fresh)[1]:.2f} s (runs {', '.join(f'{f[0]:.2f}' for f in fresh)}); "
-              f"whole process with start-up {sorted(f[1] for f in fresh)[1]:.1f} s")
+              f"median {_median(fresh, 0):.2f} s (runs {', '.join(f'{f[0]:.2f}' for f in fresh)}); "
+              f"whole process with start-up {_median(fresh, 1):.1f} s; engine / baseline = {_median(fresh, 0) / bare:.2f}")
+        if before:
+            print(f"  the code of {args.before} on the same project, same runs: engine median {_median(before, 0):.2f} s "
+                  f"(runs {', '.join(f'{f[0]:.2f}' for f in before)}); whole process {_median(before, 1):.1f} s; "
+                  f"engine / baseline = {_median(before, 0) / bare:.2f}; now / then = "
+                  f"{_median(fresh, 0) / _median(before, 0):.2f} (engine), {_median(fresh, 1) / _median(before, 1):.2f} "
+                  "(whole process)")
     return 0
+
+
+def _median(runs: list[tuple[float, float]], k: int) -> float:
+    return sorted(r[k] for r in runs)[len(runs) // 2]
+
+
+def _fresh_run(checkout: Path, path: Path) -> tuple[float, float]:
+    """``--resuggest`` in a new process with the code of ``checkout``: (engine seconds, whole process seconds)."""
+    env = {**os.environ, "PYTHONPATH": str(checkout)}
+    t0 = time.perf_counter()
+    out = subprocess.run([sys.executable, str(checkout / "bench" / "suggest_project.py"), "--resuggest", str(path)],
+                         capture_output=True, text=True, check=True, env=env)
+    return float(out.stdout.split()[0]), time.perf_counter() - t0
+
+
+def _old_code(revision: str, path: Path) -> tuple[Path, Path]:
+    """The code of a git revision (exported beside the project) and a copy of the project as that code's schema
+    left it: the tables added since dropped, the schema version set back (so the old code opens it)."""
+    import importlib.util
+    import io
+    import sqlite3
+    import tarfile
+
+    folder = path.parent / f"code-{revision}"
+    if not folder.exists():
+        archive = subprocess.run(["git", "-C", str(Path(__file__).resolve().parents[1]), "archive", revision],
+                                 capture_output=True, check=True).stdout
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(folder, filter="data")
+    spec = importlib.util.spec_from_file_location("old_migrations", folder / "workbench" / "store" / "migrations.py")
+    old_migrations = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(old_migrations)  # the old code's schema version (its migrations import no more of ours)
+    version = old_migrations.MIGRATIONS[-1][0]
+    copy = path.parent / f"before-{revision}.wbproj"
+    shutil.copyfile(path, copy)
+    conn = sqlite3.connect(copy)
+    if version < 12:
+        conn.execute("DROP TABLE IF EXISTS learned_models")  # migration 12
+    conn.execute(f"PRAGMA user_version = {version}")
+    conn.commit()
+    conn.close()
+    return folder, copy
 
 
 def make_current(store: Store, folder: Path) -> str:
@@ -173,7 +225,8 @@ def resuggest(path: Path) -> int:
     """In a fresh process: edit Loneliness' definition and re-suggest that code; print the engine's seconds."""
     store = Store.open(path)
     code = store.find_code("Loneliness")
-    store.update_code(code.id, "bench", definition=code.definition + f" Fresh edit {os.getpid()}.")
+    original = code.definition.split(" Fresh edit ")[0]  # one edit at a time, not one more after each run
+    store.update_code(code.id, "bench", definition=original + f" Fresh edit {os.getpid()}.")
     run = run_suggestions(store, "bench", code_ids=[code.id])
     print(f"{run.seconds:.3f} {run.model}")
     return 0

@@ -8,7 +8,7 @@ keyed by lower-case forms ("Wolves" is not in it, "wolves" is).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from functools import lru_cache
 from typing import Protocol
 
@@ -58,13 +58,22 @@ def lemmatise(
     cache: LemmaCache | None = None,
     batch_size: int = 1000,
     hashes: Sequence[str] | None = None,
+    containing: Collection[str] | None = None,
 ) -> list[list[str]]:
     """Return lower-cased lemmas of the alphabetic tokens of each text, reusing cached ones.
 
     ``hashes`` (optional) are the texts' ``text_hash`` values, when the caller has them already.
+    ``containing`` (optional): only lemma lists holding one of these lemmas are needed; a cache that can
+    (``get_containing``) hands back ``[]`` for its other texts without reading their lemmas.
     """
     hashes = list(hashes) if hashes is not None else [text_hash(t) for t in texts]
-    found = cache.get_many(LEMMA_MODEL, list(dict.fromkeys(hashes))) if cache is not None else {}
+    unique = list(dict.fromkeys(hashes))
+    if cache is None:
+        found = {}
+    elif containing is not None and hasattr(cache, "get_containing"):
+        found = cache.get_containing(LEMMA_MODEL, unique, frozenset(containing))
+    else:
+        found = cache.get_many(LEMMA_MODEL, unique)
     todo = {h: t for h, t in zip(hashes, texts) if h not in found}
     if todo:
         fresh = dict(zip(todo, _run_pipeline(list(todo.values()), batch_size)))

@@ -110,3 +110,4 @@ def test_lemmatise_reads_and_fills_the_cache():
     assert out == [["planted", "lemma"], ["child", "play"]]
     key = text_hash("children playing")
     assert cache.get_many(LEMMA_MODEL, [key]) == {key: ["child", "play"]}
+

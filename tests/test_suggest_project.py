@@ -256,3 +256,129 @@ def test_a_code_people_keep_rejecting_is_suggested_less_on_the_next_run(demo: St
     left = demo.suggestions(code_ids=[code])
     assert len(left) < len(queue) - 10  # fewer than the undecided ones: its scores went down
     assert all(s.score >= 0.5 for s in left)
+
+
+def test_a_new_process_re_suggests_after_an_edit_without_refitting(demo: Store) -> None:
+    """The first re-suggest in a new process after a definition edit reads the project's caches (vectors, lemmas,
+    fitted code models): no code model is refitted. It proposes what the running process
+    proposes."""
+    import json
+    import subprocess
+    import sys
+    from collections import Counter
+
+    code_id = Counter(row[1] for row in demo.coding_rows()).most_common(1)[0][0]  # a code with a learned model
+    code = next(c for c in demo.codes() if c.id == code_id)
+    demo.update_code(code.id, "amira", definition=code.definition + " Also when said in passing.")
+    path = str(demo.path)
+    demo.close()
+    script = ("import json, sys\n"
+              "from workbench.store import Store\n"
+              "from workbench.assist.suggest import run_suggestions\n"
+              "from coding.suggesters.learned import LearnedSuggester\n"
+              "def refit(*args, **kwargs):\n"
+              "    raise AssertionError('a code model was refitted')\n"
+              "LearnedSuggester._fit_code = refit\n"
+              "store = Store.open(sys.argv[1])\n"
+              "run = run_suggestions(store, 'amira', code_ids=[int(sys.argv[2])])\n"
+              "print(json.dumps([run.learned_codes, run.stored]))\n")
+    out = subprocess.run([sys.executable, "-c", script, path, str(code.id)], capture_output=True, text=True,
+                         check=True, timeout=300)
+    learned_codes, stored = json.loads(out.stdout)
+    assert learned_codes >= 1 and stored > 0
+    store = Store.open(path)
+    fresh = {(s.source_id, s.start, s.end): s.score for s in store.suggestions(code_ids=[code.id])}
+    again = run_suggestions(store, "amira", code_ids=[code.id])  # in this process: the model loaded, models fitted
+    assert again.learned_codes == learned_codes
+    here = {(s.source_id, s.start, s.end): s.score for s in store.suggestions(code_ids=[code.id])}
+    assert here.keys() == fresh.keys()
+    assert max(abs(here[k] - fresh[k]) for k in here) <= 1e-3
+
+
+def test_fitted_code_models_are_kept_in_the_project_by_fingerprint(tmp_path: Path) -> None:
+    import numpy as np
+
+    from coding.codebook import Codebook, CodeDef
+    from coding.embedding import Embedder
+    from coding.suggesters.learned import LearnedSuggester
+    from coding.units import Example
+    from workbench.store.cache import StoreCodeModelCache, StoreEmbeddingCache, forget_cached_values
+
+    alone, helped = "00000000-0000-4000-8000-00000000000a", "00000000-0000-4000-8000-00000000000b"
+    codebook = Codebook(name="t", codes=[CodeDef(alone, "Loneliness", definition="Feeling alone."),
+                                         CodeDef(helped, "Help", definition="Neighbours helping each other.")])
+    examples = ([Example(f"I sat alone again on day {i}.", alone, True) for i in range(5)]
+                + [Example(f"My neighbour carried my bags on day {i}.", helped, True) for i in range(5)])
+    store = Store.create(tmp_path / "p.wbproj")
+
+    def fit() -> LearnedSuggester:
+        return LearnedSuggester(embedder=Embedder(cache=StoreEmbeddingCache(store)),
+                                model_cache=StoreCodeModelCache(store)).fit(codebook, examples)
+
+    first = fit().models_[alone]
+    assert store.database.scalar("SELECT count(*) FROM learned_models") == 2
+    forget_cached_values()  # as a new process
+    again = fit().models_[alone]
+    assert again.fingerprint == first.fingerprint and np.array_equal(again.coef, first.coef)
+    assert (again.threshold, again.n_positive, again.n_negative) == pytest.approx(
+        (first.threshold, first.n_positive, first.n_negative))
+    store.cache_code_models([(first.fingerprint, first.coef, first.intercept, 0.123, 5, 5)])  # planted: read, not refit
+    forget_cached_values()
+    assert fit().models_[alone].threshold == 0.123
+
+
+def test_lemmas_of_texts_without_the_scored_words_are_not_read(tmp_path: Path) -> None:
+    from coding.lemmas import LEMMA_MODEL
+    from workbench.store.cache import StoreLemmaCache, forget_cached_values
+
+    store = Store.create(tmp_path / "p.wbproj")
+    lemmas = {f"h{i:05d}": (["i", "feel", "lonely"] if i % 1000 == 0 else ["we", "rent", "a", "flat"])
+              for i in range(6000)}  # more than a cache lookup reads key by key
+    lemmas["odd"] = ["new york", "alone"]  # stored as JSON: always read
+    store.cache_lemmas(lemmas)
+    forget_cached_values()
+    cache = StoreLemmaCache(store)
+    out = cache.get_containing(LEMMA_MODEL, [*lemmas, "absent"], frozenset({"lonely", "alone"}))
+    assert out["h01000"] == ["i", "feel", "lonely"] and out["odd"] == ["new york", "alone"]
+    assert out["h00001"] == [] and "absent" not in out and len(out) == len(lemmas)
+    assert cache.get_many(LEMMA_MODEL, ["h00001"]) == {"h00001": ["we", "rent", "a", "flat"]}  # [] not remembered
+
+
+def test_a_run_for_one_code_proposes_what_a_run_for_every_code_does(tmp_path: Path) -> None:
+    """On a project big enough that the caches are read in one pass (and lemmas without the code's words are
+    left unread), re-suggesting one code gives exactly that code's suggestions of a full run."""
+    import numpy as np
+
+    from coding.codebook import load_codebook, shipped_codebook_path
+    from coding.lemmas import lemmatise, text_hash
+    from workbench.store import NewSegment, NewSource
+    from workbench.store.cache import StoreLemmaCache, forget_cached_values
+
+    store = Store.create(tmp_path / "p.wbproj")
+    store.import_codebook(load_codebook(shipped_codebook_path()), "amira")
+    words = ("lonely alone neighbour helped flood water house rent money church friends family school bus "
+             "garden storm food bank worried council job support").split()
+    rng = np.random.default_rng(0)
+    for s in range(60):
+        turns = [" ".join(rng.choice(words, 6)).capitalize() + f" {s}-{t}." for t in range(100)]
+        text, segments, pos = "\n".join(turns), [], 0
+        for t in turns:
+            segments.append(NewSegment(start=pos, end=pos + len(t), kind="turn", speaker="P", sentences=[(pos, pos + len(t))]))
+            pos += len(t) + 1
+        store.add_source(NewSource(name=f"i{s}.txt", kind="interview", text=text, content_hash=f"{s}", format="txt",
+                                   segments=segments), "amira")
+    texts = [u.text for u in project_units(store)]
+    vectors = rng.standard_normal((len(texts), 384)).astype(np.float32)
+    store.cache_vectors("all-MiniLM-L6-v2", dict(zip(map(text_hash, texts), vectors / np.linalg.norm(vectors, axis=1,
+                                                                                                       keepdims=True))))
+    lemmatise(texts, cache=StoreLemmaCache(store))
+    run_suggestions(store, "amira", min_score=0.05)
+    every = {}
+    for s in store.suggestions():
+        every.setdefault(s.code_id, {})[(s.source_id, s.start, s.end)] = s.score
+    code_id = max(every, key=lambda c: len(every[c]))
+    forget_cached_values()
+    run_suggestions(store, "amira", code_ids=[code_id], min_score=0.05)
+    alone = {(s.source_id, s.start, s.end): s.score for s in store.suggestions(code_ids=[code_id])}
+    assert alone.keys() == every[code_id].keys()  # scores: up to the rounding of a product over fewer codes
+    assert max(abs(score - every[code_id][key]) for key, score in alone.items()) <= 2e-4

@@ -112,12 +112,20 @@ class Suggester(ABC):
         """Name of the embedding model the scores depend on (None if none)."""
         return None
 
-    def prepare(self, units: Sequence[Unit]) -> UnitBatch:
-        """Compute the per-unit inputs this suggester needs (embeddings, lemmas), using the caches."""
+    def prepare(self, units: Sequence[Unit], codes: Sequence[str] | None = None) -> UnitBatch:
+        """Compute the per-unit inputs this suggester needs (embeddings, lemmas), using the caches.
+
+        ``codes``: the batch will be scored for these codes only; a unit's lemmas may then be left empty when it
+        holds none of their words (it scores nothing for them either way), which spares reading them."""
         texts = [u.text for u in units]
         embeddings = self.embedder_.encode(texts) if self.needs_embeddings else None
-        lemmas = lemmatise(texts, cache=getattr(self, "lemma_cache", None)) if self.needs_lemmas else None
+        lemmas = lemmatise(texts, cache=getattr(self, "lemma_cache", None),
+                           containing=self.lemma_words(codes)) if self.needs_lemmas else None
         return UnitBatch(units, embeddings, lemmas)
+
+    def lemma_words(self, codes: Sequence[str] | None) -> frozenset[str] | None:
+        """The lemmas a unit must hold for its lemma list to matter when scoring ``codes`` (None: every unit's)."""
+        return None
 
     def suggest(self, units: Sequence[Unit], codes: Sequence[str] | None = None) -> list[Proposal]:
         """Propose codes for units (document order); ``codes`` restricts to those code uids."""

@@ -35,7 +35,7 @@ from coding.combiner import Combiner, capped
 from coding.embedding import Embedder
 from coding.lemmas import LemmaCache, lemmatise, text_hash
 from coding.suggesters.base import EmbeddingSuggester, ScoreTable, UnitBatch, codable_codes, register
-from coding.suggesters.learned import LearnedSuggester
+from coding.suggesters.learned import CodeModelCache, LearnedSuggester
 from coding.suggesters.lexical import LexicalSuggester
 from coding.suggesters.semantic import SemanticSuggester
 from coding.tuning import TunedModel, code_text
@@ -109,6 +109,7 @@ class EnsembleSuggester(EmbeddingSuggester):
         merge_adjacent: bool = True,
         tuned: TunedModel | None = None,
         combiner: Combiner | None = None,
+        learned_cache: CodeModelCache | None = None,
     ) -> None:
         self.embedder = embedder
         self.lemma_cache = lemma_cache
@@ -117,6 +118,7 @@ class EnsembleSuggester(EmbeddingSuggester):
         self.merge_adjacent = merge_adjacent
         self.tuned = tuned
         self.combiner = combiner  # the project's calibration (coding.combiner), used without a tuned model
+        self.learned_cache = learned_cache  # fitted learned.v1 code models kept between processes
 
     def fit(self, codebook: Codebook, examples: Iterable[Example] = (), codes: Sequence[str] | None = None):
         """Fit the three parts (with ``codes``: refit only those codes' state)."""
@@ -127,7 +129,8 @@ class EnsembleSuggester(EmbeddingSuggester):
             self.parts_ = {
                 "lexical": LexicalSuggester(lemma_cache=self.lemma_cache),
                 "semantic": SemanticSuggester(embedder=self.embedder_),
-                "learned": LearnedSuggester(embedder=self.embedder_, min_examples=self.min_examples),
+                "learned": LearnedSuggester(embedder=self.embedder_, min_examples=self.min_examples,
+                                            model_cache=self.learned_cache),
             }
             codes = None
         for part in self.parts_.values():
@@ -159,13 +162,19 @@ class EnsembleSuggester(EmbeddingSuggester):
             return Embedder()
         return Embedder(model_name=self.tuned.id, model_path=str(self.tuned.path))
 
-    def prepare(self, units: Sequence[Unit]) -> UnitBatch:
-        """Embeddings and lemmas of the units, each computed once for all parts."""
+    def prepare(self, units: Sequence[Unit], codes: Sequence[str] | None = None) -> UnitBatch:
+        """Embeddings and lemmas of the units, each computed once for all parts (``codes``: see
+        ``Suggester.prepare``)."""
         texts = [u.text for u in units]
         hashes = [text_hash(t) for t in texts]
-        return UnitBatch(
-            units, self.embedder_.encode(texts, hashes), lemmatise(texts, cache=self.lemma_cache, hashes=hashes)
-        )
+        lemmas = lemmatise(texts, cache=self.lemma_cache, hashes=hashes, containing=self.lemma_words(codes))
+        return UnitBatch(units, self.embedder_.encode(texts, hashes), lemmas)
+
+    def lemma_words(self, codes: Sequence[str] | None) -> frozenset[str] | None:
+        """The lexical part's words of ``codes``; with the project's calibration every code is scored, so all."""
+        if codes is None or (self.combiner is not None and self.tuned is None):
+            return None
+        return self.parts_["lexical"].lemma_words(codes)
 
     def features(self, batch: UnitBatch, codes: Sequence[str]) -> EnsembleFeatures:
         """Evidence of every part for the codes (zeros where a part has nothing for a code)."""

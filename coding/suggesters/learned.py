@@ -11,6 +11,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -31,6 +32,16 @@ class CodeModel:
     n_positive: int
     n_negative: int
     fingerprint: str  # of the training texts and parameters; equal -> refitting would give this model
+
+
+class CodeModelCache(Protocol):
+    """Storage of fitted code models by fingerprint (a fingerprint fixes the model: same texts, same parameters)."""
+
+    def get_models(self, fingerprints: list[str]) -> dict[str, CodeModel]:
+        """The stored models among those fingerprints."""
+
+    def put_models(self, models: list[CodeModel]) -> None:
+        """Store models under their fingerprints."""
 
 
 def best_f1_threshold(labels: np.ndarray, probs: np.ndarray) -> float:
@@ -58,8 +69,10 @@ class LearnedSuggester(EmbeddingSuggester):
         cv_folds: int = 5,
         random_state: int = 0,
         merge_adjacent: bool = True,
+        model_cache: CodeModelCache | None = None,
     ) -> None:
         self.embedder = embedder
+        self.model_cache = model_cache
         self.min_examples = min_examples
         self.C = C
         self.cv_folds = cv_folds
@@ -78,6 +91,7 @@ class LearnedSuggester(EmbeddingSuggester):
         positives = _positives_by_code(examples, hashes)
         self.models_ = {uid: m for uid, m in previous.items() if uid in self.codebook_uids_ and uid not in refit}
         self.skipped_codes_ = {}
+        todo: dict[str, tuple[list[int], list[int], str]] = {}
         for uid in self.codebook_uids_:
             if uid in self.models_:
                 continue
@@ -87,16 +101,34 @@ class LearnedSuggester(EmbeddingSuggester):
                     f"{len(pos)} coded and {len(neg)} counter-examples; needs {self.min_examples} and 2"
                 )
                 continue
-            fingerprint = self._fingerprint([hashes[i] for i in pos], [hashes[i] for i in neg])
-            same = previous.get(uid) or _FITTED.get(fingerprint)
-            if same is not None and same.fingerprint == fingerprint:  # e.g. only the definition was edited
-                self.models_[uid] = same
+            todo[uid] = (pos, neg, self._fingerprint([hashes[i] for i in pos], [hashes[i] for i in neg]))
+        known = self._known_models({uid: fp for uid, (_p, _n, fp) in todo.items()}, previous)
+        fitted = []
+        for uid, (pos, neg, fingerprint) in todo.items():
+            if fingerprint in known:  # e.g. only the definition was edited
+                self.models_[uid] = known[fingerprint]
             else:
                 self.models_[uid] = self._fit_code(vectors[pos], vectors[neg], fingerprint)
-                _remember(self.models_[uid])
+                fitted.append(self.models_[uid])
+            _remember(self.models_[uid])
+        if fitted and self.model_cache is not None:
+            self.model_cache.put_models(fitted)
         self.code_uids_ = [uid for uid in self.codebook_uids_ if uid in self.models_]
         self._stack()
         return self
+
+    def _known_models(self, fingerprints: dict[str, str], previous: dict[str, CodeModel]) -> dict[str, CodeModel]:
+        """Models already fitted on the same texts with the same parameters, by fingerprint: this suggester's last
+        ones, this process's, then the cache's (``model_cache``, e.g. the project's, kept from earlier processes)."""
+        known: dict[str, CodeModel] = {}
+        for uid, fingerprint in fingerprints.items():
+            same = previous.get(uid) or _FITTED.get(fingerprint)
+            if same is not None and same.fingerprint == fingerprint:
+                known[fingerprint] = same
+        missing = [fp for fp in fingerprints.values() if fp not in known]
+        if missing and self.model_cache is not None:
+            known.update(self.model_cache.get_models(missing))
+        return known
 
     def _embed(self, examples: list[Example]) -> tuple[np.ndarray, list[str]]:
         """Embeddings of the example texts (each distinct text once) and their text hashes."""
@@ -170,6 +202,12 @@ def _remember(model: CodeModel) -> None:
         _FITTED.move_to_end(model.fingerprint)
         while len(_FITTED) > _FITTED_MAX:
             _FITTED.popitem(last=False)
+
+
+def forget_fitted() -> None:
+    """Forget the code models fitted in this process (the next fit reads its cache or refits)."""
+    with _FITTED_LOCK:
+        _FITTED.clear()
 
 
 def _logit(p: np.ndarray) -> np.ndarray:

@@ -121,6 +121,13 @@ class LexicalSuggester(Suggester):
         thresholds = np.full(len(codes), self.min_score, dtype=np.float32)
         return ScoreTable(list(codes), scores, thresholds, {"weight": weights})
 
+    def lemma_words(self, codes: Sequence[str] | None) -> frozenset[str] | None:
+        """First lemmas of the codes' terms: a unit holding none of them scores 0 for every one of the codes."""
+        if codes is None:
+            return None
+        columns = {self.column_of_[c] for c in codes if c in self.column_of_}
+        return frozenset(t.lemmas[0] for t in self.terms_ if t.column in columns)
+
     def _index(self, columns: dict[int, int]) -> dict[str, list[Term]]:
         """First lemma -> terms, for the terms of the selected columns."""
         index: dict[str, list[Term]] = {}

@@ -27,7 +27,7 @@ from workbench.sources.codebooks import project_codebook
 from workbench.sources.speakers import DEFAULT_SKIP_SPEAKERS, set_skipped_speakers, skipped_speakers  # noqa: F401
 from workbench.errors import WorkbenchError
 from workbench.store import NewSuggestion, Store
-from workbench.store.cache import StoreEmbeddingCache, StoreLemmaCache
+from workbench.store.cache import StoreCodeModelCache, StoreEmbeddingCache, StoreLemmaCache
 
 ProgressCallback = Callable[[int, int, str], None]  # (done, total, what)
 SUGGESTERS = [DEFAULT_SUGGESTER, *(n for n in available_suggesters() if n != DEFAULT_SUGGESTER)]
@@ -142,6 +142,10 @@ def make_project_suggester(store: Store, name: str = DEFAULT_SUGGESTER,
             params["combiner"] = project_calibration(store)
     if "lemma_cache" in accepts:
         params["lemma_cache"] = StoreLemmaCache(store)
+    if "learned_cache" in accepts:  # the ensemble's learned part
+        params["learned_cache"] = StoreCodeModelCache(store)
+    if "model_cache" in accepts:  # learned.v1 itself
+        params["model_cache"] = StoreCodeModelCache(store)
     return make_suggester(name, **params)
 
 
@@ -203,7 +207,7 @@ def run_suggestions(store: Store, actor: str, *, suggester: str = DEFAULT_SUGGES
                    if id_of[uid] in wanted_codes and uid not in active}
         proposals = []
         if active:
-            batch = model.prepare(units)
+            batch = model.prepare(units, active)
             report(total, total, "scoring")
             table = model.score(batch, active)
             table.scores = learn_from_decisions(store, model, table.code_uids, table.scores, code_uid)

@@ -4,6 +4,7 @@ them, shaped as the embedder's and lemmatiser's cache protocols (`coding.embeddi
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -36,18 +37,19 @@ class CacheStore:
     database: Database
 
     def _by_hash(self, table: str, column: str, hashes: list[str], where: str = "",
-                 params: tuple = ()) -> Iterator[tuple[str, Any]]:
+                 params: tuple = (), *, key: str = "text_hash", rows: bool = False) -> Iterator[tuple[str, Any]]:
         """(text hash, value) of the cached rows among ``hashes``: index probes for a few keys, one pass over the
-        table for many (which beats thousands of probes)."""
+        table for many (which beats thousands of probes). ``rows``: the value is the tuple of several columns."""
         conn = self.database.conn
-        sql = f"SELECT text_hash, {column} FROM {table} WHERE 1{where}"
+        sql = f"SELECT {key}, {column} FROM {table} WHERE 1{where}"
+        pairs = (lambda found: ((r[0], r[1:]) for r in found)) if rows else (lambda found: found)
         if len(hashes) > _SCAN_ABOVE:
             wanted = set(hashes)
-            yield from ((h, value) for h, value in conn.execute(sql, params) if h in wanted)
+            yield from ((h, value) for h, value in pairs(conn.execute(sql, params)) if h in wanted)
             return
         for i in range(0, len(hashes), 900):
             chunk = hashes[i:i + 900]
-            yield from conn.execute(f"{sql} AND text_hash IN ({','.join('?' * len(chunk))})", [*params, *chunk])
+            yield from pairs(conn.execute(f"{sql} AND {key} IN ({','.join('?' * len(chunk))})", [*params, *chunk]))
 
     def cached_vectors(self, model: str, hashes: list[str]) -> dict[str, np.ndarray]:
         """Cached embeddings of texts by hash."""
@@ -61,16 +63,22 @@ class CacheStore:
         and a mask of the rows found. Reads many vectors much faster than ``cached_vectors``."""
         import numpy as np
 
-        position = {h: i for i, h in enumerate(hashes)}
-        rows = [(position[h], blob) for h, blob in self._by_hash("embeddings", "vector", hashes, " AND model = ?",
-                                                                 (model,))]
+        if len(hashes) > _SCAN_ABOVE:  # one pass over the model's rows, then pick ours by position
+            rows = self.database.conn.execute("SELECT text_hash, vector FROM embeddings WHERE model = ?",
+                                              (model,)).fetchall()
+        else:
+            rows = list(self._by_hash("embeddings", "vector", hashes, " AND model = ?", (model,)))
         width = len(rows[0][1]) // 4 if rows else self._vector_width(model)
+        if not rows:
+            return np.zeros((len(hashes), width), dtype=np.float32), np.zeros(len(hashes), dtype=bool)
+        row_of = {h: i for i, (h, _blob) in enumerate(rows)}
+        found = np.frombuffer(b"".join([blob for _h, blob in rows]), dtype=np.float32).reshape(len(rows), width)
+        index = np.fromiter((row_of.get(h, -1) for h in hashes), dtype=np.int64, count=len(hashes))
+        mask = index >= 0
+        if mask.all():
+            return found[index], mask
         out = np.zeros((len(hashes), width), dtype=np.float32)
-        mask = np.zeros(len(hashes), dtype=bool)
-        if rows:
-            order = np.fromiter((i for i, _blob in rows), dtype=np.int64, count=len(rows))
-            out[order] = np.frombuffer(b"".join(blob for _i, blob in rows), dtype=np.float32).reshape(len(rows), width)
-            mask[order] = True
+        out[mask] = found[index[mask]]
         return out, mask
 
     def _vector_width(self, model: str) -> int:
@@ -85,9 +93,45 @@ class CacheStore:
             conn.executemany("INSERT OR REPLACE INTO embeddings (model, text_hash, vector) VALUES (?, ?, ?)",
                              [(model, h, np.asarray(v, dtype=np.float32).tobytes()) for h, v in vectors.items()])
 
+    def cached_code_models(self, fingerprints: list[str]) -> dict[str, tuple[np.ndarray, float, float, int, int]]:
+        """Fitted learned.v1 code models by fingerprint: (coefficients, intercept, threshold, positives, negatives)."""
+        import numpy as np
+
+        return {fp: (np.frombuffer(coef, dtype=np.float32), intercept, threshold, n_pos, n_neg)
+                for fp, (coef, intercept, threshold, n_pos, n_neg) in
+                self._by_hash("learned_models", "coef, intercept, threshold, n_positive, n_negative", fingerprints,
+                              key="fingerprint", rows=True)}
+
+    def cache_code_models(self, models: list[tuple[str, np.ndarray, float, float, int, int]]) -> None:
+        """Keep fitted code models: (fingerprint, coefficients, intercept, threshold, positives, negatives)."""
+        import numpy as np
+
+        with self.database.transaction() as conn:
+            conn.executemany("INSERT OR REPLACE INTO learned_models (fingerprint, coef, intercept, threshold, "
+                             "n_positive, n_negative) VALUES (?, ?, ?, ?, ?, ?)",
+                             [(fp, np.asarray(coef, dtype=np.float32).tobytes(), float(b), float(t), int(p), int(n))
+                              for fp, coef, b, t, p, n in models])
+
     def cached_lemmas(self, hashes: list[str]) -> dict[str, list[str]]:
         """Cached lemma lists of texts by hash."""
         return {h: _lemma_list(value) for h, value in self._by_hash("lemmas", "lemmas", hashes)}
+
+    def cached_lemmas_containing(self, hashes: list[str], words: frozenset[str]) -> tuple[dict[str, list[str]], set[str]]:
+        """Cached lemma lists of the texts among ``hashes`` that hold one of ``words``, and the hashes of the other
+        cached texts, whose lists are not built (splitting 100,000 stored lists costs more than reading them)."""
+        if len(hashes) <= _SCAN_ABOVE:
+            return self.cached_lemmas(hashes), set()
+        word = re.compile(r"(?:^| )(?:" + "|".join(map(re.escape, sorted(words))) + r")(?: |$)") if words else None
+        wanted = set(hashes)
+        holding, others = {}, set()
+        for h, value in self.database.conn.execute("SELECT text_hash, lemmas FROM lemmas"):
+            if h not in wanted:
+                continue
+            if value.startswith("[") or (word is not None and word.search(value)):  # JSON lists: always read
+                holding[h] = _lemma_list(value)
+            else:
+                others.add(h)
+        return holding, others
 
     def cache_lemmas(self, lemmas: dict[str, list[str]]) -> None:
         """Cache lemma lists by text hash."""
@@ -179,14 +223,50 @@ class StoreLemmaCache:
             return {}
         return _LEMMAS.get_many(self.key, hashes, self.store.cached_lemmas)
 
+    def get_containing(self, model: str, hashes: list[str], words: frozenset[str]) -> dict[str, list[str]]:
+        """Like ``get_many``, but in a process that has read none of them yet (a new process), the cached texts
+        holding none of ``words`` come back as ``[]``, their lists not built (nor remembered). Once this process
+        remembers some, all are read and remembered, so the next runs of a running app read none."""
+        if model != LEMMA_MODEL:
+            return {}
+        with _LEMMAS.lock:
+            known = _LEMMAS.values.get(self.key, {})
+            first = not any(h in known for h in hashes)
+        if not first:
+            return self.get_many(model, hashes)
+        holding, others = self.store.cached_lemmas_containing(hashes, words)
+        _LEMMAS.remember(self.key, holding)
+        return {**holding, **{h: [] for h in others}}
+
     def put_many(self, model: str, vectors: dict[str, list[str]]) -> None:
         if model == LEMMA_MODEL:
             self.store.cache_lemmas(vectors)
             _LEMMAS.remember(self.key, vectors)
 
 
+class StoreCodeModelCache:
+    """The project's fitted learned.v1 code models in the shape ``coding.suggesters.learned`` asks for."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def get_models(self, fingerprints: list[str]) -> dict:
+        from coding.suggesters.learned import CodeModel
+
+        return {fp: CodeModel(coef, intercept, threshold, n_pos, n_neg, fp)
+                for fp, (coef, intercept, threshold, n_pos, n_neg) in self.store.cached_code_models(fingerprints).items()}
+
+    def put_models(self, models: list) -> None:
+        self.store.cache_code_models([(m.fingerprint, m.coef, m.intercept, m.threshold, m.n_positive, m.n_negative)
+                                      for m in models])
+
+
 def forget_cached_values() -> None:
-    """Empty the in-process memo (the project's cache tables stay): the next run reads them from the file."""
+    """Empty the in-process memo and learned.v1's fitted code models (the project's cache tables stay): the next
+    run reads them from the file, as a new process does."""
+    from coding.suggesters.learned import forget_fitted
+
     for memo in (_VECTORS, _LEMMAS):
         with memo.lock:
             memo.values.clear()
+    forget_fitted()

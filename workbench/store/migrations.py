@@ -431,3 +431,18 @@ def _training_runs(conn: sqlite3.Connection) -> None:
             measured_at TEXT NOT NULL
         )""",
     ])
+
+
+@migration(12, "fitted learned.v1 code models kept by fingerprint")
+def _learned_models(conn: sqlite3.Connection) -> None:
+    # A code's logistic regression is fixed by its fingerprint (the embedding model, the hashes of its
+    # training texts, the parameters), so a new process (`workbench suggest`, re-suggesting after an edit)
+    # reads it here instead of importing scikit-learn and refitting every code with enough codings.
+    _run(conn, ["""CREATE TABLE learned_models (
+            fingerprint TEXT PRIMARY KEY,
+            coef BLOB NOT NULL,
+            intercept REAL NOT NULL,
+            threshold REAL NOT NULL,
+            n_positive INTEGER NOT NULL,
+            n_negative INTEGER NOT NULL
+        ) WITHOUT ROWID"""])
