@@ -283,7 +283,8 @@ def test_a_new_process_re_suggests_after_an_edit_without_refitting(demo: Store) 
               "run = run_suggestions(store, 'amira', code_ids=[int(sys.argv[2])])\n"
               "print(json.dumps([run.learned_codes, run.stored]))\n")
     out = subprocess.run([sys.executable, "-c", script, path, str(code.id)], capture_output=True, text=True,
-                         check=True, timeout=300)
+                         timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
     learned_codes, stored = json.loads(out.stdout)
     assert learned_codes >= 1 and stored > 0
     store = Store.open(path)
@@ -325,6 +326,11 @@ def test_fitted_code_models_are_kept_in_the_project_by_fingerprint(tmp_path: Pat
     store.cache_code_models([(first.fingerprint, first.coef, first.intercept, 0.123, 5, 5)])  # planted: read, not refit
     forget_cached_values()
     assert fit().models_[alone].threshold == 0.123
+
+    other = Store.create(tmp_path / "other.wbproj")  # models this process fitted already are kept in a new project too
+    LearnedSuggester(embedder=Embedder(cache=StoreEmbeddingCache(other)),
+                     model_cache=StoreCodeModelCache(other)).fit(codebook, examples)
+    assert other.database.scalar("SELECT count(*) FROM learned_models") == 2
 
 
 def test_lemmas_of_texts_without_the_scored_words_are_not_read(tmp_path: Path) -> None:

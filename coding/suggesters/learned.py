@@ -102,33 +102,33 @@ class LearnedSuggester(EmbeddingSuggester):
                 )
                 continue
             todo[uid] = (pos, neg, self._fingerprint([hashes[i] for i in pos], [hashes[i] for i in neg]))
-        known = self._known_models({uid: fp for uid, (_p, _n, fp) in todo.items()}, previous)
-        fitted = []
+        known, stored = self._known_models({uid: fp for uid, (_p, _n, fp) in todo.items()}, previous)
         for uid, (pos, neg, fingerprint) in todo.items():
             if fingerprint in known:  # e.g. only the definition was edited
                 self.models_[uid] = known[fingerprint]
             else:
                 self.models_[uid] = self._fit_code(vectors[pos], vectors[neg], fingerprint)
-                fitted.append(self.models_[uid])
             _remember(self.models_[uid])
-        if fitted and self.model_cache is not None:
-            self.model_cache.put_models(fitted)
+        unstored = [self.models_[uid] for uid in todo if self.models_[uid].fingerprint not in stored]
+        if unstored and self.model_cache is not None:  # fitted now, or known only to this process so far
+            self.model_cache.put_models(unstored)
         self.code_uids_ = [uid for uid in self.codebook_uids_ if uid in self.models_]
         self._stack()
         return self
 
-    def _known_models(self, fingerprints: dict[str, str], previous: dict[str, CodeModel]) -> dict[str, CodeModel]:
-        """Models already fitted on the same texts with the same parameters, by fingerprint: this suggester's last
-        ones, this process's, then the cache's (``model_cache``, e.g. the project's, kept from earlier processes)."""
+    def _known_models(self, fingerprints: dict[str, str],
+                      previous: dict[str, CodeModel]) -> tuple[dict[str, CodeModel], set[str]]:
+        """Models already fitted on the same texts with the same parameters, by fingerprint (this suggester's last
+        ones, this process's, the cache's: ``model_cache``, e.g. the project's, kept from earlier processes), and
+        the fingerprints the cache holds."""
         known: dict[str, CodeModel] = {}
         for uid, fingerprint in fingerprints.items():
             same = previous.get(uid) or _FITTED.get(fingerprint)
             if same is not None and same.fingerprint == fingerprint:
                 known[fingerprint] = same
-        missing = [fp for fp in fingerprints.values() if fp not in known]
-        if missing and self.model_cache is not None:
-            known.update(self.model_cache.get_models(missing))
-        return known
+        cached = self.model_cache.get_models(list(fingerprints.values())) if self.model_cache is not None and fingerprints else {}
+        known.update({fp: m for fp, m in cached.items() if fp not in known})
+        return known, set(cached)
 
     def _embed(self, examples: list[Example]) -> tuple[np.ndarray, list[str]]:
         """Embeddings of the example texts (each distinct text once) and their text hashes."""
