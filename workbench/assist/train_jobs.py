@@ -5,8 +5,11 @@ a reload too), cancel it, and notice when its process died.
 One run at a time per project (the store refuses a second running row). A run whose process is gone
 without finishing (killed, the computer restarted) shows as ``stopped``; resuming starts a new run with the
 same parameters on the same data, which continues from the last epoch's checkpoint (``coding.tuning``).
-Cancelling sets a flag the process reads after every step; it stops there, keeps its checkpoint, and the
-current model stays.
+Cancelling sets a flag the process reads after every step and, once tuning is over, between the held-out
+check's encode chunks; it stops there, keeps its checkpoint (or the finished but unchecked model), and the
+current model stays. The process's error output goes to ``<project>.models/.training-run-N.log``: when it
+dies without recording an outcome, the run is marked ``stopped`` with the reason read from there (its
+error message, else its last words).
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -28,6 +32,10 @@ from workbench.store import Store
 
 POLL_SECONDS = 2.0  # how often the app looks at a running training
 STARTING_GRACE = timedelta(seconds=60)  # a run without a process yet is "starting" this long
+CANCEL_POLL_SECONDS = 0.5  # how often the training process reads the cancel flag outside tuning steps
+ENDED_EARLY = "the training process ended without finishing"
+UNKNOWN_END = f"{ENDED_EARLY} (it was killed, or the computer restarted)"
+REASON_CHARS = 400  # the most of a dead process's last words kept as its reason
 
 
 @dataclass
@@ -53,12 +61,30 @@ class TrainingStatus:
 
 
 def training_status(store: Store) -> TrainingStatus:
-    """The latest training run as it stands now (a running one whose process is gone is ``stopped``)."""
-    job = store.training_job()
+    """The latest training run as it stands now (a running one whose process is gone is recorded ``stopped``,
+    with the reason its process left)."""
+    job = _end_if_dead(store)
     state = "idle" if job is None else job.state
-    if job is not None and job.state == "running" and not run_alive(job):
-        state = "stopped"
     return TrainingStatus(state, job, coding_count(store), MIN_CODINGS, store.setting(MODEL_SETTING) or DEFAULT_MODEL)
+
+
+def status_lines(status: TrainingStatus) -> list[str]:
+    """The training status in words (``workbench train --status``): the latest run, the model in use."""
+    job = status.job
+    if job is None:
+        lines = ["No training run yet."]
+    elif status.state == "running":
+        step = f"step {job.done:,} of {job.total:,}" if job.total else "starting"
+        lines = [f"Training run {job.id} is running ({step}), started by {job.started_by} at "
+                 f"{job.started_at[:19].replace('T', ' ')} UTC" + ("; asked to stop" if job.cancel_requested else "")
+                 + "."]
+    elif status.state == "finished":
+        lines = [f"Training run {job.id} finished.", *job.message.splitlines()]
+    else:
+        lines = [f"Training run {job.id} {status.state}: {job.message}"]
+    lines.append(f"Suggestions use {status.model}; {status.codings:,} codings by people "
+                 f"(tuning needs at least {status.needed}).")
+    return lines
 
 
 def coding_count(store: Store) -> int:
@@ -106,14 +132,46 @@ def start_training(store: Store, actor: str, *, params: TuningParams = TuningPar
                "--job", str(job_id)]
     here = str(Path(__file__).resolve().parents[2])  # the child runs this same workbench, wherever it is
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH")) if p)}
+    log = run_log(store, job_id)
+    try:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        stderr = log.open("wb")
+    except OSError:  # no models folder to write in: the run says so itself when it tries to save
+        stderr = None
     try:
         process = subprocess.Popen(command, start_new_session=True, stdin=subprocess.DEVNULL, env=env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, close_fds=True)
+                                   stdout=subprocess.DEVNULL, stderr=stderr or subprocess.DEVNULL, close_fds=True)
     except OSError as exc:
-        store.end_training_job(job_id, "failed", f"cannot start the training process: {exc}")
+        _end_run(store, job_id, "failed", f"cannot start the training process: {exc}")
         raise TrainError(f"cannot start the training process: {exc}") from exc
+    finally:
+        if stderr is not None:
+            stderr.close()
     store.set_training_pid(job_id, process.pid)
     return store.training_job(job_id)
+
+
+def run_log(store: Store, job_id: int) -> Path:
+    """Where a background run's process writes its error output (read if it dies without a word)."""
+    return models_folder(store) / f".training-run-{job_id}.log"
+
+
+def crash_reason(stderr: str) -> str:
+    """Why a process died, from its error output: the command line's error message, else the exception a
+    traceback ends with, else its last lines (shortened) after a word that it ended without finishing."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("Error: ")]  # click's message for the core's errors
+    if errors:
+        reason = errors[-1].removeprefix("Error: ")
+    elif any(line.startswith("Traceback (most recent call last)") for line in lines):
+        reason = lines[-1]  # "SomeError: its text"
+    elif lines:
+        reason = " / ".join(lines[-3:])
+        reason = reason if len(reason) <= REASON_CHARS else "…" + reason[-(REASON_CHARS - 1):]
+        return f"{ENDED_EARLY}; its last output: {reason}"
+    else:
+        return UNKNOWN_END
+    return reason if len(reason) <= REASON_CHARS else reason[:REASON_CHARS - 1] + "…"
 
 
 def resume_training(store: Store, actor: str) -> TrainingJob:
@@ -135,11 +193,43 @@ def cancel_training(store: Store, actor: str) -> None:
     store.request_training_cancel(status.job.id, actor)
 
 
-def _end_if_dead(store: Store) -> None:
-    """A running row whose process is gone is marked stopped (so a new run may start)."""
+def _end_if_dead(store: Store) -> TrainingJob | None:
+    """The latest run; a running one whose process is gone is first recorded as stopped, with the reason
+    its process left in its error output (so a new run may start, and everyone sees why)."""
     job = store.training_job()
-    if job is not None and job.state == "running" and not run_alive(job):
-        store.end_training_job(job.id, "stopped", "the training process ended without finishing")
+    if job is None or job.state != "running" or run_alive(job):
+        return job
+    try:
+        stderr = run_log(store, job.id).read_text(encoding="utf-8", errors="replace")
+    except OSError:  # none: started by an older workbench, or no models folder could be made
+        stderr = ""
+    _end_run(store, job.id, "stopped", crash_reason(stderr))
+    return store.training_job(job.id)
+
+
+def _end_run(store: Store, job_id: int, state: str, message: str, result: dict | None = None) -> None:
+    """Record a run's outcome; its error output is then no longer needed."""
+    store.end_training_job(job_id, state, message, result)
+    try:
+        run_log(store, job_id).unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+class _CancelFlag(threading.Event):
+    """Set by SIGTERM, or once the run's cancel flag in the project is seen (read at most every half second,
+    whenever tuning or the held-out check asks)."""
+
+    def __init__(self, store: Store, job_id: int) -> None:
+        super().__init__()
+        self.store, self.job_id, self.next_read = store, job_id, 0.0
+
+    def is_set(self) -> bool:
+        if not super().is_set() and time.monotonic() >= self.next_read:
+            self.next_read = time.monotonic() + CANCEL_POLL_SECONDS
+            if self.store.training_cancel_requested(self.job_id):
+                self.set()
+        return super().is_set()
 
 
 def run_training_job(store: Store, job_id: int) -> TrainRun:
@@ -148,7 +238,7 @@ def run_training_job(store: Store, job_id: int) -> TrainRun:
     if job is None or job.state != "running":
         raise TrainError(f"training run {job_id} is not waiting to run (it is {job.state if job else 'absent'})")
     store.set_training_pid(job_id, os.getpid())
-    cancel = threading.Event()
+    cancel = _CancelFlag(store, job_id)
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, lambda _signum, _frame: cancel.set())  # `kill PID` cancels cleanly too
 
@@ -163,12 +253,12 @@ def run_training_job(store: Store, job_id: int) -> TrainRun:
                             seed=job.params.get("seed", 0), on_progress=progress, cancel=cancel)
     except TrainError as exc:
         cancelled = cancel.is_set() or store.training_cancel_requested(job_id)
-        store.end_training_job(job_id, "cancelled" if cancelled else "failed", str(exc))
+        _end_run(store, job_id, "cancelled" if cancelled else "failed", str(exc))
         raise
     except BaseException as exc:  # an unexpected failure is recorded, then raised as it is
-        store.end_training_job(job_id, "failed", f"training failed: {exc!r}")
+        _end_run(store, job_id, "failed", f"training failed: {exc!r}")
         raise
-    store.end_training_job(job_id, "finished", "\n".join(run.summary()), _result(run))
+    _end_run(store, job_id, "finished", "\n".join(run.summary()), _result(run))
     return run
 
 
@@ -187,5 +277,5 @@ def _num(x: float) -> float | None:
     return None if x != x else round(float(x), 4)
 
 
-__all__ = ["TrainingStatus", "training_status", "start_training", "resume_training", "cancel_training",
+__all__ = ["TrainingStatus", "training_status", "status_lines", "crash_reason", "run_log", "start_training", "resume_training", "cancel_training",
            "run_training_job", "run_alive", "models_folder", "POLL_SECONDS"]
