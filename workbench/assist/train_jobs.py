@@ -18,7 +18,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -32,7 +31,6 @@ from workbench.store import Store
 
 POLL_SECONDS = 2.0  # how often the app looks at a running training
 STARTING_GRACE = timedelta(seconds=60)  # a run without a process yet is "starting" this long
-CANCEL_POLL_SECONDS = 0.5  # how often the training process reads the cancel flag outside tuning steps
 ENDED_EARLY = "the training process ended without finishing"
 UNKNOWN_END = f"{ENDED_EARLY} (it was killed, or the computer restarted)"
 REASON_CHARS = 400  # the most of a dead process's last words kept as its reason
@@ -216,41 +214,29 @@ def _end_run(store: Store, job_id: int, state: str, message: str, result: dict |
         pass
 
 
-class _CancelFlag(threading.Event):
-    """Set by SIGTERM, or once the run's cancel flag in the project is seen (read at most every half second,
-    whenever tuning or the held-out check asks)."""
-
-    def __init__(self, store: Store, job_id: int) -> None:
-        super().__init__()
-        self.store, self.job_id, self.next_read = store, job_id, 0.0
-
-    def is_set(self) -> bool:
-        if not super().is_set() and time.monotonic() >= self.next_read:
-            self.next_read = time.monotonic() + CANCEL_POLL_SECONDS
-            if self.store.training_cancel_requested(self.job_id):
-                self.set()
-        return super().is_set()
-
-
 def run_training_job(store: Store, job_id: int) -> TrainRun:
     """In the training process: run the recorded run, report progress, obey cancel, record the outcome."""
     job = store.training_job(job_id)
     if job is None or job.state != "running":
         raise TrainError(f"training run {job_id} is not waiting to run (it is {job.state if job else 'absent'})")
     store.set_training_pid(job_id, os.getpid())
-    cancel = _CancelFlag(store, job_id)
+    cancel = threading.Event()
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, lambda _signum, _frame: cancel.set())  # `kill PID` cancels cleanly too
 
     def progress(done: int, total: int, loss: float) -> None:
         store.record_training_progress(job_id, done, total, loss)
+        look()
+
+    def look() -> None:  # after every tuning step, and between the held-out check's encode chunks
         if store.training_cancel_requested(job_id):
             cancel.set()
 
     params = TuningParams(**job.params.get("tuning", {}))
     try:
         run = train_project(store, job.started_by, params=params, holdout=job.params.get("holdout", 0.2),
-                            seed=job.params.get("seed", 0), on_progress=progress, cancel=cancel)
+                            seed=job.params.get("seed", 0), on_progress=progress, on_check=look,
+                            cancel=cancel)
     except TrainError as exc:
         cancelled = cancel.is_set() or store.training_cancel_requested(job_id)
         _end_run(store, job_id, "cancelled" if cancelled else "failed", str(exc))
