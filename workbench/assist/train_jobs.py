@@ -9,7 +9,7 @@ Cancelling sets a flag the process reads after every step and, once tuning is ov
 check's encode chunks; it stops there, keeps its checkpoint (or the finished but unchecked model), and the
 current model stays. The process's error output goes to ``<project>.models/.training-run-N.log``: when it
 dies without recording an outcome, the run is marked ``stopped`` with the reason read from there (its
-error message, else its last words).
+error message or exception, else its last lines).
 """
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ STARTING_GRACE = timedelta(seconds=60)  # a run without a process yet is "starti
 ENDED_EARLY = "the training process ended without finishing"
 UNKNOWN_END = f"{ENDED_EARLY} (it was killed, or the computer restarted)"
 REASON_CHARS = 400  # the most of a dead process's last words kept as its reason
+LOG_TAIL_BYTES = 64 * 1024  # how much of the end of its error output is read for that
 
 
 @dataclass
@@ -158,18 +159,15 @@ def crash_reason(stderr: str) -> str:
     """Why a process died, from its error output: the command line's error message, else the exception a
     traceback ends with, else its last lines (shortened) after a word that it ended without finishing."""
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-    errors = [line for line in lines if line.startswith("Error: ")]  # click's message for the core's errors
-    if errors:
-        reason = errors[-1].removeprefix("Error: ")
-    elif any(line.startswith("Traceback (most recent call last)") for line in lines):
-        reason = lines[-1]  # "SomeError: its text"
-    elif lines:
-        reason = " / ".join(lines[-3:])
-        reason = reason if len(reason) <= REASON_CHARS else "…" + reason[-(REASON_CHARS - 1):]
-        return f"{ENDED_EARLY}; its last output: {reason}"
-    else:
+    errors = [line.removeprefix("Error: ") for line in lines if line.startswith("Error: ")]  # click's message
+    if errors or any(line.startswith("Traceback (most recent call last)") for line in lines):
+        reason = errors[-1] if errors else lines[-1]  # a traceback ends "SomeError: its text"
+        return reason if len(reason) <= REASON_CHARS else reason[:REASON_CHARS - 1] + "…"
+    if not lines:
         return UNKNOWN_END
-    return reason if len(reason) <= REASON_CHARS else reason[:REASON_CHARS - 1] + "…"
+    tail = " / ".join(lines[-3:])
+    return f"{ENDED_EARLY}; its last output: " + (tail if len(tail) <= REASON_CHARS
+                                                   else "…" + tail[-(REASON_CHARS - 1):])
 
 
 def resume_training(store: Store, actor: str) -> TrainingJob:
@@ -198,7 +196,9 @@ def _end_if_dead(store: Store) -> TrainingJob | None:
     if job is None or job.state != "running" or run_alive(job):
         return job
     try:
-        stderr = run_log(store, job.id).read_text(encoding="utf-8", errors="replace")
+        with run_log(store, job.id).open("rb") as log:
+            log.seek(max(0, log.seek(0, os.SEEK_END) - LOG_TAIL_BYTES))
+            stderr = log.read().decode("utf-8", errors="replace")
     except OSError:  # none: started by an older workbench, or no models folder could be made
         stderr = ""
     _end_run(store, job.id, "stopped", crash_reason(stderr))
