@@ -3,13 +3,17 @@
 ``teach`` tunes (``coding.tuning``) on the training texts' codings and compares, on a held-out slice of
 texts, the ensemble with the current model (the base model or the previous tuned one) against the
 ensemble with the new tuned one, both at the sentence level and each at its own best-F1 threshold on
-that slice. The new model is kept only when its kappa there is higher. Nothing here knows the store:
+that slice. The new model is kept only when its kappa there is higher. A ``cancel`` event is read between
+tuning steps, then between the check's two scorings and its encode chunks, each after calling ``on_check``
+(which may set it); ``TuningCancelled`` then: the tuned model stays on disk unchecked, and a new run on the
+same data checks it without tuning again. Nothing
+here knows the store:
 a project's codings arrive as a ``DevSet`` (texts and spans).
 """
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,10 +26,12 @@ from coding.embedding import DEFAULT_MODEL, DictCache, Embedder, EmbeddingCache,
 from coding.evaluation import Scores, devset_examples, score_decisions, text_units, unit_decisions
 from coding.suggesters.ensemble import EnsembleSuggester, zero_shot_logit
 from coding.suggesters.learned import best_f1_threshold
-from coding.tuning import Passage, TunedModel, TuningParams, TuningProgress, code_text, tune, with_threshold
+from coding.tuning import (Passage, TunedModel, TuningCancelled, TuningParams, TuningProgress, code_text, tune,
+                           with_threshold)
 from coding.units import Example
 
 ALL = 10**9  # "every coding" as a codings-per-code cap
+CANCEL_CHUNK = 256  # texts encoded between two looks at a cancel event (a few seconds on 2 cores)
 
 
 @dataclass
@@ -86,24 +92,26 @@ def _uids(devset: DevSet) -> list[str]:
 
 def holdout_probabilities(devset: DevSet, train: Iterable[int], test: Sequence[int], k: int,
                           tuned: TunedModel | None, cache: EmbeddingCache | None = None,
-                          seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+                          seed: int = 0, on_chunk: Callable[[], None] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The ensemble's probabilities (with the tuned model, if given) and the reference's decisions,
     sentences x codes of the test texts, learning from at most k codings per code of the training texts."""
-    probs, _, labels = holdout_scores(devset, train, test, k, tuned, cache, seed)
+    probs, _, labels = holdout_scores(devset, train, test, k, tuned, cache, seed, on_chunk=on_chunk)
     return probs, labels
 
 
 def holdout_scores(devset: DevSet, train: Iterable[int], test: Sequence[int], k: int, tuned: TunedModel | None,
-                   cache: EmbeddingCache | None = None, seed: int = 0,
-                   combiner: Combiner | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                   cache: EmbeddingCache | None = None, seed: int = 0, combiner: Combiner | None = None,
+                   on_chunk: Callable[[], None] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """As ``holdout_probabilities``, with the ensemble's own decisions (its threshold and any cap) in the middle;
-    ``combiner``: the project's calibration (``calibrate``), for the ensemble without a tuned model."""
+    ``combiner``: the project's calibration (``calibrate``), for the ensemble without a tuned model; ``on_chunk``
+    is called between encode chunks (it may raise to stop)."""
     uids = _uids(devset)
     units = text_units(devset.texts, test)
     labels = unit_decisions([s for s in devset.spans if s[0] in set(test)], units, uids)
     examples: list[Example] = devset_examples(devset, train, k, seed) if k else []
-    embedder = (Embedder(model_name=tuned.id, model_path=str(tuned.path), cache=cache) if tuned is not None
-                else Embedder(cache=cache))
+    hook = {} if on_chunk is None else {"on_progress": lambda _done, _total: on_chunk(), "chunk_size": CANCEL_CHUNK}
+    embedder = (Embedder(model_name=tuned.id, model_path=str(tuned.path), cache=cache, **hook) if tuned is not None
+                else Embedder(cache=cache, **hook))
     ensemble = EnsembleSuggester(embedder=embedder, tuned=tuned, combiner=combiner).fit(devset.codebook, examples)
     active = ensemble.active_codes(None)
     probs = np.zeros(labels.shape, np.float32)
@@ -119,15 +127,23 @@ def holdout_scores(devset: DevSet, train: Iterable[int], test: Sequence[int], k:
 def teach(devset: DevSet, train: Sequence[int], holdout: Sequence[int], out_dir: str | Path, *,
           current: TunedModel | None = None, params: TuningParams = TuningParams(), k: int = ALL,
           rejected: Sequence[tuple[int, int, int, str]] = (), cache: EmbeddingCache | None = None, seed: int = 0,
-          on_progress: TuningProgress | None = None, cancel: threading.Event | None = None) -> TeachResult:
+          on_progress: TuningProgress | None = None, on_check: Callable[[], None] | None = None,
+          cancel: threading.Event | None = None) -> TeachResult:
     """Tune from the current model on the training texts; keep the result only if better on the held-out ones."""
     cache = cache if cache is not None else DictCache()
     passages = training_passages(devset, train, k, seed, rejected)
     start = current.path if current is not None else Path(default_model_path())
     model = tune(start, code_texts(devset.codebook), passages, out_dir, params,
                  base_id=current.id if current is not None else DEFAULT_MODEL, on_progress=on_progress, cancel=cancel)
-    before_p, labels = holdout_probabilities(devset, train, holdout, k, current, cache, seed)
-    after_p, _ = holdout_probabilities(devset, train, holdout, k, model, cache, seed)
+    check = _cancel_check(on_check, cancel) if cancel is not None else None
+    if check is not None:
+        check()
+    before_p, labels = holdout_probabilities(devset, train, holdout, k, current, cache, seed, check)
+    if check is not None:
+        check()
+    after_p, _ = holdout_probabilities(devset, train, holdout, k, model, cache, seed, check)
+    if check is not None:
+        check()
     before_t, before = _best(labels, before_p)
     after_t, after = _best(labels, after_p)
     model = with_threshold(model, after_t)
@@ -136,6 +152,18 @@ def teach(devset: DevSet, train: Sequence[int], holdout: Sequence[int], out_dir:
     return TeachResult(model, kept, before, after, before_t, after_t, len(passages), len(train), len(holdout),
                        labels.shape[0], _per_code(uids, labels, before_p >= before_t),
                        _per_code(uids, labels, after_p >= after_t))
+
+
+def _cancel_check(on_check: Callable[[], None] | None, cancel: threading.Event) -> Callable[[], None]:
+    """What the held-out check calls between its scorings and encode chunks: ``on_check`` (which may set
+    ``cancel``), then ``TuningCancelled`` if ``cancel`` is set."""
+    def check() -> None:
+        if on_check is not None:
+            on_check()
+        if cancel.is_set():
+            raise TuningCancelled("training cancelled during the held-out check, after tuning: the current model "
+                                  "stays; run it again to check the tuned model without tuning it anew")
+    return check
 
 
 def _per_code(uids: Sequence[str], labels: np.ndarray, decisions: np.ndarray) -> dict[str, Scores]:

@@ -11,7 +11,7 @@ from helpers import write_coded_answers
 from test_app_pages import html_blocks, open_page, project, store_of, template  # noqa: F401 (fixtures)
 from workbench.assist.evaluate import import_devset
 from workbench.assist.train import MIN_CODINGS, MODEL_SETTING
-from workbench.assist.train_jobs import training_status
+from workbench.assist.train_jobs import run_log, training_status
 from workbench.assist.trust import record_agreement
 from workbench.store import Store
 from coding.evaluation import Scores
@@ -48,6 +48,8 @@ def test_panel_shows_a_dead_run_as_stopped_with_resume(project: Path) -> None:  
     store.set_training_pid(job_id, gone.pid)
     at = open_page(project, "suggestions")
     assert any("Training stopped — resume" in w.value for w in at.warning)
+    assert any(md(f"Run {job_id} stopped: the training process ended without finishing") in w.value
+               for w in at.warning)
     assert at.button(key="teach.resume")
     at.button(key="teach.resume").click().run()  # too few codings: the run cannot start again, and says why
     assert any(f"at least {MIN_CODINGS} codings" in e.value for e in at.error)
@@ -104,3 +106,18 @@ def test_a_training_started_in_one_session_is_seen_from_a_reload_and_finishes(pr
     assert md(status.job.result["model"]) in shown
     assert store.setting(MODEL_SETTING) == (status.job.result["model"] if status.job.result["kept"] else None)
     assert store.code_agreement(), "the held-out check measured each code"
+
+
+def test_panel_shows_why_a_run_that_crashed_stopped(project: Path) -> None:  # noqa: F811
+    store = store_of(project)
+    job_id = store.start_training_job("zoe", {"tuning": {"epochs": 1}})
+    log = run_log(store, job_id)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as stderr:  # its process, as start_training starts it, writes its errors there
+        crashed = subprocess.Popen([sys.executable, "-c", "raise OSError('the models folder vanished')"],
+                                   stderr=stderr)
+    crashed.wait()
+    store.set_training_pid(job_id, crashed.pid)
+    at = open_page(project, "suggestions")
+    assert any(md(f"Run {job_id} stopped: OSError: the models folder vanished") in w.value for w in at.warning)
+    assert store.training_job(job_id).message == "OSError: the models folder vanished"

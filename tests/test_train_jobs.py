@@ -7,6 +7,7 @@ import os
 import shutil
 import resource
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -19,9 +20,10 @@ from coding.tuning import Passage, TuningParams, tune
 from helpers import write_coded_answers
 from workbench.assist.evaluate import import_devset
 from workbench.assist.train import MIN_CODINGS, MODEL_SETTING, TrainError, models_folder, train_project
-from workbench.assist.train_jobs import (cancel_training, resume_training, run_alive, start_training,
-                                         training_status)
+from workbench.assist.train_jobs import (cancel_training, crash_reason, resume_training, run_alive, run_log,
+                                         start_training, training_status)
 from workbench.store import Store, TrainingBusy
+from workbench.store.db import schema_version
 
 TINY = TuningParams(epochs=1, batch_size=16, learning_rate=1e-4)
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,14 +53,14 @@ def coded(store: Store, tmp_path: Path) -> Store:
     return store
 
 
-def wait_for(store: Store, condition, timeout: float = 400.0):
+def wait_for(store: Store, condition, timeout: float = 400.0, poll: float = 0.5):
     """Poll the training status until ``condition(status)`` holds; return that status."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         status = training_status(store)
         if condition(status):
             return status
-        time.sleep(0.5)
+        time.sleep(poll)
     raise AssertionError(f"timed out; last status {status.state}, {status.job}")
 
 
@@ -191,3 +193,70 @@ def test_cli_cancel_without_a_running_training_says_so(coded: Store) -> None:
     out = subprocess.run([sys.executable, "-m", "workbench", "train", "--project", str(coded.path), "--as", "amira",
                           "--cancel"], capture_output=True, text=True, env=env, timeout=120)
     assert out.returncode == 1 and "no training is running" in out.stderr
+
+
+def test_cancel_during_the_held_out_check_stops_it_and_the_current_model_stays(coded: Store, tuned: Path) -> None:
+    current = make_current(coded, tuned)
+    start_training(coded, "amira", params=TINY)
+    checking = wait_for(coded, lambda s: s.state != "running" or (s.job.total and s.job.done == s.job.total),
+                        poll=0.05)
+    assert checking.state == "running", "the run ended before the test could cancel its held-out check"
+    cancel_training(coded, "amira")  # tuning is over: only the held-out check can see this
+    asked = time.monotonic()
+    ended = wait_for(coded, lambda s: s.state != "running", poll=0.1)
+    print(f"cancelled {time.monotonic() - asked:.1f} s after the request")
+    assert ended.state == "cancelled", ended.job.message
+    assert "held-out check" in ended.job.message and ended.job.result is None
+    assert coded.setting(MODEL_SETTING) == current.name and (current / "tuning.json").is_file()
+    assert [e.action for e in coded.events()].count("model.train") == 1, "only make_current's"
+
+
+def test_a_run_that_cannot_open_the_project_shows_stopped_with_the_reason(coded: Store) -> None:
+    newer = schema_version() + 1
+    with sqlite3.connect(coded.path) as raw:  # the child process opens the file afresh and refuses it
+        raw.execute(f"PRAGMA user_version = {newer}")
+    job = start_training(coded, "amira", params=TINY)
+    stopped = wait_for(coded, lambda s: s.state != "running", timeout=120)
+    assert stopped.state == "stopped", stopped.job.message
+    assert f"made by a newer version of the workbench (schema {newer})" in stopped.job.message
+    assert str(coded.path) in stopped.job.message
+    assert coded.training_job(job.id).message == stopped.job.message, "the reason is recorded in the run"
+    assert not run_log(coded, job.id).exists(), "its error output is read once, into the run"
+    with sqlite3.connect(coded.path) as raw:
+        raw.execute(f"PRAGMA user_version = {schema_version()}")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-m", "workbench", "train", "--project", str(coded.path), "--status"],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert f"Training run {job.id} stopped: {stopped.job.message}" in out.stdout
+    assert "30 codings by people" in out.stdout
+
+
+def test_a_run_that_crashes_before_training_shows_stopped_with_the_exception(coded: Store, tmp_path: Path,
+                                                                              monkeypatch) -> None:
+    broken = tmp_path / "broken"  # a broken install: the child cannot even import its command line
+    broken.mkdir()
+    (broken / "click.py").write_text("raise RuntimeError('this click is broken')\n")
+    monkeypatch.setenv("PYTHONPATH", str(broken))
+    job = start_training(coded, "amira", params=TINY)
+    stopped = wait_for(coded, lambda s: s.state != "running", timeout=120)
+    assert (stopped.state, stopped.job.message) == ("stopped", "RuntimeError: this click is broken")
+    assert coded.training_job(job.id).state == "stopped"
+    monkeypatch.delenv("PYTHONPATH")
+    resumed = resume_training(coded, "amira")  # another run may start, and this one finishes
+    done = wait_for(coded, lambda s: s.state != "running")
+    assert done.job.id == resumed.id and done.state == "finished", done.job.message
+    assert not run_log(coded, resumed.id).exists()
+
+
+@pytest.mark.parametrize("stderr, reason", [
+    ("", "the training process ended without finishing (it was killed, or the computer restarted)"),
+    ("Error: /x/p.wbproj: made by a newer version\n", "/x/p.wbproj: made by a newer version"),
+    ('Traceback (most recent call last):\n  File "x.py", line 1, in <module>\nKeyError: \'tuning\'\n',
+     "KeyError: 'tuning'"),
+    ("Some warning\nSegmentation fault\n",
+     "the training process ended without finishing; its last output: Some warning / Segmentation fault"),
+    ("x" * 900, "the training process ended without finishing; its last output: …" + "x" * 399),
+])
+def test_the_reason_a_run_died_is_its_error_else_its_last_words(stderr: str, reason: str) -> None:
+    assert crash_reason(stderr) == reason

@@ -117,9 +117,10 @@ def project_training_set(store: Store) -> tuple[DevSet, list, list[tuple[int, in
 
 
 def train_project(store: Store, actor: str, *, params: TuningParams = TuningParams(), holdout: float = 0.2,
-                  seed: int = 0, on_progress: TrainProgress | None = None,
+                  seed: int = 0, on_progress: TrainProgress | None = None, on_check: Callable[[], None] | None = None,
                   cancel: threading.Event | None = None) -> TrainRun:
-    """Tune on the project's codings, compare on held-out cases, keep the new model only if it is better."""
+    """Tune on the project's codings, compare on held-out cases, keep the new model only if it is better
+    (``on_check``: called between the held-out check's encode chunks, e.g. to read a cancel request)."""
     began = time.perf_counter()
     if not store.codes():
         raise TrainError("the project has no codebook yet: import one first (workbench codebook import FILE)")
@@ -135,7 +136,7 @@ def train_project(store: Store, actor: str, *, params: TuningParams = TuningPara
     texts_before = code_texts(devset.codebook)
     try:
         result = teach(devset, train, held, models_folder(store), current=current, params=params, rejected=rejected,
-                       seed=seed, on_progress=on_progress, cancel=cancel)
+                       seed=seed, on_progress=on_progress, on_check=on_check, cancel=cancel)
     except TuningCancelled as exc:
         raise TrainError(str(exc)) from exc
     except (TuningError, ModelUnavailable) as exc:

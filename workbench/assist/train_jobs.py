@@ -5,8 +5,11 @@ a reload too), cancel it, and notice when its process died.
 One run at a time per project (the store refuses a second running row). A run whose process is gone
 without finishing (killed, the computer restarted) shows as ``stopped``; resuming starts a new run with the
 same parameters on the same data, which continues from the last epoch's checkpoint (``coding.tuning``).
-Cancelling sets a flag the process reads after every step; it stops there, keeps its checkpoint, and the
-current model stays.
+Cancelling sets a flag the process reads after every step and, once tuning is over, between the held-out
+check's encode chunks; it stops there, keeps its checkpoint (or the finished but unchecked model), and the
+current model stays. The process's error output goes to ``<project>.models/.training-run-N.log``: when it
+dies without recording an outcome, the run is marked ``stopped`` with the reason read from there (its
+error message or exception, else its last lines).
 """
 from __future__ import annotations
 
@@ -28,6 +31,10 @@ from workbench.store import Store
 
 POLL_SECONDS = 2.0  # how often the app looks at a running training
 STARTING_GRACE = timedelta(seconds=60)  # a run without a process yet is "starting" this long
+ENDED_EARLY = "the training process ended without finishing"
+UNKNOWN_END = f"{ENDED_EARLY} (it was killed, or the computer restarted)"
+REASON_CHARS = 400  # the most of a dead process's last words kept as its reason
+LOG_TAIL_BYTES = 64 * 1024  # how much of the end of its error output is read for that
 
 
 @dataclass
@@ -53,12 +60,30 @@ class TrainingStatus:
 
 
 def training_status(store: Store) -> TrainingStatus:
-    """The latest training run as it stands now (a running one whose process is gone is ``stopped``)."""
-    job = store.training_job()
+    """The latest training run as it stands now (a running one whose process is gone is recorded ``stopped``,
+    with the reason its process left)."""
+    job = _end_if_dead(store)
     state = "idle" if job is None else job.state
-    if job is not None and job.state == "running" and not run_alive(job):
-        state = "stopped"
     return TrainingStatus(state, job, coding_count(store), MIN_CODINGS, store.setting(MODEL_SETTING) or DEFAULT_MODEL)
+
+
+def status_lines(status: TrainingStatus) -> list[str]:
+    """The training status in words (``workbench train --status``): the latest run, the model in use."""
+    job = status.job
+    if job is None:
+        lines = ["No training run yet."]
+    elif status.state == "running":
+        step = f"step {job.done:,} of {job.total:,}" if job.total else "starting"
+        lines = [f"Training run {job.id} is running ({step}), started by {job.started_by} at "
+                 f"{job.started_at[:19].replace('T', ' ')} UTC" + ("; asked to stop" if job.cancel_requested else "")
+                 + "."]
+    elif status.state == "finished":
+        lines = [f"Training run {job.id} finished.", *job.message.splitlines()]
+    else:
+        lines = [f"Training run {job.id} {status.state}: {job.message}"]
+    lines.append(f"Suggestions use {status.model}; {status.codings:,} codings by people "
+                 f"(tuning needs at least {status.needed}).")
+    return lines
 
 
 def coding_count(store: Store) -> int:
@@ -106,14 +131,43 @@ def start_training(store: Store, actor: str, *, params: TuningParams = TuningPar
                "--job", str(job_id)]
     here = str(Path(__file__).resolve().parents[2])  # the child runs this same workbench, wherever it is
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (here, os.environ.get("PYTHONPATH")) if p)}
+    log = run_log(store, job_id)
+    try:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        stderr = log.open("wb")
+    except OSError:  # no models folder to write in: the run says so itself when it tries to save
+        stderr = None
     try:
         process = subprocess.Popen(command, start_new_session=True, stdin=subprocess.DEVNULL, env=env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, close_fds=True)
+                                   stdout=subprocess.DEVNULL, stderr=stderr or subprocess.DEVNULL, close_fds=True)
     except OSError as exc:
-        store.end_training_job(job_id, "failed", f"cannot start the training process: {exc}")
+        _end_run(store, job_id, "failed", f"cannot start the training process: {exc}")
         raise TrainError(f"cannot start the training process: {exc}") from exc
+    finally:
+        if stderr is not None:
+            stderr.close()
     store.set_training_pid(job_id, process.pid)
     return store.training_job(job_id)
+
+
+def run_log(store: Store, job_id: int) -> Path:
+    """Where a background run's process writes its error output (read if it dies without a word)."""
+    return models_folder(store) / f".training-run-{job_id}.log"
+
+
+def crash_reason(stderr: str) -> str:
+    """Why a process died, from its error output: the command line's error message, else the exception a
+    traceback ends with, else its last lines (shortened) after a word that it ended without finishing."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    errors = [line.removeprefix("Error: ") for line in lines if line.startswith("Error: ")]  # click's message
+    if errors or any(line.startswith("Traceback (most recent call last)") for line in lines):
+        reason = errors[-1] if errors else lines[-1]  # a traceback ends "SomeError: its text"
+        return reason if len(reason) <= REASON_CHARS else reason[:REASON_CHARS - 1] + "…"
+    if not lines:
+        return UNKNOWN_END
+    tail = " / ".join(lines[-3:])
+    return f"{ENDED_EARLY}; its last output: " + (tail if len(tail) <= REASON_CHARS
+                                                   else "…" + tail[-(REASON_CHARS - 1):])
 
 
 def resume_training(store: Store, actor: str) -> TrainingJob:
@@ -135,11 +189,29 @@ def cancel_training(store: Store, actor: str) -> None:
     store.request_training_cancel(status.job.id, actor)
 
 
-def _end_if_dead(store: Store) -> None:
-    """A running row whose process is gone is marked stopped (so a new run may start)."""
+def _end_if_dead(store: Store) -> TrainingJob | None:
+    """The latest run; a running one whose process is gone is first recorded as stopped, with the reason
+    its process left in its error output (so a new run may start, and everyone sees why)."""
     job = store.training_job()
-    if job is not None and job.state == "running" and not run_alive(job):
-        store.end_training_job(job.id, "stopped", "the training process ended without finishing")
+    if job is None or job.state != "running" or run_alive(job):
+        return job
+    try:
+        with run_log(store, job.id).open("rb") as log:
+            log.seek(max(0, log.seek(0, os.SEEK_END) - LOG_TAIL_BYTES))
+            stderr = log.read().decode("utf-8", errors="replace")
+    except OSError:  # none: started by an older workbench, or no models folder could be made
+        stderr = ""
+    _end_run(store, job.id, "stopped", crash_reason(stderr))
+    return store.training_job(job.id)
+
+
+def _end_run(store: Store, job_id: int, state: str, message: str, result: dict | None = None) -> None:
+    """Record a run's outcome; its error output is then no longer needed."""
+    store.end_training_job(job_id, state, message, result)
+    try:
+        run_log(store, job_id).unlink(missing_ok=True)
+    except OSError:
+        pass
 
 
 def run_training_job(store: Store, job_id: int) -> TrainRun:
@@ -154,21 +226,25 @@ def run_training_job(store: Store, job_id: int) -> TrainRun:
 
     def progress(done: int, total: int, loss: float) -> None:
         store.record_training_progress(job_id, done, total, loss)
+        look()
+
+    def look() -> None:  # after every tuning step, and between the held-out check's encode chunks
         if store.training_cancel_requested(job_id):
             cancel.set()
 
     params = TuningParams(**job.params.get("tuning", {}))
     try:
         run = train_project(store, job.started_by, params=params, holdout=job.params.get("holdout", 0.2),
-                            seed=job.params.get("seed", 0), on_progress=progress, cancel=cancel)
+                            seed=job.params.get("seed", 0), on_progress=progress, on_check=look,
+                            cancel=cancel)
     except TrainError as exc:
         cancelled = cancel.is_set() or store.training_cancel_requested(job_id)
-        store.end_training_job(job_id, "cancelled" if cancelled else "failed", str(exc))
+        _end_run(store, job_id, "cancelled" if cancelled else "failed", str(exc))
         raise
     except BaseException as exc:  # an unexpected failure is recorded, then raised as it is
-        store.end_training_job(job_id, "failed", f"training failed: {exc!r}")
+        _end_run(store, job_id, "failed", f"training failed: {exc!r}")
         raise
-    store.end_training_job(job_id, "finished", "\n".join(run.summary()), _result(run))
+    _end_run(store, job_id, "finished", "\n".join(run.summary()), _result(run))
     return run
 
 
@@ -187,5 +263,5 @@ def _num(x: float) -> float | None:
     return None if x != x else round(float(x), 4)
 
 
-__all__ = ["TrainingStatus", "training_status", "start_training", "resume_training", "cancel_training",
+__all__ = ["TrainingStatus", "training_status", "status_lines", "crash_reason", "run_log", "start_training", "resume_training", "cancel_training",
            "run_training_job", "run_alive", "models_folder", "POLL_SECONDS"]

@@ -22,26 +22,35 @@ if TYPE_CHECKING:  # the core is imported inside the command
 @click.option("--background", is_flag=True,
               help="Start the training in a detached process and return at once; the app's Teach panel shows it.")
 @click.option("--cancel", is_flag=True, help="Ask the project's running training to stop after its current step.")
+@click.option("--status", "show_status", is_flag=True,
+              help="Show the project's latest training run (running, finished, cancelled, failed, or stopped: "
+                   "why its process ended) and the model in use, and stop.")
 @click.option("--job", type=int, default=None, hidden=True,
               help="Run the recorded background run N (how --background and the app start the process).")
 @project_option
 @user_option
 @handle_errors
 def train_command(store: Store, epochs: int, holdout: float, seed: int, reset: bool, background: bool, cancel: bool,
-                  job: int | None, user: str) -> None:
+                  show_status: bool, job: int | None, user: str) -> None:
     """Teach the assistant: fine-tune the embedding model on the project's codings.
 
     Codings by people are the positives and rejected suggestions the hard negatives. A slice of the
     coded cases is held out; the new model is kept (and used by `workbench suggest`) only if it agrees
     better with the people there. Models are stored in PROJECT.models/ beside the project file. A run
     that is killed resumes from its last finished epoch when started again on the same codings.
-    With --background it runs detached (one training at a time per project); --cancel stops it.
+    With --background it runs detached (one training at a time per project); --cancel stops it;
+    --status shows it (a run whose process died shows as "stopped: " and the reason).
     """
     from coding.tuning import TuningParams
     from workbench.assist.train import reset_model, train_project
     if reset:
         reset_model(store, user)
         click.echo("Suggestions use the base model again.")
+        return
+    if show_status:
+        from workbench.assist.train_jobs import status_lines, training_status
+        for line in status_lines(training_status(store)):
+            click.echo(line)
         return
     if job is not None:
         from workbench.assist.train_jobs import run_training_job
@@ -51,7 +60,8 @@ def train_command(store: Store, epochs: int, holdout: float, seed: int, reset: b
     if cancel:
         from workbench.assist.train_jobs import cancel_training
         cancel_training(store, user)
-        click.echo("Asked the training to stop after its current step; the current model stays.")
+        click.echo("Asked the training to stop after its current step (or during its held-out check); "
+                   "the current model stays.")
         return
     if background:
         from workbench.assist.train_jobs import start_training

@@ -54,7 +54,7 @@ def _running() -> None:
                   f"(run {job.id})" + (", resuming from its last finished epoch" if (job.first_step or 1) > 1
                                        else "") + "."))
     if job.cancel_requested:
-        st.info("Stopping after the current step; the current model stays.")
+        st.info("Stopping within seconds (after the current training step or encoding); the current model stays.")
     else:
         st.button("Cancel training", key="teach.cancel", on_click=_act, args=("cancel",))
 
@@ -67,8 +67,8 @@ def _idle(status: TrainingStatus, actor: str) -> None:
     st.caption(md(f"Suggestions use: {status.model}"))
     job = status.job
     if status.state == "stopped":
-        st.warning("Training stopped — resume. Its process ended without finishing (it was killed, or the computer "
-                   "restarted). Resume continues from its last finished epoch; the current model is unchanged.")
+        st.warning(md(f"Training stopped — resume. Run {job.id} stopped: {job.message}. Resume continues from its "
+                      "last finished epoch; the current model is unchanged."))
     elif status.state == "cancelled":
         st.info(md(job.message))
     elif status.state == "failed":
