@@ -6,9 +6,8 @@ ensemble with the new tuned one, both at the sentence level and each at its own 
 that slice. The new model is kept only when its kappa there is higher. A ``cancel`` event is read between
 tuning steps, then between the check's two scorings and its encode chunks, each after calling ``on_check``
 (which may set it); ``TuningCancelled`` then: the tuned model stays on disk unchecked, and a new run on the
-same data checks it without tuning again. Nothing
-here knows the store:
-a project's codings arrive as a ``DevSet`` (texts and spans).
+same data checks it without tuning again. Nothing here knows the store: a project's codings arrive as a
+``DevSet`` (texts and spans).
 """
 from __future__ import annotations
 
@@ -136,14 +135,12 @@ def teach(devset: DevSet, train: Sequence[int], holdout: Sequence[int], out_dir:
     model = tune(start, code_texts(devset.codebook), passages, out_dir, params,
                  base_id=current.id if current is not None else DEFAULT_MODEL, on_progress=on_progress, cancel=cancel)
     check = _cancel_check(on_check, cancel) if cancel is not None else None
-    if check is not None:
-        check()
+    stop_if_asked = check or (lambda: None)
+    stop_if_asked()
     before_p, labels = holdout_probabilities(devset, train, holdout, k, current, cache, seed, check)
-    if check is not None:
-        check()
+    stop_if_asked()
     after_p, _ = holdout_probabilities(devset, train, holdout, k, model, cache, seed, check)
-    if check is not None:
-        check()
+    stop_if_asked()
     before_t, before = _best(labels, before_p)
     after_t, after = _best(labels, after_p)
     model = with_threshold(model, after_t)

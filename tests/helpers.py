@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import subprocess
+import sys
 
 from workbench.store import NewSegment, NewSource
 
@@ -63,3 +66,10 @@ def write_coded_answers(folder, n_texts: int = 12) -> None:
             plain.append("I walked to the library after that.")
             coded.append("I walked to the library after that.")
             writer.writerow([" ".join(plain), " ".join(coded)])
+
+
+def workbench_cli(project, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    """``python -m workbench ARGS`` in a new process on the project file, output captured as text."""
+    env = {**os.environ, "WORKBENCH_PROJECT": str(project)}
+    return subprocess.run([sys.executable, "-m", "workbench", *args], env=env, capture_output=True, text=True,
+                          timeout=timeout)

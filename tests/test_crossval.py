@@ -2,9 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +11,7 @@ from hypothesis import strategies as st
 
 from coding.crossval import JSON_FIELDS, CrossValidationError, calibration_bins, cross_validate, group_folds
 from coding.devset import load_devset
-from helpers import write_coded_answers
+from helpers import workbench_cli, write_coded_answers
 from workbench.assist.evaluate import EvaluationError, cross_validate_project, import_devset
 from workbench.store import Store
 
@@ -64,10 +61,8 @@ def test_cli_evaluate_folds_writes_the_json_rows(store: Store, tmp_path: Path) -
     write_coded_answers(tmp_path / "answers", 6)
     import_devset(store, "amira", tmp_path / "answers")
     out = tmp_path / "cv.json"
-    env = {**os.environ, "WORKBENCH_PROJECT": str(store.path)}
-    done = subprocess.run([sys.executable, "-m", "workbench", "evaluate", "--reference", "amira", "--folds", "3",
-                           "--by", "source", "--sizes", "5", "--json", str(out)],
-                          env=env, capture_output=True, text=True, timeout=600)
+    done = workbench_cli(store.path, "evaluate", "--reference", "amira", "--folds", "3", "--by", "source",
+                         "--sizes", "5", "--json", str(out))
     assert done.returncode == 0, done.stderr
     assert "3-fold cross-validation by source" in done.stdout
     rows = json.loads(out.read_text())["rows"]

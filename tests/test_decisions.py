@@ -2,9 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +10,7 @@ import pytest
 from coding.crossval import group_folds
 from coding.decisions import Pending, apply_offsets, decision_curve, decision_offsets
 from coding.devset import load_devset
-from helpers import write_coded_answers
+from helpers import workbench_cli, write_coded_answers
 from workbench.assist.evaluate import EvaluationError, decision_curve_project, import_devset
 from workbench.assist.review import learning_order
 from workbench.store import Store
@@ -57,18 +54,15 @@ def test_cli_evaluate_learning_curve_prints_and_writes_it(store: Store, tmp_path
     write_coded_answers(tmp_path / "answers", 6)
     import_devset(store, "amira", tmp_path / "answers")
     out = tmp_path / "cv.json"
-    env = {**os.environ, "WORKBENCH_PROJECT": str(store.path)}
-    done = subprocess.run([sys.executable, "-m", "workbench", "evaluate", "--reference", "amira", "--folds", "2",
-                           "--by", "source", "--sizes", "", "--learning-curve", "--json", str(out)],
-                          env=env, capture_output=True, text=True, timeout=600)
+    done = workbench_cli(store.path, "evaluate", "--reference", "amira", "--folds", "2", "--by", "source",
+                         "--sizes", "", "--learning-curve", "--json", str(out))
     assert done.returncode == 0, done.stderr
     assert "learning curve by review decisions" in done.stdout
     data = json.loads(out.read_text())
     assert [r["decisions"] for r in data["learning_curve"]] == [0, 25, 50, 100, 200]
     assert {"lead", "lead_sd", "folds_ahead"} <= set(data["learning_curve"][0]) and "folds ahead" in done.stdout
     assert data["rows"]  # the cross-validation table is still there
-    refused = subprocess.run([sys.executable, "-m", "workbench", "evaluate", "--reference", "amira",
-                              "--learning-curve"], env=env, capture_output=True, text=True, timeout=600)
+    refused = workbench_cli(store.path, "evaluate", "--reference", "amira", "--learning-curve")
     assert refused.returncode != 0 and "--learning-curve go with --folds" in refused.stderr
 
 
