@@ -11,6 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -20,8 +21,8 @@ from coding.tuning import Passage, TuningParams, tune
 from helpers import write_coded_answers
 from workbench.assist.evaluate import import_devset
 from workbench.assist.train import MIN_CODINGS, MODEL_SETTING, TrainError, models_folder, train_project
-from workbench.assist.train_jobs import (cancel_training, crash_reason, resume_training, run_alive, run_log,
-                                         start_training, training_status)
+from workbench.assist.train_jobs import (cancel_training, crash_reason, process_is_run, resume_training, run_alive,
+                                         run_log, start_training, training_status)
 from workbench.store import Store, TrainingBusy
 from workbench.store.db import schema_version
 
@@ -93,6 +94,36 @@ def test_a_run_whose_process_is_gone_shows_stopped_and_another_may_start(coded: 
     assert training_status(coded).state == "stopped"
     with pytest.raises(TrainError, match="no training is running"):
         cancel_training(coded, "amira")
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="reads Linux's /proc")
+def test_a_process_just_started_counts_as_its_run_before_the_kernel_shows_its_arguments(coded: Store) -> None:
+    # Popen returns once the child's exec has closed its pipe, but the kernel sets the child's command line a
+    # moment later: a run looked at right then was taken for dead (about 1 in 200 here; twice in one CI run).
+    job = coded.training_job(coded.start_training_job("amira", {}))
+    for _ in range(200):
+        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)", "--job", str(job.id)],
+                                 start_new_session=True, stdin=subprocess.DEVNULL, close_fds=True)
+        try:
+            assert run_alive(replace(job, pid=child.pid))  # as soon as Popen returns, like start_training
+        finally:
+            child.kill()
+            child.wait()
+    assert not run_alive(replace(job, pid=child.pid))
+
+
+def test_an_empty_command_line_is_a_starting_run_unless_the_process_is_a_kernel_thread() -> None:
+    user = "41 (python) S 1 41 41 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0"
+    kthread = "2 (kthreadd) S 0 0 0 0 -1 2129984 0 0 0 0 0 4 0 0 20 0 1 0"
+    zombie = "41 (python) Z 1 41 41 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0"
+    assert process_is_run(user, b"", 3)
+    assert not process_is_run(kthread, b"", 3)
+    assert not process_is_run(zombie, b"", 3)
+    def args(*words: str) -> bytes:
+        return b"".join(w.encode() + b"\0" for w in words)
+    assert process_is_run(user, args("python", "-m", "workbench", "train", "--job", "3"), 3)
+    assert not process_is_run(user, args("python", "-m", "workbench", "train", "--job", "33"), 3)
+    assert not process_is_run(user, args("vim", "notes.txt"), 3), "a pid reused by another program"
 
 
 def test_a_cli_background_run_finishes_with_its_result_in_the_project(coded: Store) -> None:

@@ -102,13 +102,9 @@ def run_alive(job: TrainingJob) -> bool:
     proc = Path(f"/proc/{job.pid}")
     if Path("/proc/self").exists():  # Linux: not a zombie, and the process is this run's (pids are reused)
         try:
-            stat = (proc / "stat").read_text()
-            cmdline = (proc / "cmdline").read_bytes().split(b"\0")
+            return process_is_run((proc / "stat").read_text(), (proc / "cmdline").read_bytes(), job.id)
         except OSError:
             return False
-        if stat.rsplit(")", 1)[-1].split()[0] in ("Z", "X"):
-            return False
-        return any(a == b"--job" and b == str(job.id).encode() for a, b in zip(cmdline, cmdline[1:]))
     try:
         os.kill(job.pid, 0)
     except ProcessLookupError:
@@ -116,6 +112,24 @@ def run_alive(job: TrainingJob) -> bool:
     except PermissionError:
         return True
     return True
+
+
+PF_KTHREAD = 0x00200000  # a kernel thread (its command line is empty too)
+
+
+def process_is_run(stat: str, cmdline: bytes, job_id: int) -> bool:
+    """From a process's ``/proc/PID/stat`` and ``cmdline``: is it alive and running training run ``job_id``?
+
+    An empty command line is a process that has just been started: the kernel closes the pipe ``Popen``
+    waits on before it sets the new program's arguments, so right after ``start_training`` returns (and for
+    longer on a busy machine) the child shows none yet. Only a kernel thread is empty for good."""
+    fields = stat.rsplit(")", 1)[-1].split()  # after "pid (name)": state, ppid, pgrp, session, tty, tpgid, flags
+    if fields[0] in ("Z", "X"):
+        return False
+    if not cmdline.strip(b"\0"):
+        return not int(fields[6]) & PF_KTHREAD
+    args = cmdline.split(b"\0")
+    return any(a == b"--job" and b == str(job_id).encode() for a, b in zip(args, args[1:]))
 
 
 def start_training(store: Store, actor: str, *, params: TuningParams = TuningParams(), holdout: float = 0.2,
@@ -264,4 +278,4 @@ def _num(x: float) -> float | None:
 
 
 __all__ = ["TrainingStatus", "training_status", "status_lines", "crash_reason", "run_log", "start_training", "resume_training", "cancel_training",
-           "run_training_job", "run_alive", "models_folder", "POLL_SECONDS"]
+           "run_training_job", "run_alive", "process_is_run", "models_folder", "POLL_SECONDS"]
