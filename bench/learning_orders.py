@@ -8,10 +8,10 @@ development set, folds by text (``--seed`` picks them), once with the queue's or
 over random order (paired by fold) after 25, 50, 100 and 200 decisions. Choose a candidate on one seed and
 confirm it on others before it becomes the queue's order.
 
-Every candidate gives each code decisions in proportion to its suggestions: a suggestion's key is
+The ``prop_`` candidates give each code decisions in proportion to its suggestions: a suggestion's key is
 (known + rank + 0.5) / (known + pending) for its code (known: the code's codings plus rejections, so the key
-of the rest does not move when the top one is decided), the codes interleaved by that key. They differ in
-the order within a code.
+of the rest does not move when the top one is decided), the codes interleaved by that key. The ``rr_``
+candidates take the queue's turns (fewest known first). They differ in the order within a code.
 """
 from __future__ import annotations
 
@@ -52,6 +52,59 @@ def proportional(within: Callable) -> Callable[[Sequence, dict], list]:
     return order
 
 
+def ends(suggestions: Sequence, known: dict) -> list:
+    """Proportional between codes; within a code the lowest and highest scores in turn."""
+    def within_rank(items: list, k: int) -> list:  # k decided so far: the queue is worked out afresh each time
+        low = sorted(items, key=lambda s: (s.score, s.unit))
+        out, i, j = [], 0, len(low) - 1
+        while i <= j:
+            if (k + len(out)) % 2 == 0:
+                out.append(low[i])
+                i += 1
+            else:
+                out.append(low[j])
+                j -= 1
+        return out
+    by_code: dict = defaultdict(list)
+    for s in suggestions:
+        by_code[s.code_id].append(s)
+    keyed = []
+    for code, items in by_code.items():
+        k, n = known.get(code, 0), len(items)
+        keyed += [((2 * (k + r) + 1) / (2 * (k + n)), code, s) for r, s in enumerate(within_rank(items, k))]
+    keyed.sort(key=lambda t: t[:2])
+    return [t[2] for t in keyed]
+
+
+def round_robin(within: Callable[[list, int], list]) -> Callable[[Sequence, dict], list]:
+    """The queue's turns between codes (fewest known first), ``within(items, known)`` ordering each code's."""
+    def order(suggestions: Sequence, known: dict) -> list:
+        by_code: dict = defaultdict(list)
+        for s in suggestions:
+            by_code[s.code_id].append(s)
+        queues = [within(items, known.get(code, 0))
+                  for code, items in sorted(by_code.items(), key=lambda kv: (known.get(kv[0], 0), kv[0]))]
+        out = []
+        for turn in range(max((len(q) for q in queues), default=0)):
+            out += [q[turn] for q in queues if turn < len(q)]
+        return out
+    return order
+
+
+def _uncertain(items: list) -> list:
+    return sorted(items, key=lambda s: (abs(s.score - 0.5), -s.score))
+
+
+def _low_first(n: int) -> Callable[[list, int], list]:
+    """A code's first ``n`` decisions on its lowest scores, then the most uncertain."""
+    def within(items: list, k: int) -> list:
+        if k >= n:
+            return _uncertain(items)
+        low = sorted(items, key=lambda s: (s.score, s.unit))
+        return low[: n - k] + _uncertain(low[n - k:])
+    return within
+
+
 CANDIDATES = {
     "queue": learning_order,
     # the queue's own within-code rule (score nearest 0.5 first): only the share per code changes
@@ -60,8 +113,14 @@ CANDIDATES = {
     "prop_lowest": proportional(lambda s: (s.score, s.unit)),
     # a fixed pseudo-random order: spread over the code's whole range of scores
     "prop_spread": proportional(lambda s: (zlib.crc32(f"{s.unit}:{s.code_id}".encode()), s.unit)),
-    # highest score first: likeliest accepted, so codes reach the 5 codings a learned model needs sooner
+    # highest score first: likeliest accepted, so codes reach the codings a learned model needs sooner
     "prop_highest": proportional(lambda s: (-s.score, s.unit)),
+    # the two ends in turn: lowest, highest, next lowest, next highest...
+    "prop_ends": ends,
+    # the queue's turns with other rules within a code: nearest 0.5 only (the queue's order until
+    # 2026-12-07), and a code's first two decisions on its lowest scores (the queue takes one)
+    "rr_uncertain": round_robin(lambda items, _known: _uncertain(items)),
+    "rr_low2": round_robin(_low_first(2)),
 }
 
 

@@ -17,6 +17,7 @@ from coding.suggesters import (
     make_suggester,
 )
 from coding.suggesters.base import truncate
+from coding.suggesters.ensemble import MIN_LEARNED
 from coding.suggesters.learned import best_f1_threshold
 from coding.units import Example, Proposal, Unit
 
@@ -204,8 +205,17 @@ def test_best_f1_threshold_separates_a_clean_split():
 # ensemble ------------------------------------------------------------------------------------
 
 
-def test_ensemble_combines_reasons_and_scores_in_unit_interval(embedder):
+def test_the_ensemble_fits_a_code_its_own_model_from_ten_codings(embedder):
+    # below that the code's scores move by its review decisions' offset (coding.decisions), which did better
     ens = make_suggester("ensemble.v1", embedder=embedder).fit(make_codebook(), training_examples())
+    assert MIN_LEARNED == 10 and not ens.parts_["learned"].code_uids_  # six codings each
+    more = training_examples() + [Example(f"{t} Again and again.", LONELY, True) for t in LONELY_TEXTS[:4]]
+    ens = make_suggester("ensemble.v1", embedder=embedder).fit(make_codebook(), more)
+    assert list(ens.parts_["learned"].code_uids_) == [LONELY]
+
+
+def test_ensemble_combines_reasons_and_scores_in_unit_interval(embedder):
+    ens = make_suggester("ensemble.v1", embedder=embedder, min_examples=5).fit(make_codebook(), training_examples())
     out = ens.suggest(units("I have been so lonely, living on my own since the flood."))
     lonely = [s for s in out if s.code_uid == LONELY]
     assert lonely, out
@@ -225,7 +235,7 @@ def test_ensemble_score_of_a_unit_does_not_depend_on_other_units(embedder):
 
 def test_ensemble_refit_of_one_code_keeps_the_others(embedder):
     book = make_codebook()
-    ens = make_suggester("ensemble.v1", embedder=embedder).fit(book, training_examples())
+    ens = make_suggester("ensemble.v1", embedder=embedder, min_examples=5).fit(book, training_examples())
     us = units("The river burst its banks and ruined the kitchen.", "I am lonely.")
     before = ens.score(ens.prepare(us), [FLOOD, HELP]).scores
     book.codes[3] = CodeDef(FLOOD, "Flood damage", definition="Feeling sad about the weather.", keywords=["flood"])

@@ -103,12 +103,21 @@ def test_decided_suggestions_leave_the_pages(queue: Store) -> None:
 
 def test_the_learning_order_favours_codes_with_fewest_codings_and_uncertain_scores(queue: Store) -> None:
     codes = {c.id: c.name for c in queue.codes()}
-    first_turn = queue.pending_page(order="learn", limit=5)
+    known = queue.known_per_code()
+    first_turn, second_turn = queue.pending_page(order="learn", limit=5), queue.pending_page(order="learn", limit=5,
+                                                                                              offset=5)
     # Wellbeing has two codings, Food one, the others none: they come last in each turn.
     assert [codes[s.code_id] for s in first_turn][-2:] == ["Food", "Wellbeing"]
+    unknown = [s for s in first_turn if not known.get(s.code_id)]
+    assert unknown, "some codes have no codings nor rejections"
     for s in first_turn:
-        nearest = min(abs(g.score - 0.5) for g in queue.suggestions(code_ids=[s.code_id]))
-        assert abs(s.score - 0.5) == nearest
+        pending = queue.suggestions(code_ids=[s.code_id])
+        if known.get(s.code_id):  # the most uncertain first
+            assert abs(s.score - 0.5) == min(abs(g.score - 0.5) for g in pending)
+        else:  # a code known not at all: its lowest score first (nearest the cut-off), then the most uncertain
+            assert s.score == min(g.score for g in pending) < 0.5
+            after = next(g for g in second_turn if g.code_id == s.code_id)
+            assert abs(after.score - 0.5) == min(abs(g.score - 0.5) for g in pending if g.id != s.id)
 
 
 def test_deep_pages_of_a_long_queue_keep_the_same_order(store: Store) -> None:

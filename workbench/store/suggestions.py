@@ -14,6 +14,7 @@ _COLUMNS = tuple(Suggestion.__dataclass_fields__)
 ORDERS = ("score", "learn")
 WINDOW_FROM = 20_000  # rows the learning order reads per code before one sort of the whole queue is quicker
 _BEST_FIRST = "g.score DESC, g.source_id, g.start, g.id"  # a total order: pages never overlap
+_LOWEST_FIRST = "g.score, g.source_id, g.start, g.id"
 _KNOWN = ("SELECT code_id, count(*) AS n FROM codings GROUP BY code_id UNION ALL "  # suggestions_code index
           "SELECT code_id, count(*) AS n FROM suggestions WHERE status = 'rejected' GROUP BY code_id")
 LABEL_LENGTH = 30  # characters of the suggested words a message quotes
@@ -109,7 +110,8 @@ class SuggestionStore:
 
         ``order``: "score" (best first) or "learn": codes the engine knows least about first (fewest codings
         plus rejected suggestions, `known_per_code`), the codes taking turns, within a code the most uncertain
-        suggestion (score nearest 0.5) first. Deciding the first row moves its code behind the others in the
+        suggestion (score nearest 0.5) first, but for a code known not at all its lowest-scored one before
+        those (`workbench.assist.review.learning_order` says why). Deciding the first row moves its code behind the others in the
         turn, so a reviewer deciding from the top goes round the codes as the page showed. Both orders are total
         (ties broken by source, position and id), so consecutive pages never repeat or skip a suggestion.
         """
@@ -138,11 +140,15 @@ class SuggestionStore:
         if sum(min(n, turns) for n in per_code.values()) > WINDOW_FROM:  # deep pages: one sort is quicker
             columns = ", ".join(f'q."{c}"' for c in _COLUMNS)
             sql = (f"WITH coded AS (SELECT code_id, sum(n) AS n FROM ({_KNOWN}) GROUP BY code_id), "
-                   f"q AS (SELECT g.*, row_number() OVER (PARTITION BY g.code_id ORDER BY abs(g.score - 0.5), "
-                   f"{_BEST_FIRST}) AS turn FROM suggestions g WHERE {where}) "
+                   f"lowest AS (SELECT id FROM (SELECT g.id, g.code_id, row_number() OVER (PARTITION BY g.code_id "
+                   f"ORDER BY {_LOWEST_FIRST}) AS r FROM suggestions g WHERE {where}) "
+                   f"WHERE r = 1 AND code_id NOT IN (SELECT code_id FROM coded)), "
+                   f"q AS (SELECT g.*, row_number() OVER (PARTITION BY g.code_id ORDER BY "
+                   f"g.id NOT IN (SELECT id FROM lowest), abs(g.score - 0.5), {_BEST_FIRST}) AS turn "
+                   f"FROM suggestions g WHERE {where}) "
                    f"SELECT {columns} FROM q LEFT JOIN coded k ON k.code_id = q.code_id "
                    f"ORDER BY q.turn, ifnull(k.n, 0), q.code_id LIMIT ? OFFSET ?")
-            return [Suggestion(**r) for r in self.database.query(sql, [*params, limit, offset])]
+            return [Suggestion(**r) for r in self.database.query(sql, [*params, *params, limit, offset])]
         index = "INDEXED BY suggestions_uncertain" if filters["source_id"] is None else ""
         one_code = (f"SELECT * FROM (SELECT g.* FROM suggestions g {index} WHERE g.code_id = ? AND {where} "
                     f"ORDER BY abs(g.score - 0.5), {_BEST_FIRST} LIMIT ?)")
@@ -156,9 +162,21 @@ class SuggestionStore:
             sql = " UNION ALL ".join([one_code] * len(chunk))
             for r in self.database.query(sql, [a for c in chunk for a in (c, *params, turns)]):
                 by_code.setdefault(r["code_id"], []).append(Suggestion(**r))
+        unknown = [c for c in by_code if not coded.get(c, 0)]  # their lowest-scored suggestion comes first
+        lowest_one = (f"SELECT * FROM (SELECT g.* FROM suggestions g WHERE g.code_id = ? AND {where} "
+                      f"ORDER BY {_LOWEST_FIRST} LIMIT 1)")
+        lowest: dict[int, Suggestion] = {}
+        for at in range(0, len(unknown), step):
+            chunk = unknown[at:at + step]
+            sql = " UNION ALL ".join([lowest_one] * len(chunk))
+            for r in self.database.query(sql, [a for c in chunk for a in (c, *params)]):
+                lowest[r["code_id"]] = Suggestion(**r)
         rows = []
         for code_id, items in by_code.items():
             items.sort(key=lambda g: (abs(g.score - 0.5), -g.score, g.source_id, g.start, g.id))
+            if code_id in lowest:
+                first = lowest[code_id]
+                items = [first] + [g for g in items if g.id != first.id]
             rows += [(turn, coded.get(code_id, 0), code_id, g) for turn, g in enumerate(items)]
         rows.sort(key=lambda row: row[:3])
         return [row[3] for row in rows[offset:offset + limit]]
