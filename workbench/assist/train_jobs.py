@@ -277,5 +277,6 @@ def _num(x: float) -> float | None:
     return None if x != x else round(float(x), 4)
 
 
-__all__ = ["TrainingStatus", "training_status", "status_lines", "crash_reason", "run_log", "start_training", "resume_training", "cancel_training",
-           "run_training_job", "run_alive", "process_is_run", "models_folder", "POLL_SECONDS"]
+__all__ = ["TrainingStatus", "training_status", "status_lines", "crash_reason", "run_log", "start_training",
+           "resume_training", "cancel_training", "run_training_job", "run_alive", "process_is_run", "models_folder",
+           "POLL_SECONDS"]

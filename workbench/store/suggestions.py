@@ -111,9 +111,10 @@ class SuggestionStore:
         ``order``: "score" (best first) or "learn": codes the engine knows least about first (fewest codings
         plus rejected suggestions, `known_per_code`), the codes taking turns, within a code the most uncertain
         suggestion (score nearest 0.5) first, but for a code known not at all its lowest-scored one before
-        those (`workbench.assist.review.learning_order` says why). Deciding the first row moves its code behind the others in the
-        turn, so a reviewer deciding from the top goes round the codes as the page showed. Both orders are total
-        (ties broken by source, position and id), so consecutive pages never repeat or skip a suggestion.
+        those (`workbench.assist.review.learning_order` says why). Deciding the first row moves its code
+        behind the others in the turn, so a reviewer deciding from the top goes round the codes as the page
+        showed. Both orders are total (ties broken by source, position and id), so consecutive pages never
+        repeat or skip a suggestion.
         """
         if order not in ORDERS:
             raise ValueError(f"unknown order {order!r}; use one of {', '.join(ORDERS)}")
@@ -137,32 +138,11 @@ class SuggestionStore:
             turns = max(turns + 1, turns * 2)
         turns = min(turns, max(per_code.values(), default=0))
         where, params = _where(status="pending", **filters)
-        if sum(min(n, turns) for n in per_code.values()) > WINDOW_FROM:  # deep pages: one sort is quicker
-            columns = ", ".join(f'q."{c}"' for c in _COLUMNS)
-            sql = (f"WITH coded AS (SELECT code_id, sum(n) AS n FROM ({_KNOWN}) GROUP BY code_id), "
-                   f"lowest AS (SELECT id FROM (SELECT g.id, g.code_id, row_number() OVER (PARTITION BY g.code_id "
-                   f"ORDER BY {_LOWEST_FIRST}) AS r FROM suggestions g WHERE {where}) "
-                   f"WHERE r = 1 AND code_id NOT IN (SELECT code_id FROM coded)), "
-                   f"q AS (SELECT g.*, row_number() OVER (PARTITION BY g.code_id ORDER BY "
-                   f"g.id NOT IN (SELECT id FROM lowest), abs(g.score - 0.5), {_BEST_FIRST}) AS turn "
-                   f"FROM suggestions g WHERE {where}) "
-                   f"SELECT {columns} FROM q LEFT JOIN coded k ON k.code_id = q.code_id "
-                   f"ORDER BY q.turn, ifnull(k.n, 0), q.code_id LIMIT ? OFFSET ?")
-            return [Suggestion(**r) for r in self.database.query(sql, [*params, *params, limit, offset])]
-        index = "INDEXED BY suggestions_uncertain" if filters["source_id"] is None else ""
-        one_code = (f"SELECT * FROM (SELECT g.* FROM suggestions g {index} WHERE g.code_id = ? AND {where} "
-                    f"ORDER BY abs(g.score - 0.5), {_BEST_FIRST} LIMIT ?)")
-        by_code: dict[int, list[Suggestion]] = {}
-        codes = list(per_code)
         # One compound SELECT holds at most 500 terms and the build's limit of bound parameters (999 on old ones).
         most = self.database.conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
         step = max(1, min(200, most // (len(params) + 2)))
-        for at in range(0, len(codes), step):
-            chunk = codes[at:at + step]
-            sql = " UNION ALL ".join([one_code] * len(chunk))
-            for r in self.database.query(sql, [a for c in chunk for a in (c, *params, turns)]):
-                by_code.setdefault(r["code_id"], []).append(Suggestion(**r))
-        unknown = [c for c in by_code if not coded.get(c, 0)]  # their lowest-scored suggestion comes first
+        # A code known not at all gives its lowest-scored suggestion first (one row per such code).
+        unknown = [c for c in per_code if not coded.get(c, 0)]
         lowest_one = (f"SELECT * FROM (SELECT g.* FROM suggestions g WHERE g.code_id = ? AND {where} "
                       f"ORDER BY {_LOWEST_FIRST} LIMIT 1)")
         lowest: dict[int, Suggestion] = {}
@@ -171,6 +151,26 @@ class SuggestionStore:
             sql = " UNION ALL ".join([lowest_one] * len(chunk))
             for r in self.database.query(sql, [a for c in chunk for a in (c, *params)]):
                 lowest[r["code_id"]] = Suggestion(**r)
+        if sum(min(n, turns) for n in per_code.values()) > WINDOW_FROM:  # deep pages: one sort is quicker
+            columns = ", ".join(f'q."{c}"' for c in _COLUMNS)
+            firsts = ",".join(str(int(g.id)) for g in lowest.values()) or "NULL"  # our own integer ids
+            sql = (f"WITH coded AS (SELECT code_id, sum(n) AS n FROM ({_KNOWN}) GROUP BY code_id), "
+                   f"q AS (SELECT g.*, row_number() OVER (PARTITION BY g.code_id ORDER BY "
+                   f"g.id NOT IN ({firsts}), abs(g.score - 0.5), {_BEST_FIRST}) AS turn "
+                   f"FROM suggestions g WHERE {where}) "
+                   f"SELECT {columns} FROM q LEFT JOIN coded k ON k.code_id = q.code_id "
+                   f"ORDER BY q.turn, ifnull(k.n, 0), q.code_id LIMIT ? OFFSET ?")
+            return [Suggestion(**r) for r in self.database.query(sql, [*params, limit, offset])]
+        index = "INDEXED BY suggestions_uncertain" if filters["source_id"] is None else ""
+        one_code = (f"SELECT * FROM (SELECT g.* FROM suggestions g {index} WHERE g.code_id = ? AND {where} "
+                    f"ORDER BY abs(g.score - 0.5), {_BEST_FIRST} LIMIT ?)")
+        by_code: dict[int, list[Suggestion]] = {}
+        codes = list(per_code)
+        for at in range(0, len(codes), step):
+            chunk = codes[at:at + step]
+            sql = " UNION ALL ".join([one_code] * len(chunk))
+            for r in self.database.query(sql, [a for c in chunk for a in (c, *params, turns)]):
+                by_code.setdefault(r["code_id"], []).append(Suggestion(**r))
         rows = []
         for code_id, items in by_code.items():
             items.sort(key=lambda g: (abs(g.score - 0.5), -g.score, g.source_id, g.start, g.id))
