@@ -37,8 +37,9 @@ from coding.embedding import DictCache  # noqa: E402
 from workbench.assist.review import learning_order  # noqa: E402
 
 
-def proportional(within: Callable) -> Callable[[Sequence, dict], list]:
-    """An order that interleaves the codes in proportion to their suggestions, ``within`` ordering each code's."""
+def proportional(within: Callable[[list, int], list]) -> Callable[[Sequence, dict], list]:
+    """An order that interleaves the codes in proportion to their suggestions, ``within(items, known)`` ordering
+    each code's (``known``: its decisions so far, since the queue is worked out afresh after each one)."""
     def order(suggestions: Sequence, known: dict) -> list:
         by_code: dict = defaultdict(list)
         for s in suggestions:
@@ -46,34 +47,29 @@ def proportional(within: Callable) -> Callable[[Sequence, dict], list]:
         keyed = []
         for code, items in by_code.items():
             k, n = known.get(code, 0), len(items)
-            keyed += [((2 * (k + r) + 1) / (2 * (k + n)), code, s) for r, s in enumerate(sorted(items, key=within))]
+            keyed += [((2 * (k + r) + 1) / (2 * (k + n)), code, s) for r, s in enumerate(within(items, k))]
         keyed.sort(key=lambda t: t[:2])
         return [t[2] for t in keyed]
     return order
 
 
-def ends(suggestions: Sequence, known: dict) -> list:
-    """Proportional between codes; within a code the lowest and highest scores in turn."""
-    def within_rank(items: list, k: int) -> list:  # k decided so far: the queue is worked out afresh each time
-        low = sorted(items, key=lambda s: (s.score, s.unit))
-        out, i, j = [], 0, len(low) - 1
-        while i <= j:
-            if (k + len(out)) % 2 == 0:
-                out.append(low[i])
-                i += 1
-            else:
-                out.append(low[j])
-                j -= 1
-        return out
-    by_code: dict = defaultdict(list)
-    for s in suggestions:
-        by_code[s.code_id].append(s)
-    keyed = []
-    for code, items in by_code.items():
-        k, n = known.get(code, 0), len(items)
-        keyed += [((2 * (k + r) + 1) / (2 * (k + n)), code, s) for r, s in enumerate(within_rank(items, k))]
-    keyed.sort(key=lambda t: t[:2])
-    return [t[2] for t in keyed]
+def by_key(key: Callable) -> Callable[[list, int], list]:
+    """A within-code order that sorts by ``key`` whatever was decided before."""
+    return lambda items, _known: sorted(items, key=key)
+
+
+def _ends(items: list, k: int) -> list:
+    """The lowest and highest scores in turn, carrying on from the ``k`` decided before."""
+    low = sorted(items, key=lambda s: (s.score, s.unit))
+    out, i, j = [], 0, len(low) - 1
+    while i <= j:
+        if (k + len(out)) % 2 == 0:
+            out.append(low[i])
+            i += 1
+        else:
+            out.append(low[j])
+            j -= 1
+    return out
 
 
 def round_robin(within: Callable[[list, int], list]) -> Callable[[Sequence, dict], list]:
@@ -108,15 +104,15 @@ def _low_first(n: int) -> Callable[[list, int], list]:
 CANDIDATES = {
     "queue": learning_order,
     # the queue's own within-code rule (score nearest 0.5 first): only the share per code changes
-    "prop_uncertain": proportional(lambda s: (abs(s.score - 0.5), -s.score, s.unit)),
+    "prop_uncertain": proportional(by_key(lambda s: (abs(s.score - 0.5), -s.score, s.unit))),
     # lowest score first: nearest the ensemble's threshold (about 0.18), where a decision flips a suggestion
-    "prop_lowest": proportional(lambda s: (s.score, s.unit)),
+    "prop_lowest": proportional(by_key(lambda s: (s.score, s.unit))),
     # a fixed pseudo-random order: spread over the code's whole range of scores
-    "prop_spread": proportional(lambda s: (zlib.crc32(f"{s.unit}:{s.code_id}".encode()), s.unit)),
+    "prop_spread": proportional(by_key(lambda s: (zlib.crc32(f"{s.unit}:{s.code_id}".encode()), s.unit))),
     # highest score first: likeliest accepted, so codes reach the codings a learned model needs sooner
-    "prop_highest": proportional(lambda s: (-s.score, s.unit)),
+    "prop_highest": proportional(by_key(lambda s: (-s.score, s.unit))),
     # the two ends in turn: lowest, highest, next lowest, next highest...
-    "prop_ends": ends,
+    "prop_ends": proportional(_ends),
     # the queue's turns with other rules within a code: nearest 0.5 only (the queue's order until
     # 2026-12-07), and a code's first two decisions on its lowest scores (the queue takes one)
     "rr_uncertain": round_robin(lambda items, _known: _uncertain(items)),
