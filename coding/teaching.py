@@ -31,6 +31,7 @@ from coding.units import Example
 
 ALL = 10**9  # "every coding" as a codings-per-code cap
 CANCEL_CHUNK = 256  # texts encoded between two looks at a cancel event (a few seconds on 2 cores)
+CheckProgress = Callable[[int, int, int], None]  # (scoring 1 or 2, texts encoded, texts to encode)
 
 
 @dataclass
@@ -91,7 +92,8 @@ def _uids(devset: DevSet) -> list[str]:
 
 def holdout_probabilities(devset: DevSet, train: Iterable[int], test: Sequence[int], k: int,
                           tuned: TunedModel | None, cache: EmbeddingCache | None = None,
-                          seed: int = 0, on_chunk: Callable[[], None] | None = None) -> tuple[np.ndarray, np.ndarray]:
+                          seed: int = 0, on_chunk: Callable[[int, int], None] | None = None
+                          ) -> tuple[np.ndarray, np.ndarray]:
     """The ensemble's probabilities (with the tuned model, if given) and the reference's decisions,
     sentences x codes of the test texts, learning from at most k codings per code of the training texts."""
     probs, _, labels = holdout_scores(devset, train, test, k, tuned, cache, seed, on_chunk=on_chunk)
@@ -100,15 +102,15 @@ def holdout_probabilities(devset: DevSet, train: Iterable[int], test: Sequence[i
 
 def holdout_scores(devset: DevSet, train: Iterable[int], test: Sequence[int], k: int, tuned: TunedModel | None,
                    cache: EmbeddingCache | None = None, seed: int = 0, combiner: Combiner | None = None,
-                   on_chunk: Callable[[], None] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                   on_chunk: Callable[[int, int], None] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """As ``holdout_probabilities``, with the ensemble's own decisions (its threshold and any cap) in the middle;
     ``combiner``: the project's calibration (``calibrate``), for the ensemble without a tuned model; ``on_chunk``
-    is called between encode chunks (it may raise to stop)."""
+    is called between encode chunks with the texts encoded so far and the texts to encode (it may raise to stop)."""
     uids = _uids(devset)
     units = text_units(devset.texts, test)
     labels = unit_decisions([s for s in devset.spans if s[0] in set(test)], units, uids)
     examples: list[Example] = devset_examples(devset, train, k, seed) if k else []
-    hook = {} if on_chunk is None else {"on_progress": lambda _done, _total: on_chunk(), "chunk_size": CANCEL_CHUNK}
+    hook = {} if on_chunk is None else {"on_progress": on_chunk, "chunk_size": CANCEL_CHUNK}
     embedder = (Embedder(model_name=tuned.id, model_path=str(tuned.path), cache=cache, **hook) if tuned is not None
                 else Embedder(cache=cache, **hook))
     ensemble = EnsembleSuggester(embedder=embedder, tuned=tuned, combiner=combiner).fit(devset.codebook, examples)
@@ -126,21 +128,30 @@ def holdout_scores(devset: DevSet, train: Iterable[int], test: Sequence[int], k:
 def teach(devset: DevSet, train: Sequence[int], holdout: Sequence[int], out_dir: str | Path, *,
           current: TunedModel | None = None, params: TuningParams = TuningParams(), k: int = ALL,
           rejected: Sequence[tuple[int, int, int, str]] = (), cache: EmbeddingCache | None = None, seed: int = 0,
-          on_progress: TuningProgress | None = None, on_check: Callable[[], None] | None = None,
+          on_progress: TuningProgress | None = None, on_check: CheckProgress | None = None,
           cancel: threading.Event | None = None) -> TeachResult:
-    """Tune from the current model on the training texts; keep the result only if better on the held-out ones."""
+    """Tune from the current model on the training texts; keep the result only if better on the held-out ones.
+
+    With ``cancel``, ``on_check(scoring, done, total)`` is called before each of the check's two scorings
+    (1: the current model, 2: the new one; ``done = total = 0``; once more after the second) and between their
+    encode chunks (texts encoded so far, texts to encode: cached ones are not encoded again)."""
     cache = cache if cache is not None else DictCache()
     passages = training_passages(devset, train, k, seed, rejected)
     start = current.path if current is not None else Path(default_model_path())
     model = tune(start, code_texts(devset.codebook), passages, out_dir, params,
                  base_id=current.id if current is not None else DEFAULT_MODEL, on_progress=on_progress, cancel=cancel)
     check = _cancel_check(on_check, cancel) if cancel is not None else None
-    stop_if_asked = check or (lambda: None)
-    stop_if_asked()
-    before_p, labels = holdout_probabilities(devset, train, holdout, k, current, cache, seed, check)
-    stop_if_asked()
-    after_p, _ = holdout_probabilities(devset, train, holdout, k, model, cache, seed, check)
-    stop_if_asked()
+
+    def scoring(n: int) -> Callable[[int, int], None] | None:
+        if check is None:
+            return None
+        check(n, 0, 0)
+        return lambda done, total: check(n, done, total)
+
+    before_p, labels = holdout_probabilities(devset, train, holdout, k, current, cache, seed, scoring(1))
+    after_p, _ = holdout_probabilities(devset, train, holdout, k, model, cache, seed, scoring(2))
+    if check is not None:
+        check(2, 0, 0)
     before_t, before = _best(labels, before_p)
     after_t, after = _best(labels, after_p)
     model = with_threshold(model, after_t)
@@ -151,12 +162,12 @@ def teach(devset: DevSet, train: Sequence[int], holdout: Sequence[int], out_dir:
                        _per_code(uids, labels, after_p >= after_t))
 
 
-def _cancel_check(on_check: Callable[[], None] | None, cancel: threading.Event) -> Callable[[], None]:
-    """What the held-out check calls between its scorings and encode chunks: ``on_check`` (which may set
-    ``cancel``), then ``TuningCancelled`` if ``cancel`` is set."""
-    def check() -> None:
+def _cancel_check(on_check: CheckProgress | None, cancel: threading.Event) -> CheckProgress:
+    """What the held-out check calls before its scorings and between their encode chunks: ``on_check`` (which
+    may set ``cancel``), then ``TuningCancelled`` if ``cancel`` is set."""
+    def check(scoring: int, done: int, total: int) -> None:
         if on_check is not None:
-            on_check()
+            on_check(scoring, done, total)
         if cancel.is_set():
             raise TuningCancelled("training cancelled during the held-out check, after tuning: the current model "
                                   "stays; run it again to check the tuned model without tuning it anew")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -60,6 +61,17 @@ def test_a_trained_model_is_kept_only_if_better_on_the_held_out_cases(coded: Sto
     assert not wrecked.kept and wrecked.after.kappa <= wrecked.before.kappa
     assert coded.setting(MODEL_SETTING) == before
     assert (models_folder(coded) / wrecked.model).is_dir()  # kept on disk, not switched on
+
+
+def test_the_held_out_check_says_which_scoring_it_is_in_and_how_far(coded: Store) -> None:
+    calls: list[tuple[int, int, int]] = []
+    run = train_project(coded, "amira", params=FEW, cancel=threading.Event(),
+                        on_check=lambda scoring, done, total: calls.append((scoring, done, total)))
+    assert calls[0] == (1, 0, 0) and calls[-1] == (2, 0, 0), calls
+    assert [s for s, _, _ in calls] == sorted(s for s, _, _ in calls), "the current model first, then the new one"
+    chunks = [(s, d, t) for s, d, t in calls if t]
+    assert any(s == 2 for s, _, _ in chunks), "the new model's sentences are encoded (none are cached yet)"
+    assert all(0 < d <= t for _, d, t in chunks) and run.holdout_units > 0
 
 
 def test_a_codebook_edited_while_training_is_not_switched_on(coded: Store) -> None:

@@ -21,8 +21,9 @@ from coding.tuning import Passage, TuningParams, tune
 from helpers import write_coded_answers
 from workbench.assist.evaluate import import_devset
 from workbench.assist.train import MIN_CODINGS, MODEL_SETTING, TrainError, models_folder, train_project
-from workbench.assist.train_jobs import (cancel_training, crash_reason, process_is_run, resume_training, run_alive,
-                                         run_log, start_training, training_status)
+from workbench.assist.train_jobs import (cancel_training, check_words, crash_reason, process_is_run, resume_training,
+                                         run_alive, run_log, start_training, status_lines, training_status,
+                                         TrainingStatus)
 from workbench.store import Store, TrainingBusy
 from workbench.store.db import schema_version
 
@@ -124,6 +125,20 @@ def test_an_empty_command_line_is_a_starting_run_unless_the_process_is_a_kernel_
     assert process_is_run(user, args("python", "-m", "workbench", "train", "--job", "3"), 3)
     assert not process_is_run(user, args("python", "-m", "workbench", "train", "--job", "33"), 3)
     assert not process_is_run(user, args("vim", "notes.txt"), 3), "a pid reused by another program"
+
+
+def test_a_running_check_shows_how_far_it_is_and_its_outcome_replaces_that(coded: Store) -> None:
+    job_id = coded.start_training_job("amira", {})  # no process: the words are what is tested
+    coded.record_training_progress(job_id, 12, 12, 0.3)
+    coded.note_training_check(job_id, check_words(2, 256, 1_204))
+    job = coded.training_job(job_id)
+    assert job.message == "scoring 2 of 2, the new model: 256 of 1,204 sentences encoded"
+    lines = status_lines(TrainingStatus("running", job, 30, MIN_CODINGS, "all-MiniLM-L6-v2"))
+    assert "checking the new model on the held-out cases, scoring 2 of 2, the new model: 256 of 1,204" in lines[0]
+    assert check_words(1, 0, 0) == "scoring 1 of 2, the current model"
+    coded.end_training_job(job_id, "finished", "Kept.")
+    coded.note_training_check(job_id, check_words(1, 0, 0))  # too late: the run has ended
+    assert coded.training_job(job_id).message == "Kept."
 
 
 def test_a_cli_background_run_finishes_with_its_result_in_the_project(coded: Store) -> None:

@@ -22,7 +22,7 @@ from coding.crossval import holdout_split
 from coding.devset import AlignmentReport, DevSet
 from coding.embedding import DEFAULT_MODEL, ModelUnavailable
 from coding.evaluation import Scores
-from coding.teaching import code_texts, teach
+from coding.teaching import CheckProgress, code_texts, teach
 from coding.tuning import TunedModel, TuningCancelled, TuningError, TuningParams, load_tuned
 
 from workbench.assist.trust import record_agreement
@@ -117,10 +117,11 @@ def project_training_set(store: Store) -> tuple[DevSet, list, list[tuple[int, in
 
 
 def train_project(store: Store, actor: str, *, params: TuningParams = TuningParams(), holdout: float = 0.2,
-                  seed: int = 0, on_progress: TrainProgress | None = None, on_check: Callable[[], None] | None = None,
+                  seed: int = 0, on_progress: TrainProgress | None = None, on_check: CheckProgress | None = None,
                   cancel: threading.Event | None = None) -> TrainRun:
     """Tune on the project's codings, compare on held-out cases, keep the new model only if it is better
-    (``on_check``: called between the held-out check's encode chunks, e.g. to read a cancel request)."""
+    (``on_check(scoring, done, total)``: called before the held-out check's scorings and between their encode
+    chunks, e.g. to read a cancel request and show how far the check is; ``coding.teaching.teach``)."""
     began = time.perf_counter()
     if not store.codes():
         raise TrainError("the project has no codebook yet: import one first (workbench codebook import FILE)")

@@ -74,6 +74,8 @@ def status_lines(status: TrainingStatus) -> list[str]:
         lines = ["No training run yet."]
     elif status.state == "running":
         step = f"step {job.done:,} of {job.total:,}" if job.total else "starting"
+        if job.total and job.done >= job.total:
+            step = "checking the new model on the held-out cases" + (f", {job.message}" if job.message else "")
         lines = [f"Training run {job.id} is running ({step}), started by {job.started_by} at "
                  f"{job.started_at[:19].replace('T', ' ')} UTC" + ("; asked to stop" if job.cancel_requested else "")
                  + "."]
@@ -164,6 +166,12 @@ def start_training(store: Store, actor: str, *, params: TuningParams = TuningPar
     return store.training_job(job_id)
 
 
+def check_words(scoring: int, done: int, total: int) -> str:
+    """How far the held-out check is, in words (kept in the run while it runs)."""
+    model = "the current model" if scoring == 1 else "the new model"
+    return f"scoring {scoring} of 2, {model}" + (f": {done:,} of {total:,} sentences encoded" if total else "")
+
+
 def run_log(store: Store, job_id: int) -> Path:
     """Where a background run's process writes its error output (read if it dies without a word)."""
     return models_folder(store) / f".training-run-{job_id}.log"
@@ -246,10 +254,14 @@ def run_training_job(store: Store, job_id: int) -> TrainRun:
         if store.training_cancel_requested(job_id):
             cancel.set()
 
+    def checking(scoring: int, done: int, total: int) -> None:
+        store.note_training_check(job_id, check_words(scoring, done, total))
+        look()
+
     params = TuningParams(**job.params.get("tuning", {}))
     try:
         run = train_project(store, job.started_by, params=params, holdout=job.params.get("holdout", 0.2),
-                            seed=job.params.get("seed", 0), on_progress=progress, on_check=look,
+                            seed=job.params.get("seed", 0), on_progress=progress, on_check=checking,
                             cancel=cancel)
     except TrainError as exc:
         cancelled = cancel.is_set() or store.training_cancel_requested(job_id)
@@ -278,5 +290,5 @@ def _num(x: float) -> float | None:
 
 
 __all__ = ["TrainingStatus", "training_status", "status_lines", "crash_reason", "run_log", "start_training",
-           "resume_training", "cancel_training", "run_training_job", "run_alive", "process_is_run", "models_folder",
+           "resume_training", "cancel_training", "check_words", "run_training_job", "run_alive", "process_is_run", "models_folder",
            "POLL_SECONDS"]

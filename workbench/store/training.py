@@ -61,6 +61,12 @@ class TrainingStore:
                          "first_step = COALESCE(first_step, ?) WHERE id = ?",
                          (done, total, None if math.isnan(loss) else loss, now(), done, job_id))
 
+    def note_training_check(self, job_id: int, words: str) -> None:
+        """While a run checks its model on held-out cases: how far it is, in its message (its outcome replaces it)."""
+        with self.database.transaction() as conn:
+            conn.execute("UPDATE training_runs SET message = ?, updated_at = ? WHERE id = ? AND state = 'running'",
+                         (words, now(), job_id))
+
     def request_training_cancel(self, job_id: int, actor: str) -> None:
         """Ask a running training run to stop at its next step (its process reads this flag)."""
         with self.database.transaction() as conn:

@@ -48,7 +48,7 @@ def _running() -> None:
         loss = f" · loss {job.loss:.3f}" if job.loss is not None else ""
         text = f"Training: step {job.done:,} of {job.total:,}{loss}"
     else:
-        text = "Checking the new model on the held-out cases…"
+        text = "Checking the new model on the held-out cases…" + (f" ({job.message})" if job.message else "")
     st.progress(status.fraction, text=text)
     st.caption(md(f"Started by {job.started_by} at {job.started_at[:19].replace('T', ' ')} UTC "
                   f"(run {job.id})" + (", resuming from its last finished epoch" if (job.first_step or 1) > 1
