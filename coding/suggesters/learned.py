@@ -126,7 +126,8 @@ class LearnedSuggester(EmbeddingSuggester):
             same = previous.get(uid) or _FITTED.get(fingerprint)
             if same is not None and same.fingerprint == fingerprint:
                 known[fingerprint] = same
-        cached = self.model_cache.get_models(list(fingerprints.values())) if self.model_cache is not None and fingerprints else {}
+        cached = (self.model_cache.get_models(list(fingerprints.values()))
+                  if self.model_cache is not None and fingerprints else {})
         known.update({fp: m for fp, m in cached.items() if fp not in known})
         return known, set(cached)
 

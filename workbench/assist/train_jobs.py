@@ -73,10 +73,7 @@ def status_lines(status: TrainingStatus) -> list[str]:
     if job is None:
         lines = ["No training run yet."]
     elif status.state == "running":
-        step = f"step {job.done:,} of {job.total:,}" if job.total else "starting"
-        if job.total and job.done >= job.total:
-            step = "checking the new model on the held-out cases" + (f", {job.message}" if job.message else "")
-        lines = [f"Training run {job.id} is running ({step}), started by {job.started_by} at "
+        lines = [f"Training run {job.id} is running ({running_words(job)}), started by {job.started_by} at "
                  f"{job.started_at[:19].replace('T', ' ')} UTC" + ("; asked to stop" if job.cancel_requested else "")
                  + "."]
     elif status.state == "finished":
@@ -86,6 +83,15 @@ def status_lines(status: TrainingStatus) -> list[str]:
     lines.append(f"Suggestions use {status.model}; {status.codings:,} codings by people "
                  f"(tuning needs at least {status.needed}).")
     return lines
+
+
+def running_words(job: TrainingJob) -> str:
+    """What a running run is doing: starting, a tuning step, or checking the new model (and how far)."""
+    if not job.total:
+        return "starting"
+    if job.done < job.total:
+        return f"step {job.done:,} of {job.total:,}"
+    return "checking the new model on the held-out cases" + (f", {job.message}" if job.message else "")
 
 
 def coding_count(store: Store) -> int:
@@ -289,6 +295,6 @@ def _num(x: float) -> float | None:
     return None if x != x else round(float(x), 4)
 
 
-__all__ = ["TrainingStatus", "training_status", "status_lines", "crash_reason", "run_log", "start_training",
-           "resume_training", "cancel_training", "check_words", "run_training_job", "run_alive", "process_is_run", "models_folder",
-           "POLL_SECONDS"]
+__all__ = ["TrainingStatus", "training_status", "status_lines", "running_words", "crash_reason", "run_log",
+           "start_training", "resume_training", "cancel_training", "check_words", "run_training_job", "run_alive",
+           "process_is_run", "models_folder", "POLL_SECONDS"]

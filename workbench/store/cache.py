@@ -116,7 +116,8 @@ class CacheStore:
         """Cached lemma lists of texts by hash."""
         return {h: _lemma_list(value) for h, value in self._by_hash("lemmas", "lemmas", hashes)}
 
-    def cached_lemmas_containing(self, hashes: list[str], words: frozenset[str]) -> tuple[dict[str, list[str]], set[str]]:
+    def cached_lemmas_containing(self, hashes: list[str],
+                                 words: frozenset[str]) -> tuple[dict[str, list[str]], set[str]]:
         """Cached lemma lists of the texts among ``hashes`` that hold one of ``words``, and the hashes of the other
         cached texts, whose lists are not built (splitting 100,000 stored lists costs more than reading them)."""
         if len(hashes) <= _SCAN_ABOVE:
@@ -253,8 +254,9 @@ class StoreCodeModelCache:
     def get_models(self, fingerprints: list[str]) -> dict:
         from coding.suggesters.learned import CodeModel
 
+        stored = self.store.cached_code_models(fingerprints)
         return {fp: CodeModel(coef, intercept, threshold, n_pos, n_neg, fp)
-                for fp, (coef, intercept, threshold, n_pos, n_neg) in self.store.cached_code_models(fingerprints).items()}
+                for fp, (coef, intercept, threshold, n_pos, n_neg) in stored.items()}
 
     def put_models(self, models: list) -> None:
         self.store.cache_code_models([(m.fingerprint, m.coef, m.intercept, m.threshold, m.n_positive, m.n_negative)

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from coding.tuning import TuningParams
-from workbench.assist.train_jobs import (POLL_SECONDS, TrainingStatus, cancel_training, resume_training,
+from workbench.assist.train_jobs import (POLL_SECONDS, TrainingStatus, cancel_training, resume_training, running_words,
                                          start_training, training_status)
 from workbench.errors import WorkbenchError
 from workbench.store import Store
@@ -48,7 +48,8 @@ def _running() -> None:
         loss = f" · loss {job.loss:.3f}" if job.loss is not None else ""
         text = f"Training: step {job.done:,} of {job.total:,}{loss}"
     else:
-        text = "Checking the new model on the held-out cases…" + (f" ({job.message})" if job.message else "")
+        words = running_words(job)
+        text = words[0].upper() + words[1:]
     st.progress(status.fraction, text=text)
     st.caption(md(f"Started by {job.started_by} at {job.started_at[:19].replace('T', ' ')} UTC "
                   f"(run {job.id})" + (", resuming from its last finished epoch" if (job.first_step or 1) > 1
