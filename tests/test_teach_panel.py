@@ -11,7 +11,7 @@ from helpers import write_coded_answers
 from test_app_pages import html_blocks, open_page, project, store_of, template  # noqa: F401 (fixtures)
 from workbench.assist.evaluate import import_devset
 from workbench.assist.train import MIN_CODINGS, MODEL_SETTING
-from workbench.assist.train_jobs import run_log, training_status
+from workbench.assist.train_jobs import check_fraction, check_words, run_log, training_status
 from workbench.assist.trust import record_agreement
 from workbench.store import Store
 from coding.evaluation import Scores
@@ -121,3 +121,25 @@ def test_panel_shows_why_a_run_that_crashed_stopped(project: Path) -> None:  # n
     at = open_page(project, "suggestions")
     assert any(md(f"Run {job_id} stopped: OSError: the models folder vanished") in w.value for w in at.warning)
     assert store.training_job(job_id).message == "OSError: the models folder vanished"
+
+
+def test_panel_shows_the_held_out_check_as_a_second_bar(project: Path) -> None:  # noqa: F811
+    store = store_of(project)
+    job_id = store.start_training_job("zoe", {"tuning": {"epochs": 1}})
+    # a live process whose command line names the run, as the real one's does (it only sleeps: the figures are
+    # written below, as the training process writes them)
+    stand_in = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "--job", str(job_id)])
+    try:
+        store.set_training_pid(job_id, stand_in.pid)
+        store.record_training_progress(job_id, 8, 8, 0.21)
+        store.note_training_check(job_id, check_words(2, 96, 128), check_fraction(2, 96, 128))
+        at = open_page(project, "suggestions")
+        bars = at.get("progress")
+        assert len(bars) == 2, [b.proto for b in bars]
+        assert bars[0].proto.value == 100 and "all 8 steps done" in bars[0].proto.text
+        assert bars[1].proto.value == 87  # scoring 1 (a half) and 96 of 128 of scoring 2: 87.5 %
+        assert "scoring 2 of 2, the new model: 96 of 128 sentences encoded (87% done)" in bars[1].proto.text
+        assert at.button(key="teach.cancel")
+    finally:
+        stand_in.kill()
+        stand_in.wait()

@@ -21,9 +21,9 @@ from coding.tuning import Passage, TuningParams, tune
 from helpers import write_coded_answers
 from workbench.assist.evaluate import import_devset
 from workbench.assist.train import MIN_CODINGS, MODEL_SETTING, TrainError, models_folder, train_project
-from workbench.assist.train_jobs import (cancel_training, check_words, crash_reason, process_is_run, resume_training,
-                                         run_alive, run_log, start_training, status_lines, training_status,
-                                         TrainingStatus)
+from workbench.assist.train_jobs import (cancel_training, check_fraction, check_words, crash_reason, process_is_run,
+                                         resume_training, run_alive, run_log, running_words, start_training,
+                                         status_lines, training_status, TrainingStatus)
 from workbench.store import Store, TrainingBusy
 from workbench.store.db import schema_version
 
@@ -139,6 +139,25 @@ def test_a_running_check_shows_how_far_it_is_and_its_outcome_replaces_that(coded
     coded.end_training_job(job_id, "finished", "Kept.")
     coded.note_training_check(job_id, check_words(1, 0, 0))  # too late: the run has ended
     assert coded.training_job(job_id).message == "Kept."
+
+
+def test_the_checks_share_done_grows_over_its_two_scorings_and_never_goes_back(coded: Store) -> None:
+    # the calls teach() makes: before scoring 1 (all cached here: no chunks), before scoring 2, its encode
+    # chunks, then once more (2, 0, 0) after it
+    calls = [(1, 0, 0), (2, 0, 0), (2, 64, 256), (2, 256, 256), (2, 0, 0)]
+    assert [check_fraction(*c) for c in calls] == [0.0, 0.5, 0.625, 1.0, 0.5]
+    job_id = coded.start_training_job("amira", {})
+    coded.record_training_progress(job_id, 12, 12, 0.3)
+    assert coded.training_job(job_id).checked is None, "not begun"
+    seen = []
+    for c in calls:
+        coded.note_training_check(job_id, check_words(*c), check_fraction(*c))
+        seen.append(coded.training_job(job_id).checked)
+    assert seen == [0.0, 0.5, 0.625, 1.0, 1.0], "the last call (after scoring 2) does not set the share back"
+    job = coded.training_job(job_id)
+    assert running_words(job).endswith("(100% done)")
+    coded.end_training_job(job_id, "finished", "Kept.")
+    assert coded.training_job(coded.start_training_job("amira", {})).checked is None, "a new run starts afresh"
 
 
 def test_a_cli_background_run_finishes_with_its_result_in_the_project(coded: Store) -> None:

@@ -357,6 +357,7 @@ class TrainingJob:
     cancel_requested: bool
     result: dict | None  # the TrainRun's figures once finished
     message: str
+    checked: float | None = None  # share of the held-out check done (None: not begun)
 
 
 @dataclass(frozen=True)

@@ -91,7 +91,8 @@ def running_words(job: TrainingJob) -> str:
         return "starting"
     if job.done < job.total:
         return f"step {job.done:,} of {job.total:,}"
-    return "checking the new model on the held-out cases" + (f", {job.message}" if job.message else "")
+    share = f" ({int(100 * job.checked)}% done)" if job.checked is not None else ""  # as the bar: floored
+    return "checking the new model on the held-out cases" + (f", {job.message}" if job.message else "") + share
 
 
 def coding_count(store: Store) -> int:
@@ -178,6 +179,11 @@ def check_words(scoring: int, done: int, total: int) -> str:
     return f"scoring {scoring} of 2, {model}" + (f": {done:,} of {total:,} sentences encoded" if total else "")
 
 
+def check_fraction(scoring: int, done: int, total: int) -> float:
+    """The share of the held-out check done: its two scorings count a half each, in encode chunks."""
+    return min(1.0, ((scoring - 1) + (done / total if total else 0.0)) / 2)
+
+
 def run_log(store: Store, job_id: int) -> Path:
     """Where a background run's process writes its error output (read if it dies without a word)."""
     return models_folder(store) / f".training-run-{job_id}.log"
@@ -261,7 +267,7 @@ def run_training_job(store: Store, job_id: int) -> TrainRun:
             cancel.set()
 
     def checking(scoring: int, done: int, total: int) -> None:
-        store.note_training_check(job_id, check_words(scoring, done, total))
+        store.note_training_check(job_id, check_words(scoring, done, total), check_fraction(scoring, done, total))
         look()
 
     params = TuningParams(**job.params.get("tuning", {}))
@@ -296,5 +302,5 @@ def _num(x: float) -> float | None:
 
 
 __all__ = ["TrainingStatus", "training_status", "status_lines", "running_words", "crash_reason", "run_log",
-           "start_training", "resume_training", "cancel_training", "check_words", "run_training_job", "run_alive",
-           "process_is_run", "models_folder", "POLL_SECONDS"]
+           "start_training", "resume_training", "cancel_training", "check_words", "check_fraction", "run_training_job",
+           "run_alive", "process_is_run", "models_folder", "POLL_SECONDS"]

@@ -446,3 +446,10 @@ def _learned_models(conn: sqlite3.Connection) -> None:
             n_positive INTEGER NOT NULL,
             n_negative INTEGER NOT NULL
         ) WITHOUT ROWID"""])
+
+
+@migration(13, "how far a training run's held-out check is")
+def _training_check_progress(conn: sqlite3.Connection) -> None:
+    # 0..1 while a run checks its model on the held-out cases (the Teach panel's second progress bar);
+    # NULL before the check begins. Only grows within a run.
+    _run(conn, ["ALTER TABLE training_runs ADD COLUMN checked REAL"])

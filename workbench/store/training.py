@@ -12,7 +12,7 @@ from workbench.model import CodeAgreement, TrainingJob
 from workbench.store.db import Database, now
 
 JOB_COLUMNS = ("id, state, pid, params, started_by, started_at, updated_at, first_step, done, total, loss, "
-               "cancel_requested, result, message")
+               "cancel_requested, result, message, checked")
 ENDED = ("finished", "failed", "cancelled", "stopped")
 
 
@@ -45,9 +45,10 @@ class TrainingStore:
         row = self.database.conn.execute(sql, (job_id,) if job_id is not None else ()).fetchone()
         if row is None:
             return None
-        (id_, state, pid, params, by, started, updated, first, done, total, loss, cancel, result, message) = row
+        (id_, state, pid, params, by, started, updated, first, done, total, loss, cancel, result, message,
+         checked) = row
         return TrainingJob(id_, state, pid, json.loads(params), by, started, updated, first, done, total, loss,
-                           bool(cancel), json.loads(result) if result else None, message)
+                           bool(cancel), json.loads(result) if result else None, message, checked)
 
     def set_training_pid(self, job_id: int, pid: int) -> None:
         """Record the process that runs the training run."""
@@ -61,11 +62,15 @@ class TrainingStore:
                          "first_step = COALESCE(first_step, ?) WHERE id = ?",
                          (done, total, None if math.isnan(loss) else loss, now(), done, job_id))
 
-    def note_training_check(self, job_id: int, words: str) -> None:
-        """While a run checks its model on held-out cases: how far it is, in its message (its outcome replaces it)."""
+    def note_training_check(self, job_id: int, words: str, fraction: float | None = None) -> None:
+        """While a run checks its model on held-out cases: how far it is, in its message (its outcome replaces it)
+        and, with ``fraction``, as a share of the check done (it never goes back within a run)."""
         with self.database.transaction() as conn:
-            conn.execute("UPDATE training_runs SET message = ?, updated_at = ? WHERE id = ? AND state = 'running'",
-                         (words, now(), job_id))
+            conn.execute("UPDATE training_runs SET message = ?, updated_at = ?, "
+                         "checked = CASE WHEN ? IS NULL THEN checked ELSE MAX(COALESCE(checked, 0), ?) END "
+                         "WHERE id = ? AND state = 'running'",
+                         (words, now(), fraction, None if fraction is None else min(max(fraction, 0.0), 1.0),
+                          job_id))
 
     def request_training_cancel(self, job_id: int, actor: str) -> None:
         """Ask a running training run to stop at its next step (its process reads this flag)."""

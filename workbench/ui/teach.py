@@ -43,14 +43,14 @@ def _running() -> None:
         st.rerun()
     job = status.job
     if not job.total:
-        text = "Starting: loading the model and the codings…"
+        st.progress(0.0, text="Starting: loading the model and the codings…")
     elif job.done < job.total:
         loss = f" · loss {job.loss:.3f}" if job.loss is not None else ""
-        text = f"Training: step {job.done:,} of {job.total:,}{loss}"
-    else:
+        st.progress(status.fraction, text=f"Training: step {job.done:,} of {job.total:,}{loss}")
+    else:  # tuned: the held-out check (encoding the held-out sentences) gets a bar of its own
+        st.progress(1.0, text=f"Training: all {job.total:,} steps done")
         words = running_words(job)
-        text = words[0].upper() + words[1:]
-    st.progress(status.fraction, text=text)
+        st.progress(job.checked or 0.0, text=words[0].upper() + words[1:])
     st.caption(md(f"Started by {job.started_by} at {job.started_at[:19].replace('T', ' ')} UTC "
                   f"(run {job.id})" + (", resuming from its last finished epoch" if (job.first_step or 1) > 1
                                        else "") + "."))
