@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from coding.codebook import Codebook, CodeDef
-from coding.lemmas import LemmaCache, lemmatise
+from coding.lemmas import LemmaCache, lemmatise, stop_words
 from coding.suggesters.base import ScoreTable, Suggester, UnitBatch, codable_codes, register
 from coding.units import Example
 
@@ -35,11 +35,9 @@ class Term:
     column: int  # index of the code in code_uids_
 
 
-def stop_words() -> frozenset[str]:
-    """spaCy's English stop words (lower case)."""
-    from spacy.lang.en.stop_words import STOP_WORDS
-
-    return frozenset(w.lower() for w in STOP_WORDS)
+def code_texts(code: CodeDef) -> list[str]:
+    """The texts of a code whose lemmas lexical.v1 matches on: its name, definition with use-when, keywords."""
+    return [code.name, f"{code.definition} {code.use_when}", *(k for k in code.keywords if k.strip())]
 
 
 @register("lexical.v1")
@@ -86,11 +84,12 @@ class LexicalSuggester(Suggester):
 
     def _terms_per_code(self, defs: list[CodeDef]) -> dict[str, list[Term]]:
         """Weighted, de-duplicated terms of each code (column filled in later)."""
-        keywords = [(c.uid, k) for c in defs for k in c.keywords if k.strip()]
+        texts = [code_texts(c) for c in defs]
+        keywords = [(c.uid, k) for c, (_name, _body, *words) in zip(defs, texts) for k in words]
         kw_lemmas = lemmatise([k for _, k in keywords], cache=self.lemma_cache)
-        names = lemmatise([c.name for c in defs], cache=self.lemma_cache)
-        bodies = lemmatise([f"{c.definition} {c.use_when}" for c in defs], cache=self.lemma_cache)
-        stop = stop_words()
+        names = lemmatise([t[0] for t in texts], cache=self.lemma_cache)
+        bodies = lemmatise([t[1] for t in texts], cache=self.lemma_cache)
+        stop = stop_words(self.lemma_cache)
         name_words = [_content(n, stop) for n in names]
         body_words = [_content(b, stop) for b in bodies]
         idf = _idf([set(n) | set(b) for n, b in zip(name_words, body_words)])

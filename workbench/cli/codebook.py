@@ -72,8 +72,10 @@ def show(store: Store, definitions: bool) -> None:
 @handle_errors
 def rename(store: Store, code: str, new_name: str, user: str) -> None:
     """Rename CODE (name, path A/B, or uid) to NEW_NAME; its codings and uid stay."""
+    from workbench.sources.codebooks import edit_code
+
     found = store.find_code(code)
-    store.update_code(found.id, user, name=new_name)
+    edit_code(store, found.id, user, name=new_name)
     click.echo(f"Renamed {found.name!r} to {new_name!r}")
 
 

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from workbench.store import Store
 
 _SCAN_ABOVE = 5000  # cache lookups of more keys than this read the whole table once
+_HASH = 40  # characters of a text hash (SHA-1, hex): the packs' hashes are these, one after the other
+_PACK = 4096  # vectors: packs smaller than this are merged once there are more than _SMALL_PACKS of them
+_SMALL_PACKS = 16
 
 
 def _lemma_text(lemmas: list[str]) -> str:
@@ -55,43 +58,84 @@ class CacheStore:
         """Cached embeddings of texts by hash."""
         import numpy as np
 
+        if len(hashes) > _SCAN_ABOVE:
+            matrix, found = self.cached_vector_matrix(model, hashes)
+            return {h: matrix[i] for i, h in enumerate(hashes) if found[i]}
         return {h: np.frombuffer(blob, dtype=np.float32)
                 for h, blob in self._by_hash("embeddings", "vector", hashes, " AND model = ?", (model,))}
 
     def cached_vector_matrix(self, model: str, hashes: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Cached embeddings of ``hashes`` as one float32 matrix in their order (zero rows where not cached)
-        and a mask of the rows found. Reads many vectors much faster than ``cached_vectors``."""
+        and a mask of the rows found. Reads many vectors much faster than ``cached_vectors``: from the packs."""
         import numpy as np
 
-        if len(hashes) > _SCAN_ABOVE:  # one pass over the model's rows, then pick ours by position
-            rows = self.database.conn.execute("SELECT text_hash, vector FROM embeddings WHERE model = ?",
-                                              (model,)).fetchall()
+        if len(hashes) > _SCAN_ABOVE:
+            keys, found = self._packed_vectors(model)
         else:
             rows = list(self._by_hash("embeddings", "vector", hashes, " AND model = ?", (model,)))
-        width = len(rows[0][1]) // 4 if rows else self._vector_width(model)
-        if not rows:
-            return np.zeros((len(hashes), width), dtype=np.float32), np.zeros(len(hashes), dtype=bool)
-        row_of = {h: i for i, (h, _blob) in enumerate(rows)}
-        found = np.frombuffer(b"".join([blob for _h, blob in rows]), dtype=np.float32).reshape(len(rows), width)
+            keys = [h for h, _blob in rows]
+            found = np.frombuffer(b"".join([blob for _h, blob in rows]), dtype=np.float32)
+        width = found.size // len(keys) if keys else self._vector_width(model)
+        found = found.reshape(len(keys), width)
+        row_of = dict(zip(keys, range(len(keys))))  # a hash packed twice: its last vector, as in `embeddings`
         index = np.fromiter((row_of.get(h, -1) for h in hashes), dtype=np.int64, count=len(hashes))
         mask = index >= 0
         if mask.all():
             return found[index], mask
         out = np.zeros((len(hashes), width), dtype=np.float32)
         out[mask] = found[index[mask]]
+        unpacked: dict[str, list[int]] = {}  # keys that are not text hashes are in `embeddings` only
+        for i in np.flatnonzero(~mask):
+            if len(hashes[i]) != _HASH:
+                unpacked.setdefault(hashes[i], []).append(int(i))
+        for h, blob in self._by_hash("embeddings", "vector", list(unpacked), " AND model = ?", (model,)):
+            out[unpacked[h]] = np.frombuffer(blob, dtype=np.float32)
+            mask[unpacked[h]] = True
         return out, mask
+
+    def _packed_vectors(self, model: str) -> tuple[list[str], np.ndarray]:
+        """Every packed vector of the model, in the order written: their text hashes and one flat float32 array."""
+        import numpy as np
+
+        packs = self.database.conn.execute("SELECT hashes, vectors FROM embedding_packs WHERE model = ? ORDER BY id",
+                                           (model,)).fetchall()
+        keys = [text[i:i + _HASH] for text, _blob in packs for i in range(0, len(text), _HASH)]
+        flat = np.concatenate([np.frombuffer(blob, dtype=np.float32) for _text, blob in packs]) if packs \
+            else np.empty(0, dtype=np.float32)
+        return keys, flat
 
     def _vector_width(self, model: str) -> int:
         size = self.database.scalar("SELECT length(vector) FROM embeddings WHERE model = ? LIMIT 1", (model,))
         return (size or 384 * 4) // 4
 
     def cache_vectors(self, model: str, vectors: dict[str, np.ndarray]) -> None:
-        """Cache embeddings by text hash."""
+        """Cache embeddings by text hash: a row each, and one pack of them all (small packs are merged later)."""
         import numpy as np
 
+        blobs = {h: np.asarray(v, dtype=np.float32).tobytes() for h, v in vectors.items()}
+        packed = {h: b for h, b in blobs.items() if len(h) == _HASH}
         with self.database.transaction() as conn:
             conn.executemany("INSERT OR REPLACE INTO embeddings (model, text_hash, vector) VALUES (?, ?, ?)",
-                             [(model, h, np.asarray(v, dtype=np.float32).tobytes()) for h, v in vectors.items()])
+                             [(model, h, b) for h, b in blobs.items()])
+            if packed:
+                conn.execute("INSERT INTO embedding_packs (model, hashes, vectors) VALUES (?, ?, ?)",
+                             (model, "".join(packed), b"".join(packed.values())))
+                self._merge_small_packs(conn, model)
+
+    def _merge_small_packs(self, conn, model: str) -> None:
+        """Once a model has more than ``_SMALL_PACKS`` packs of fewer than ``_PACK`` vectors (each re-suggest after
+        an edit writes one of a few vectors), rewrite them as one (in the caller's transaction)."""
+        small = [pack_id for pack_id, n in conn.execute(
+            "SELECT id, length(hashes) / ? FROM embedding_packs WHERE model = ? ORDER BY id", (_HASH, model))
+            if n < _PACK]
+        if len(small) <= _SMALL_PACKS:
+            return
+        marks = ",".join("?" * len(small))
+        rows = conn.execute(f"SELECT hashes, vectors FROM embedding_packs WHERE id IN ({marks}) ORDER BY id",
+                            small).fetchall()
+        conn.execute(f"DELETE FROM embedding_packs WHERE id IN ({marks})", small)
+        conn.execute("INSERT INTO embedding_packs (model, hashes, vectors) VALUES (?, ?, ?)",
+                     (model, "".join(h for h, _v in rows), b"".join(v for _h, v in rows)))
 
     def cached_code_models(self, fingerprints: list[str]) -> dict[str, tuple[np.ndarray, float, float, int, int]]:
         """Fitted learned.v1 code models by fingerprint: (coefficients, intercept, threshold, positives, negatives)."""
