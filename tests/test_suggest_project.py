@@ -388,3 +388,68 @@ def test_a_run_for_one_code_proposes_what_a_run_for_every_code_does(tmp_path: Pa
     alone = {(s.source_id, s.start, s.end): s.score for s in store.suggestions(code_ids=[code_id])}
     assert alone.keys() == every[code_id].keys()  # scores: up to the rounding of a product over fewer codes
     assert max(abs(score - every[code_id][key]) for key, score in alone.items()) <= 2e-4
+
+
+_HEAVY = ("torch", "sentence_transformers", "spacy", "sklearn", "transformers", "thinc")
+_RESUGGEST = ("import json, sys\n"
+              "from workbench.store import Store\n"
+              "from workbench.assist.suggest import run_suggestions\n"
+              "store = Store.open(sys.argv[1])\n"
+              "run = run_suggestions(store, 'amira', code_ids=[int(sys.argv[2])])\n"
+              f"heavy = [m for m in {_HEAVY!r} if m in sys.modules]\n"
+              "found = [[s.source_id, s.start, s.end, s.score] for s in store.suggestions(code_ids=[int(sys.argv[2])])]\n"
+              "print(json.dumps({'heavy': heavy, 'stored': run.stored, 'found': found}))\n")
+
+
+def _resuggest_in_new_process(path: Path, code_id: int, **env: str) -> dict:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", _RESUGGEST, str(path), str(code_id)], capture_output=True,
+                         text=True, timeout=300, env={**os.environ, **env})
+    assert out.returncode == 0, out.stderr[-2000:]
+    return json.loads(out.stdout)
+
+
+def test_a_new_process_re_suggests_after_an_edit_without_torch_spacy_or_sklearn(demo: Store, tmp_path: Path) -> None:
+    """After a definition edit made as the Codebook page makes it (the new lemmas cached), a new process
+    re-suggests from the caches, the ONNX export and the stored code models: it imports none of torch,
+    sentence-transformers, spaCy or scikit-learn. Its suggestions are those of the torch model (in a process
+    where no export can be made)."""
+    import shutil
+    from collections import Counter
+
+    from workbench.sources.codebooks import edit_code
+
+    code_id = Counter(row[1] for row in demo.coding_rows()).most_common(1)[0][0]
+    code = demo.get_code(code_id)
+    edit_code(demo, code.id, "amira", definition=code.definition + " Also when said in passing, fresh words.")
+    demo.close()
+    torch_copy = tmp_path / "torch.wbproj"
+    shutil.copyfile(demo.path, torch_copy)
+    fresh = _resuggest_in_new_process(demo.path, code.id)
+    assert fresh["heavy"] == [] and fresh["stored"] > 0
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    with_torch = _resuggest_in_new_process(torch_copy, code.id, WORKBENCH_CACHE_DIR=str(blocked))
+    assert "torch" in with_torch["heavy"]  # no export could be made: the torch model encoded
+    assert [s[:3] for s in fresh["found"]] == [s[:3] for s in with_torch["found"]]
+    assert max(abs(a[3] - b[3]) for a, b in zip(fresh["found"], with_torch["found"])) <= 1e-4
+
+
+def test_an_edit_caches_the_lemmas_the_next_run_needs(demo: Store) -> None:
+    from coding.lemmas import LEMMA_MODEL, stop_words, text_hash
+    from coding.suggesters.lexical import code_texts
+    from workbench.sources.codebooks import edit_code, project_codebook
+    from workbench.store.cache import StoreLemmaCache
+
+    code = demo.find_code("Housing")
+    edit_code(demo, code.id, "amira", definition="Where people live: rents, repairs, damp walls and evictions.",
+              keywords=["landlord", "council flat"])
+    texts = code_texts(next(c for c in project_codebook(demo).codes if c.uid == code.uid))
+    cached = demo.cached_lemmas([text_hash(t) for t in texts])
+    assert len(cached) == len(texts) and "eviction" in cached[text_hash(texts[1])]
+    assert stop_words(StoreLemmaCache(demo)) == stop_words() and "the" in stop_words()
+    assert LEMMA_MODEL == "spacy-lookup-en"
