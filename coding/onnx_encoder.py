@@ -133,9 +133,9 @@ def export(model, target: Path) -> None:
     probe_vectors = model.encode(PROBES, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False)
     sample = tokenizer(["a longer sample text", "short"], padding=True, return_tensors="pt")
     names = [n for n in ("input_ids", "attention_mask", "token_type_ids") if n in sample]
-    target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
         with warnings.catch_warnings(), torch.no_grad():
             warnings.simplefilter("ignore")  # the TorchScript exporter's deprecation and tracer notes
             torch.onnx.export(_token_vectors(transformer.eval(), names), tuple(sample[n] for n in names), str(tmp),
@@ -156,7 +156,8 @@ def export(model, target: Path) -> None:
     except (RuntimeError, ValueError, TypeError, AttributeError, KeyError, OSError, *_onnxruntime_errors()) as exc:
         raise ExportError(f"cannot export the embedding model to {target}: {exc}") from exc
     finally:
-        tmp.unlink(missing_ok=True)
+        if tmp.is_file():
+            tmp.unlink()
 
 
 def _token_vectors(transformer, names: list[str]):
