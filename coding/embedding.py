@@ -219,7 +219,7 @@ class Embedder:
         hashes = list(hashes) if hashes is not None else [text_hash(t) for t in texts]
         unique = list(dict.fromkeys(hashes))
         if self.cache is not None and hasattr(self.cache, "get_matrix") and unique:
-            return self._encode_via_matrix(texts, hashes, unique)
+            return self._encode_via_matrix(texts, hashes)
         found = self.cache.get_many(self.model_name, unique) if self.cache is not None and unique else {}
         todo = [h for h in unique if h not in found]
         if not todo:
@@ -231,19 +231,18 @@ class Embedder:
         found = {**found, **dict(zip(todo, fresh))}
         return self._stack(found, hashes)
 
-    def _encode_via_matrix(self, texts: Sequence[str], hashes: list[str], unique: list[str]) -> np.ndarray:
+    def _encode_via_matrix(self, texts: Sequence[str], hashes: list[str]) -> np.ndarray:
         """The same as ``encode`` with a cache that hands back one matrix (``get_matrix``): no per-vector objects,
-        which matters when 100,000 cached vectors are read back."""
-        matrix, found = self.cache.get_matrix(self.model_name, unique)
+        which matters when 100,000 cached vectors are read back. The cache is asked for every row, repeated texts
+        too, so the matrix it returns is the answer (no second copy)."""
+        matrix, found = self.cache.get_matrix(self.model_name, hashes)
         if not found.all():
             text_of = dict(zip(hashes, texts))
-            missing = np.flatnonzero(~found)
-            todo = [unique[i] for i in missing]
-            matrix[missing] = self._encode_missing([text_of[h] for h in todo], todo)
-        if len(unique) == len(hashes):
-            return matrix
-        row = {h: i for i, h in enumerate(unique)}
-        return matrix[[row[h] for h in hashes]]
+            todo = list(dict.fromkeys(hashes[i] for i in np.flatnonzero(~found)))
+            fresh = dict(zip(todo, self._encode_missing([text_of[h] for h in todo], todo)))
+            for i in np.flatnonzero(~found):
+                matrix[i] = fresh[hashes[i]]
+        return matrix
 
     def _stack(self, vectors: dict[str, np.ndarray], hashes: list[str]) -> np.ndarray:
         """Stack the vectors of ``hashes`` into one float32 matrix (a single copy)."""

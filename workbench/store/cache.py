@@ -66,43 +66,55 @@ class CacheStore:
 
     def cached_vector_matrix(self, model: str, hashes: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Cached embeddings of ``hashes`` as one float32 matrix in their order (zero rows where not cached)
-        and a mask of the rows found. Reads many vectors much faster than ``cached_vectors``: from the packs."""
+        and a mask of the rows found. Reads many vectors much faster than ``cached_vectors``: from the packs,
+        in which every vector cached under a text hash is (written with its row, or by migration 13)."""
         import numpy as np
 
-        if len(hashes) > _SCAN_ABOVE:
-            keys, found = self._packed_vectors(model)
+        if len(hashes) > _SCAN_ABOVE:  # the packs' hashes first, then each pack's vectors straight into the matrix
+            packs = self.database.conn.execute("SELECT id, hashes FROM embedding_packs WHERE model = ? ORDER BY id",
+                                               (model,)).fetchall()
+            pieces = [[text[i:i + _HASH] for i in range(0, len(text), _HASH)] for _id, text in packs]
+            vectors = (lambda p: self.database.scalar("SELECT vectors FROM embedding_packs WHERE id = ?",
+                                                      (packs[p][0],)))
         else:
             rows = list(self._by_hash("embeddings", "vector", hashes, " AND model = ?", (model,)))
-            keys = [h for h, _blob in rows]
-            found = np.frombuffer(b"".join([blob for _h, blob in rows]), dtype=np.float32)
-        width = found.size // len(keys) if keys else self._vector_width(model)
-        found = found.reshape(len(keys), width)
-        row_of = dict(zip(keys, range(len(keys))))  # a hash packed twice: its last vector, as in `embeddings`
-        index = np.fromiter((row_of.get(h, -1) for h in hashes), dtype=np.int64, count=len(hashes))
-        mask = index >= 0
-        if mask.all():
-            return found[index], mask
-        out = np.zeros((len(hashes), width), dtype=np.float32)
-        out[mask] = found[index[mask]]
+            pieces = [[h for h, _blob in rows]]
+            vectors = (lambda p: b"".join([blob for _h, blob in rows]))
+        out, mask = self._gather(pieces, vectors, hashes, model)
         unpacked: dict[str, list[int]] = {}  # keys that are not text hashes are in `embeddings` only
         for i in np.flatnonzero(~mask):
             if len(hashes[i]) != _HASH:
                 unpacked.setdefault(hashes[i], []).append(int(i))
-        for h, blob in self._by_hash("embeddings", "vector", list(unpacked), " AND model = ?", (model,)):
-            out[unpacked[h]] = np.frombuffer(blob, dtype=np.float32)
-            mask[unpacked[h]] = True
+        if len(hashes) > _SCAN_ABOVE:
+            for h, blob in self._by_hash("embeddings", "vector", list(unpacked), " AND model = ?", (model,)):
+                out[unpacked[h]] = np.frombuffer(blob, dtype=np.float32)
+                mask[unpacked[h]] = True
         return out, mask
 
-    def _packed_vectors(self, model: str) -> tuple[list[str], np.ndarray]:
-        """Every packed vector of the model, in the order written: their text hashes and one flat float32 array."""
+    def _gather(self, pieces: list[list[str]], vectors: Callable[[int], bytes], hashes: list[str],
+                model: str) -> tuple[np.ndarray, np.ndarray]:
+        """The matrix of ``hashes`` from pieces (lists of keys) whose vectors ``vectors(piece)`` reads (float32,
+        one after the other), each read only if needed and copied once into the matrix; and the mask of rows found.
+        A key in two pieces: its vector in the later one (written last, as in `embeddings`)."""
         import numpy as np
 
-        packs = self.database.conn.execute("SELECT hashes, vectors FROM embedding_packs WHERE model = ? ORDER BY id",
-                                           (model,)).fetchall()
-        keys = [text[i:i + _HASH] for text, _blob in packs for i in range(0, len(text), _HASH)]
-        flat = np.concatenate([np.frombuffer(blob, dtype=np.float32) for _text, blob in packs]) if packs \
-            else np.empty(0, dtype=np.float32)
-        return keys, flat
+        starts = np.cumsum([0, *map(len, pieces)])
+        row_of = {h: i for keys, start in zip(pieces, starts.tolist()) for i, h in enumerate(keys, start)}
+        index = np.fromiter((row_of.get(h, -1) for h in hashes), dtype=np.int64, count=len(hashes))
+        mask = index >= 0
+        piece_of = np.searchsorted(starts, index, side="right") - 1
+        out = None
+        for p, keys in enumerate(pieces):
+            mine = np.flatnonzero(mask & (piece_of == p))
+            if mine.size:
+                flat = np.frombuffer(vectors(p), dtype=np.float32)
+                width = flat.size // len(keys)
+                if out is None:
+                    out = np.zeros((len(hashes), width), dtype=np.float32)
+                out[mine] = flat.reshape(len(keys), width)[index[mine] - starts[p]]
+        if out is None:
+            out = np.zeros((len(hashes), self._vector_width(model)), dtype=np.float32)
+        return out, mask
 
     def _vector_width(self, model: str) -> int:
         size = self.database.scalar("SELECT length(vector) FROM embeddings WHERE model = ? LIMIT 1", (model,))
