@@ -226,6 +226,8 @@ def _old_code(revision: str, path: Path) -> tuple[Path, Path]:
     conn = sqlite3.connect(copy)
     if version < 12:
         conn.execute("DROP TABLE IF EXISTS learned_models")  # migration 12
+    if version < 13:
+        conn.execute("DROP TABLE IF EXISTS embedding_packs")  # migration 13
     conn.execute(f"PRAGMA user_version = {version}")
     conn.commit()
     conn.close()
