@@ -80,9 +80,9 @@ class OnnxEncoder:
             raise ExportError(f"{self.path} is not a workbench export")
         self.dimension = int(meta["workbench.dimension"])
         self.tokenizer = Tokenizer.from_str(meta["workbench.tokenizer"])
-        self.tokenizer.no_padding()
+        self.tokenizer.no_padding()  # each batch is padded to its own longest text below
         self.tokenizer.enable_truncation(int(meta["workbench.max_seq_length"]))
-        self.tokenizer.enable_padding(pad_id=int(meta["workbench.pad_id"]), pad_token=meta["workbench.pad_token"])
+        self.pad_id = int(meta["workbench.pad_id"])
         self.inputs = [i.name for i in self.session.get_inputs()]
         self.probes = np.array(json.loads(meta["workbench.probes"]), dtype=np.float32)
 
@@ -111,8 +111,7 @@ class OnnxEncoder:
                 feeds["attention_mask"][k, :n] = e.attention_mask
                 if "token_type_ids" in feeds:
                     feeds["token_type_ids"][k, :n] = e.type_ids
-            if "input_ids" in feeds:  # padding positions hold the padding token, as the tokenizer pads
-                feeds["input_ids"][feeds["attention_mask"] == 0] = self.tokenizer.padding["pad_id"]
+            feeds["input_ids"][feeds["attention_mask"] == 0] = self.pad_id  # padding holds the padding token
             tokens = self.session.run(None, feeds)[0]
             mask = feeds["attention_mask"][..., np.newaxis].astype(np.float32)
             pooled = (tokens * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
@@ -146,7 +145,7 @@ def export(model, target: Path) -> None:
         meta = {"workbench.format": FORMAT, "workbench.dimension": str(probe_vectors.shape[1]),
                 "workbench.tokenizer": tokenizer.backend_tokenizer.to_str(),
                 "workbench.max_seq_length": str(int(model.max_seq_length)),
-                "workbench.pad_id": str(int(tokenizer.pad_token_id)), "workbench.pad_token": str(tokenizer.pad_token),
+                "workbench.pad_id": str(int(tokenizer.pad_token_id)),
                 "workbench.probes": json.dumps(probe_vectors.tolist())}
         for key, value in meta.items():
             proto.metadata_props.add(key=key, value=value)

@@ -61,6 +61,7 @@ def test_onnx_vectors_match_sentence_transformers(exported: Path, batch_size: in
 def test_the_export_carries_its_tokenizer_length_and_probe_vectors(exported: Path) -> None:
     encoder = OnnxEncoder(exported)
     assert encoder.dimension == 384 and encoder.tokenizer.truncation["max_length"] == 256
+    assert encoder.tokenizer.padding is None  # each batch is padded to its own longest text, not to the longest of all
     assert encoder.probes.shape == (len(PROBES), 384)
     encoder.check()
     assert not list(exported.parent.glob(".*.tmp"))  # written under a temporary name, renamed into place
