@@ -136,7 +136,9 @@ class CacheStore:
 
     def _merge_small_packs(self, conn, model: str) -> None:
         """Once a model has more than ``_SMALL_PACKS`` packs of fewer than ``_PACK`` vectors (each re-suggest after
-        an edit writes one of a few vectors), rewrite them as one (in the caller's transaction)."""
+        an edit writes one of a few vectors), rewrite them as one (in the caller's transaction). The merged pack
+        comes after larger ones written since: harmless, as a text's vector under one model is the same each time
+        it is encoded (to float rounding)."""
         small = [pack_id for pack_id, n in conn.execute(
             "SELECT id, length(hashes) / ? FROM embedding_packs WHERE model = ? ORDER BY id", (_HASH, model))
             if n < _PACK]
