@@ -180,13 +180,15 @@ class CacheStore:
         cached texts, whose lists are not built (splitting 100,000 stored lists costs more than reading them)."""
         if len(hashes) <= _SCAN_ABOVE:
             return self.cached_lemmas(hashes), set()
-        word = re.compile(r"(?:^| )(?:" + "|".join(map(re.escape, sorted(words))) + r")(?: |$)") if words else None
+        # one of the words between spaces of the list padded with a space each side: a regex the engine scans for
+        # fast (measured: 0.06 s over 100,000 lists, against 0.17 s for "(?:^| )(?:...)(?: |$)" on the bare list)
+        word = re.compile(" (?:" + "|".join(map(re.escape, sorted(words))) + ") ") if words else None
         wanted = set(hashes)
         holding, others = {}, set()
         for h, value in self.database.conn.execute("SELECT text_hash, lemmas FROM lemmas"):
             if h not in wanted:
                 continue
-            if value.startswith("[") or (word is not None and word.search(value)):  # JSON lists: always read
+            if value.startswith("[") or (word is not None and word.search(f" {value} ")):  # JSON lists: always read
                 holding[h] = _lemma_list(value)
             else:
                 others.add(h)
