@@ -17,7 +17,7 @@ With ``--tuned DIR`` (a model folder made by ``workbench train``, or ``bench/sug
 model is copied into the project's models folder and made current, the caches hold vectors under its id,
 and every run scores with it. With ``--fresh`` the re-suggest is also timed in new processes: one edits the
 definition as the Codebook page does (``--edit PROJECT``: ``edit_code``, which caches the new definition's
-lemmas), then a new one re-suggests (``--resuggest PROJECT``: open the project, ``run_suggestions`` for that
+vector and lemmas), then a new one re-suggests (``--resuggest PROJECT``: open the project, ``run_suggestions`` for that
 code); it prints the engine's time and the whole re-suggest process's (which adds Python's start-up), the
 engine's time over the same-run baseline, which of torch, sentence-transformers, spaCy and scikit-learn the
 re-suggest process imported, and the edit process's time. The embedding model's ONNX export is made
@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     first = run_suggestions(store, "bench")
     print(f"warm-up run (loads the model, embeds the codebook): {first.seconds:.2f} s, {first.stored:,} stored")
 
-    from workbench.sources.codebooks import edit_code  # as the Codebook page edits: caches the new lemmas
+    from workbench.assist.suggest import edit_code  # as the Codebook page edits: caches the new vector and lemmas
 
     code = store.find_code("Loneliness")
     cold, times = [], []
@@ -248,9 +248,9 @@ def make_current(store: Store, folder: Path) -> str:
 
 
 def edit(path: Path) -> int:
-    """In a fresh process: edit Loneliness' definition as the Codebook page does (``edit_code``, which caches the
-    lemmas of the new definition, loading spaCy)."""
-    from workbench.sources.codebooks import edit_code
+    """In a fresh process: edit Loneliness' definition as the Codebook page does (``edit_code``, which fits the
+    suggester: the new definition's vector and lemmas go into the project's caches; it loads spaCy and the encoder)."""
+    from workbench.assist.suggest import edit_code
 
     store = Store.open(path)
     code = store.find_code("Loneliness")

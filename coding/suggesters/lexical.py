@@ -35,11 +35,6 @@ class Term:
     column: int  # index of the code in code_uids_
 
 
-def code_texts(code: CodeDef) -> list[str]:
-    """The texts of a code whose lemmas lexical.v1 matches on: its name, definition with use-when, keywords."""
-    return [code.name, f"{code.definition} {code.use_when}", *(k for k in code.keywords if k.strip())]
-
-
 @register("lexical.v1")
 class LexicalSuggester(Suggester):
     """Keyword and defining-word matching on lemmas; the transparent baseline."""
@@ -84,12 +79,11 @@ class LexicalSuggester(Suggester):
 
     def _terms_per_code(self, defs: list[CodeDef]) -> dict[str, list[Term]]:
         """Weighted, de-duplicated terms of each code (column filled in later)."""
-        texts = [code_texts(c) for c in defs]
-        keywords = [(c.uid, k) for c, (_name, _body, *words) in zip(defs, texts) for k in words]
+        keywords = [(c.uid, k) for c in defs for k in c.keywords if k.strip()]
         kw_lemmas = lemmatise([k for _, k in keywords], cache=self.lemma_cache)
-        names = lemmatise([t[0] for t in texts], cache=self.lemma_cache)
-        bodies = lemmatise([t[1] for t in texts], cache=self.lemma_cache)
-        stop = stop_words(self.lemma_cache)
+        names = lemmatise([c.name for c in defs], cache=self.lemma_cache)
+        bodies = lemmatise([f"{c.definition} {c.use_when}" for c in defs], cache=self.lemma_cache)
+        stop = stop_words(self.lemma_cache)  # cached too: a process with every lemma cached never imports spaCy
         name_words = [_content(n, stop) for n in names]
         body_words = [_content(b, stop) for b in bodies]
         idf = _idf([set(n) | set(b) for n, b in zip(name_words, body_words)])

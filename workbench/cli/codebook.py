@@ -72,7 +72,7 @@ def show(store: Store, definitions: bool) -> None:
 @handle_errors
 def rename(store: Store, code: str, new_name: str, user: str) -> None:
     """Rename CODE (name, path A/B, or uid) to NEW_NAME; its codings and uid stay."""
-    from workbench.sources.codebooks import edit_code
+    from workbench.assist.suggest import edit_code
 
     found = store.find_code(code)
     edit_code(store, found.id, user, name=new_name)

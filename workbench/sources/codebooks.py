@@ -4,13 +4,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from coding.codebook import Codebook, InvalidCodebook, dump_codebook, load_codebook
-from coding.lemmas import LemmatiserUnavailable, lemmatise, stop_words
 from coding.qdc import export_qdc, import_qdc
-from coding.suggesters.lexical import code_texts
 
-from workbench.model import Code
 from workbench.store import Store
-from workbench.store.cache import StoreLemmaCache
 
 FORMATS = ("yaml", "qdc")
 
@@ -39,27 +35,6 @@ def import_codebook_file(store: Store, path: str | Path, actor: str) -> dict[str
 def project_codebook(store: Store) -> Codebook:
     """The project's codebook as a record, named as when it was imported."""
     return store.codebook(store.setting("codebook_name") or store.setting("name") or "Project codebook")
-
-
-def edit_code(store: Store, code_id: int, actor: str, **changes) -> Code:
-    """Change a code's fields (as ``Store.update_code``) and cache the lemmas of its texts in the project, so that
-    the re-suggest after an edited definition finds every lemma list it needs there and does not load spaCy."""
-    code = store.update_code(code_id, actor, **changes)
-    cache_code_lemmas(store, [code.uid])
-    return code
-
-
-def cache_code_lemmas(store: Store, uids: list[str] | None = None) -> None:
-    """Cache the lemmas lexical.v1 matches on (name, definition, keywords) of these codes (all: None) and spaCy's
-    stop words. Without spaCy nothing is cached: the next suggest run names what is missing."""
-    wanted = None if uids is None else set(uids)
-    texts = [t for c in project_codebook(store).codes if wanted is None or c.uid in wanted for t in code_texts(c)]
-    cache = StoreLemmaCache(store)
-    try:
-        lemmatise(texts, cache=cache)
-        stop_words(cache)
-    except (LemmatiserUnavailable, ImportError):
-        pass
 
 
 def export_codebook(store: Store, path: str | Path, fmt: str | None = None) -> Path:

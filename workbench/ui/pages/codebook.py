@@ -5,7 +5,7 @@ from workbench.ui import document_view as dv
 from workbench.errors import WorkbenchError
 from workbench.model import Code
 from workbench.analysis.quotes import attribution, load_quotes
-from workbench.sources.codebooks import edit_code
+from workbench.assist.suggest import edit_code
 from workbench.ui import session
 from workbench.ui.nav import open_in_code_page
 from workbench.ui.memo_panel import memo_panel
