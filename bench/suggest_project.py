@@ -158,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         store.close()
         old = _old_code(args.before, path) if args.before else None
         fresh, before = [], []
-        for i in range(3):  # alternating, so both see the same load
+        for i in range(5):  # alternating, so both see the same load
             fresh.append(_fresh_run(Path(__file__).resolve().parents[1], path))
             if old is not None:
                 before.append(_fresh_run(*old, edit_first=_has_edit(old[0])))
