@@ -71,7 +71,8 @@ def show(store: Store, definitions: bool) -> None:
 @user_option
 @handle_errors
 def rename(store: Store, code: str, new_name: str, user: str) -> None:
-    """Rename CODE (name, path A/B, or uid) to NEW_NAME; its codings and uid stay."""
+    """Rename CODE (name, path A/B, or uid) to NEW_NAME; its codings and uid stay. What the next
+    `workbench suggest` needs of the new name (its vector, its lemmas) is cached here."""
     from workbench.assist.suggest import edit_code
 
     found = store.find_code(code)
