@@ -48,6 +48,33 @@ def get_nlp():
     return nlp
 
 
+def stop_words(cache: LemmaCache | None = None) -> frozenset[str]:
+    """spaCy's English stop words (lower case), kept in the lemma cache too: a process that finds them there (and
+    every lemma list it needs) does not import spaCy."""
+    key = _stop_words_key()
+    found = cache.get_many(LEMMA_MODEL, [key]) if cache is not None else {}
+    if key in found:
+        return frozenset(found[key])
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    words = sorted({w.lower() for w in STOP_WORDS})
+    if cache is not None:
+        cache.put_many(LEMMA_MODEL, {key: words})
+    return frozenset(words)
+
+
+def _stop_words_key() -> str:
+    """The lemma cache's key of spaCy's stop words: a text no source holds (sources keep no NUL), with the
+    installed spaCy's version (read from its metadata, not by importing it)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        release = version("spacy")
+    except PackageNotFoundError:
+        release = "unknown"
+    return text_hash(f"\0stop words of spaCy {release}, English")
+
+
 def text_hash(text: str) -> str:
     """Return the sha1 hex digest of the exact text (UTF-8)."""
     return hashlib.sha1(text.encode("utf-8")).hexdigest()

@@ -35,7 +35,8 @@ from pathlib import Path
 
 import numpy as np
 
-from coding.embedding import DEFAULT_MODEL, ModelUnavailable, default_model_path, load_model_copy
+from coding.embedding import DEFAULT_MODEL, EXPORT_FILE, ModelUnavailable, default_model_path, load_model_copy
+from coding.onnx_encoder import ExportError, export
 
 META_FILE = "tuning.json"
 CHECKPOINT = "checkpoint"
@@ -197,6 +198,10 @@ def tune(
         if model_dir.exists():
             shutil.rmtree(model_dir)
         trainer.model.save(str(model_dir))
+        try:  # the ONNX export suggestions encode with (no torch); without it they encode with torch
+            export(trainer.model, model_dir / EXPORT_FILE)
+        except ExportError:
+            pass
         meta = {"id": fp, "format": FORMAT, "scale": trainer.scale, "bias": trainer.bias, "base": base_id,
                 "codes": len(codes), "passages": len(passages), "params": asdict(params), "threshold": 0.5,
                 "seconds": round(time.perf_counter() - began, 1)}

@@ -388,3 +388,85 @@ def test_a_run_for_one_code_proposes_what_a_run_for_every_code_does(tmp_path: Pa
     alone = {(s.source_id, s.start, s.end): s.score for s in store.suggestions(code_ids=[code_id])}
     assert alone.keys() == every[code_id].keys()  # scores: up to the rounding of a product over fewer codes
     assert max(abs(score - every[code_id][key]) for key, score in alone.items()) <= 2e-4
+
+
+_HEAVY = ("torch", "sentence_transformers", "spacy", "sklearn", "transformers", "thinc", "onnxruntime")
+_RESUGGEST = ("import json, sys\n"
+              "from workbench.store import Store\n"
+              "from workbench.assist.suggest import run_suggestions\n"
+              "store = Store.open(sys.argv[1])\n"
+              "run = run_suggestions(store, 'amira', code_ids=[int(sys.argv[2])])\n"
+              f"heavy = [m for m in {_HEAVY!r} if m in sys.modules]\n"
+              "found = [[s.source_id, s.start, s.end, s.score] for s in store.suggestions(code_ids=[int(sys.argv[2])])]\n"
+              "print(json.dumps({'heavy': heavy, 'stored': run.stored, 'found': found}))\n")
+
+
+def _resuggest_in_new_process(path: Path, code_id: int, **env: str) -> dict:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", _RESUGGEST, str(path), str(code_id)], capture_output=True,
+                         text=True, timeout=300, env={**os.environ, **env})
+    assert out.returncode == 0, out.stderr[-2000:]
+    return json.loads(out.stdout)
+
+
+def _most_coded(store: Store):
+    from collections import Counter
+
+    return store.get_code(Counter(row[1] for row in store.coding_rows()).most_common(1)[0][0])
+
+
+def test_a_new_process_re_suggests_after_an_edit_without_torch_spacy_sklearn_or_the_encoder(demo: Store) -> None:
+    """After a definition edit made as the Codebook page makes it (``edit_code``: the suggester is fitted, so the
+    new definition's vector and lemmas are cached), a new process re-suggests from the caches and the stored code
+    models alone: it imports none of torch, sentence-transformers, spaCy, scikit-learn, even ONNX Runtime."""
+    from workbench.assist.suggest import edit_code
+
+    code = _most_coded(demo)
+    edit_code(demo, code.id, "amira", definition=code.definition + " Also when said in passing, fresh words.")
+    demo.close()
+    fresh = _resuggest_in_new_process(demo.path, code.id)
+    assert fresh["heavy"] == [] and fresh["stored"] > 0
+
+
+def test_the_onnx_export_suggests_what_the_torch_model_suggests(demo: Store, tmp_path: Path) -> None:
+    """The same edit re-suggested in two new processes, one encoding the new definition with the ONNX export, one
+    with torch (no export can be made there): the same suggestions, scores equal to their stored 4 decimals."""
+    import shutil
+
+    code = _most_coded(demo)
+    demo.update_code(code.id, "amira", definition=code.definition + " Also when said in passing, fresh words.")
+    demo.close()
+    torch_copy = tmp_path / "torch.wbproj"
+    shutil.copyfile(demo.path, torch_copy)
+    with_onnx = _resuggest_in_new_process(demo.path, code.id)
+    assert "onnxruntime" in with_onnx["heavy"] and "sentence_transformers" not in with_onnx["heavy"]
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    with_torch = _resuggest_in_new_process(torch_copy, code.id, WORKBENCH_CACHE_DIR=str(blocked))
+    assert "sentence_transformers" in with_torch["heavy"]  # no export could be made: the torch model encoded
+    assert with_onnx["found"] and [s[:3] for s in with_onnx["found"]] == [s[:3] for s in with_torch["found"]]
+    assert max(abs(a[3] - b[3]) for a, b in zip(with_onnx["found"], with_torch["found"])) <= 1e-4
+
+
+def test_an_edit_caches_what_the_next_run_needs(demo: Store) -> None:
+    from coding.lemmas import LEMMA_MODEL, stop_words, text_hash
+    from workbench.assist.suggest import edit_code
+    from workbench.store.cache import StoreLemmaCache
+
+    code = demo.find_code("Housing")
+    definition = "Where people live: rents, repairs, damp walls and evictions."
+    edit_code(demo, code.id, "amira", definition=definition, keywords=["landlord", "council flat"])
+    body = f"{definition} {demo.get_code(code.id).use_when}"  # what lexical.v1 lemmatises of a code
+    cached = demo.cached_lemmas([text_hash(t) for t in (body, "landlord", "council flat")])
+    assert len(cached) == 3 and "eviction" in cached[text_hash(body)]
+    assert stop_words(StoreLemmaCache(demo)) == stop_words() and "the" in stop_words()
+    before = demo.database.scalar("SELECT count(*) FROM embeddings")
+    demo.update_code(code.id, "amira", definition=definition + " And more.")  # not through edit_code: nothing cached
+    assert demo.database.scalar("SELECT count(*) FROM embeddings") == before
+    edit_code(demo, code.id, "amira", definition=definition + " And more again.")
+    assert demo.database.scalar("SELECT count(*) FROM embeddings") > before  # the new definition's vector
+    assert LEMMA_MODEL == "spacy-lookup-en"

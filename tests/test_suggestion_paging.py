@@ -205,6 +205,7 @@ def test_a_project_from_before_migration_10_gets_the_indexes_and_keeps_its_queue
     conn.execute("DROP TABLE training_runs")  # migration 11's, which comes after
     conn.execute("DROP TABLE code_agreement")
     conn.execute("DROP TABLE learned_models")  # migration 12's
+    conn.execute("DROP TABLE embedding_packs")  # migration 13's
     conn.execute("PRAGMA user_version = 9")
     conn.close()
     store = Store.open(path)

@@ -116,3 +116,68 @@ def test_vectors_known_from_one_project_are_still_written_to_another(tmp_path) -
     Embedder(cache=StoreEmbeddingCache(first)).encode(texts)
     Embedder(cache=StoreEmbeddingCache(second)).encode(texts)  # same process, same texts, another project
     assert second.database.scalar("SELECT count(*) FROM embeddings") == 2
+
+
+def _hashed_vectors(n: int, seed: int = 0) -> dict[str, np.ndarray]:
+    from coding.lemmas import text_hash
+
+    rng = np.random.default_rng(seed)
+    return {text_hash(f"sentence {seed}-{i}"): rng.standard_normal(384).astype(np.float32) for i in range(n)}
+
+
+def test_many_cached_vectors_are_read_from_the_packs_as_stored_one_by_one(store: Store) -> None:
+    """Thousands of vectors read from the packs agree with the rows read one by one (the old path), also after
+    many small writes (merged into one pack), a vector written again, and keys that are not text hashes."""
+    from workbench.store.cache import _PACK, _SCAN_ABOVE, _SMALL_PACKS
+
+    big = _hashed_vectors(_SCAN_ABOVE + 500)
+    store.cache_vectors("m", big)
+    small = [_hashed_vectors(3, seed) for seed in range(1, _SMALL_PACKS + 5)]  # edits: a few vectors each
+    for vectors in small:
+        store.cache_vectors("m", vectors)
+    first = next(iter(big))
+    store.cache_vectors("m", {first: np.ones(384, dtype=np.float32)})  # written again: the last one counts
+    store.cache_vectors("m", {"odd-key": np.full(384, 2, dtype=np.float32)})
+    store.cache_vectors("other", _hashed_vectors(10, 99))
+    packs = store.database.conn.execute("SELECT length(hashes) / 40 FROM embedding_packs WHERE model = 'm'").fetchall()
+    assert sum(n for (n,) in packs if n < _PACK) <= _SMALL_PACKS * 4 and len(packs) <= _SMALL_PACKS + 1
+    wanted = ["missing" * 5 + "miss", *reversed(list(big)), *(h for v in small for h in v), "odd-key"]
+    matrix, found = store.cached_vector_matrix("m", wanted)
+    assert found.tolist() == [False] + [True] * (len(wanted) - 1)
+    assert not matrix[0].any()
+    one_by_one = {h: v for i in range(1, len(wanted), 900) for h, v in store.cached_vectors("m", wanted[i:i + 900]).items()}
+    assert all(np.array_equal(matrix[k], one_by_one[h]) for k, h in enumerate(wanted) if k)
+    assert np.array_equal(one_by_one[first], np.ones(384, dtype=np.float32))
+    assert store.cached_vectors("m", wanted).keys() == one_by_one.keys()
+
+
+def test_a_project_from_before_migration_13_has_its_cached_vectors_packed(store: Store) -> None:
+    import sqlite3
+
+    vectors = _hashed_vectors(6_000)
+    store.cache_vectors("m", vectors)
+    path = store.path
+    store.close()
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("DROP TABLE embedding_packs")
+    conn.execute("ALTER TABLE training_runs DROP COLUMN checked")  # migration 14's, which comes after
+    conn.execute("PRAGMA user_version = 12")
+    conn.close()
+    again = Store.open(path)
+    assert again.database.scalar("SELECT count(*) FROM embedding_packs") == 2  # 4,096 vectors a pack
+    matrix, found = again.cached_vector_matrix("m", list(vectors))
+    assert found.all() and np.array_equal(matrix, np.stack(list(vectors.values())))
+
+
+def test_a_failed_cache_write_leaves_neither_rows_nor_a_pack(store: Store) -> None:
+    """The rows and the pack are written in one transaction: when the pack cannot be written (here a trigger
+    refuses it, as a full disk or a killed process would stop it), no row of it stays either."""
+    import sqlite3
+
+    store.cache_vectors("m", _hashed_vectors(5, 1))
+    store.database.conn.execute("CREATE TEMP TRIGGER refuse BEFORE INSERT ON embedding_packs "
+                                "BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+    with pytest.raises(sqlite3.DatabaseError):
+        store.cache_vectors("m", _hashed_vectors(10, 2))
+    assert store.database.scalar("SELECT count(*) FROM embeddings") == 5
+    assert store.database.scalar("SELECT count(*) FROM embedding_packs") == 1

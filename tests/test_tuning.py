@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from coding.embedding import default_model_path, load_model_copy
+from coding.embedding import EXPORT_FILE, default_model_path, export_path, load_model_copy
+from coding.onnx_encoder import OnnxEncoder
 from coding.tuning import (
     META_FILE,
     Passage,
@@ -101,6 +102,12 @@ def test_tuned_model_is_saved_under_its_fingerprint_loads_and_changes_scores(tmp
     assert load_tuned(model.path) == model
     before, after = _code_scores(Path(default_model_path())), _code_scores(model.path)
     assert not np.allclose(before, after, atol=1e-3)
+    # saved with its ONNX export, which gives the tuned weights' vectors (suggestions encode with it, no torch)
+    texts = [x.text for x in PASSAGES]
+    onnx = OnnxEncoder(model.path / EXPORT_FILE).encode(texts)
+    torch = load_model_copy(str(model.path)).encode(texts, normalize_embeddings=True)
+    assert (onnx * torch).sum(axis=1).min() >= 0.9999
+    assert export_path(model.id, str(model.path)) == model.path / EXPORT_FILE
     assert model.base == "all-MiniLM-L6-v2" and model.passages == len(PASSAGES) and model.codes == 3
     # the same data again: the folder is reused, nothing is retrained
     again = tune(default_model_path(), CODES, PASSAGES, tmp_path, TINY,

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from coding.codebook import Codebook, CodeDef
-from coding.lemmas import LemmaCache, lemmatise
+from coding.lemmas import LemmaCache, lemmatise, stop_words
 from coding.suggesters.base import ScoreTable, Suggester, UnitBatch, codable_codes, register
 from coding.units import Example
 
@@ -33,13 +33,6 @@ class Term:
     weight: float
     kind: str  # "keyword", "name" or "definition"
     column: int  # index of the code in code_uids_
-
-
-def stop_words() -> frozenset[str]:
-    """spaCy's English stop words (lower case)."""
-    from spacy.lang.en.stop_words import STOP_WORDS
-
-    return frozenset(w.lower() for w in STOP_WORDS)
 
 
 @register("lexical.v1")
@@ -90,7 +83,7 @@ class LexicalSuggester(Suggester):
         kw_lemmas = lemmatise([k for _, k in keywords], cache=self.lemma_cache)
         names = lemmatise([c.name for c in defs], cache=self.lemma_cache)
         bodies = lemmatise([f"{c.definition} {c.use_when}" for c in defs], cache=self.lemma_cache)
-        stop = stop_words()
+        stop = stop_words(self.lemma_cache)  # cached too: a process with every lemma cached never imports spaCy
         name_words = [_content(n, stop) for n in names]
         body_words = [_content(b, stop) for b in bodies]
         idf = _idf([set(n) | set(b) for n, b in zip(name_words, body_words)])

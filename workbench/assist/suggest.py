@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from coding.embedding import Embedder, ModelUnavailable
+from coding.lemmas import LemmatiserUnavailable
 from coding.suggesters import DEFAULT_SUGGESTER, SuggesterError, available_suggesters, make_suggester
 from coding.suggesters.base import EmptyCodebookError, Suggester, registered
 from coding.units import Example, Unit
@@ -26,6 +27,7 @@ from workbench.assist.train import TrainError, current_model
 from workbench.sources.codebooks import project_codebook
 from workbench.sources.speakers import DEFAULT_SKIP_SPEAKERS, set_skipped_speakers, skipped_speakers  # noqa: F401
 from workbench.errors import WorkbenchError
+from workbench.model import Code
 from workbench.store import NewSuggestion, Store
 from workbench.store.cache import StoreCodeModelCache, StoreEmbeddingCache, StoreLemmaCache
 
@@ -147,6 +149,27 @@ def make_project_suggester(store: Store, name: str = DEFAULT_SUGGESTER,
     if "model_cache" in accepts:  # learned.v1 itself
         params["model_cache"] = StoreCodeModelCache(store)
     return make_suggester(name, **params)
+
+
+def edit_code(store: Store, code_id: int, actor: str, **changes) -> Code:
+    """Change a code's fields (as ``Store.update_code``), then ``prepare_suggester``: the re-suggest that follows,
+    in this process or a new one, finds the edited code's vectors and lemmas in the project's caches."""
+    code = store.update_code(code_id, actor, **changes)
+    prepare_suggester(store)
+    return code
+
+
+def prepare_suggester(store: Store, suggester: str = DEFAULT_SUGGESTER) -> None:
+    """Fit the project's suggester as a run would (without scoring any sentence): what fitting embeds and
+    lemmatises of the codebook and the codings goes into the project's caches, so that a re-suggest in a new
+    process needs neither spaCy nor the embedding model's encoder. What cannot be done here (no codebook, no
+    model, no spaCy) is left for the run, which says what is missing."""
+    codes = store.codes()
+    try:
+        model = make_project_suggester(store, suggester)
+        model.fit(project_codebook(store), training_examples(store, {c.id: c.uid for c in codes})[0])
+    except (SuggestError, TrainError, ModelUnavailable, LemmatiserUnavailable, SuggesterError):
+        pass
 
 
 def learn_from_decisions(store: Store, model: Suggester, codes: Sequence[str], scores: np.ndarray,

@@ -71,9 +71,12 @@ def show(store: Store, definitions: bool) -> None:
 @user_option
 @handle_errors
 def rename(store: Store, code: str, new_name: str, user: str) -> None:
-    """Rename CODE (name, path A/B, or uid) to NEW_NAME; its codings and uid stay."""
+    """Rename CODE (name, path A/B, or uid) to NEW_NAME; its codings and uid stay. What the next
+    `workbench suggest` needs of the new name (its vector, its lemmas) is cached here."""
+    from workbench.assist.suggest import edit_code
+
     found = store.find_code(code)
-    store.update_code(found.id, user, name=new_name)
+    edit_code(store, found.id, user, name=new_name)
     click.echo(f"Renamed {found.name!r} to {new_name!r}")
 
 

@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from workbench.store import Store
 
 _SCAN_ABOVE = 5000  # cache lookups of more keys than this read the whole table once
+_HASH = 40  # characters of a text hash (SHA-1, hex): the packs' hashes are these, one after the other
+_PACK = 4096  # vectors: packs smaller than this are merged once there are more than _SMALL_PACKS of them
+_SMALL_PACKS = 16
 
 
 def _lemma_text(lemmas: list[str]) -> str:
@@ -55,30 +58,62 @@ class CacheStore:
         """Cached embeddings of texts by hash."""
         import numpy as np
 
+        if len(hashes) > _SCAN_ABOVE:
+            matrix, found = self.cached_vector_matrix(model, hashes)
+            return {h: matrix[i] for i, h in enumerate(hashes) if found[i]}
         return {h: np.frombuffer(blob, dtype=np.float32)
                 for h, blob in self._by_hash("embeddings", "vector", hashes, " AND model = ?", (model,))}
 
     def cached_vector_matrix(self, model: str, hashes: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Cached embeddings of ``hashes`` as one float32 matrix in their order (zero rows where not cached)
-        and a mask of the rows found. Reads many vectors much faster than ``cached_vectors``."""
+        and a mask of the rows found. Reads many vectors much faster than ``cached_vectors``: from the packs,
+        in which every vector cached under a text hash is (written with its row, or by migration 13)."""
         import numpy as np
 
-        if len(hashes) > _SCAN_ABOVE:  # one pass over the model's rows, then pick ours by position
-            rows = self.database.conn.execute("SELECT text_hash, vector FROM embeddings WHERE model = ?",
-                                              (model,)).fetchall()
+        if len(hashes) > _SCAN_ABOVE:  # the packs' hashes first, then each pack's vectors straight into the matrix
+            packs = self.database.conn.execute("SELECT id, hashes FROM embedding_packs WHERE model = ? ORDER BY id",
+                                               (model,)).fetchall()
+            pieces = [[text[i:i + _HASH] for i in range(0, len(text), _HASH)] for _id, text in packs]
+            vectors = (lambda p: self.database.scalar("SELECT vectors FROM embedding_packs WHERE id = ?",
+                                                      (packs[p][0],)))
         else:
             rows = list(self._by_hash("embeddings", "vector", hashes, " AND model = ?", (model,)))
-        width = len(rows[0][1]) // 4 if rows else self._vector_width(model)
-        if not rows:
-            return np.zeros((len(hashes), width), dtype=np.float32), np.zeros(len(hashes), dtype=bool)
-        row_of = {h: i for i, (h, _blob) in enumerate(rows)}
-        found = np.frombuffer(b"".join([blob for _h, blob in rows]), dtype=np.float32).reshape(len(rows), width)
+            pieces = [[h for h, _blob in rows]]
+            vectors = (lambda p: b"".join([blob for _h, blob in rows]))
+        out, mask = self._gather(pieces, vectors, hashes, model)
+        unpacked: dict[str, list[int]] = {}  # keys that are not text hashes are in `embeddings` only
+        for i in np.flatnonzero(~mask):
+            if len(hashes[i]) != _HASH:
+                unpacked.setdefault(hashes[i], []).append(int(i))
+        if len(hashes) > _SCAN_ABOVE:
+            for h, blob in self._by_hash("embeddings", "vector", list(unpacked), " AND model = ?", (model,)):
+                out[unpacked[h]] = np.frombuffer(blob, dtype=np.float32)
+                mask[unpacked[h]] = True
+        return out, mask
+
+    def _gather(self, pieces: list[list[str]], vectors: Callable[[int], bytes], hashes: list[str],
+                model: str) -> tuple[np.ndarray, np.ndarray]:
+        """The matrix of ``hashes`` from pieces (lists of keys) whose vectors ``vectors(piece)`` reads (float32,
+        one after the other), each read only if needed and copied once into the matrix; and the mask of rows found.
+        A key in two pieces: its vector in the later one (written last, as in `embeddings`)."""
+        import numpy as np
+
+        starts = np.cumsum([0, *map(len, pieces)])
+        row_of = {h: i for keys, start in zip(pieces, starts.tolist()) for i, h in enumerate(keys, start)}
         index = np.fromiter((row_of.get(h, -1) for h in hashes), dtype=np.int64, count=len(hashes))
         mask = index >= 0
-        if mask.all():
-            return found[index], mask
-        out = np.zeros((len(hashes), width), dtype=np.float32)
-        out[mask] = found[index[mask]]
+        piece_of = np.searchsorted(starts, index, side="right") - 1
+        out = None
+        for p, keys in enumerate(pieces):
+            mine = np.flatnonzero(mask & (piece_of == p))
+            if mine.size:
+                flat = np.frombuffer(vectors(p), dtype=np.float32)
+                width = flat.size // len(keys)
+                if out is None:
+                    out = np.zeros((len(hashes), width), dtype=np.float32)
+                out[mine] = flat.reshape(len(keys), width)[index[mine] - starts[p]]
+        if out is None:
+            out = np.zeros((len(hashes), self._vector_width(model)), dtype=np.float32)
         return out, mask
 
     def _vector_width(self, model: str) -> int:
@@ -86,12 +121,35 @@ class CacheStore:
         return (size or 384 * 4) // 4
 
     def cache_vectors(self, model: str, vectors: dict[str, np.ndarray]) -> None:
-        """Cache embeddings by text hash."""
+        """Cache embeddings by text hash: a row each, and one pack of them all (small packs are merged later)."""
         import numpy as np
 
+        blobs = {h: np.asarray(v, dtype=np.float32).tobytes() for h, v in vectors.items()}
+        packed = {h: b for h, b in blobs.items() if len(h) == _HASH}
         with self.database.transaction() as conn:
             conn.executemany("INSERT OR REPLACE INTO embeddings (model, text_hash, vector) VALUES (?, ?, ?)",
-                             [(model, h, np.asarray(v, dtype=np.float32).tobytes()) for h, v in vectors.items()])
+                             [(model, h, b) for h, b in blobs.items()])
+            if packed:
+                conn.execute("INSERT INTO embedding_packs (model, hashes, vectors) VALUES (?, ?, ?)",
+                             (model, "".join(packed), b"".join(packed.values())))
+                self._merge_small_packs(conn, model)
+
+    def _merge_small_packs(self, conn, model: str) -> None:
+        """Once a model has more than ``_SMALL_PACKS`` packs of fewer than ``_PACK`` vectors (each re-suggest after
+        an edit writes one of a few vectors), rewrite them as one (in the caller's transaction). The merged pack
+        comes after larger ones written since: harmless, as a text's vector under one model is the same each time
+        it is encoded (to float rounding)."""
+        small = [pack_id for pack_id, n in conn.execute(
+            "SELECT id, length(hashes) / ? FROM embedding_packs WHERE model = ? ORDER BY id", (_HASH, model))
+            if n < _PACK]
+        if len(small) <= _SMALL_PACKS:
+            return
+        marks = ",".join("?" * len(small))
+        rows = conn.execute(f"SELECT hashes, vectors FROM embedding_packs WHERE id IN ({marks}) ORDER BY id",
+                            small).fetchall()
+        conn.execute(f"DELETE FROM embedding_packs WHERE id IN ({marks})", small)
+        conn.execute("INSERT INTO embedding_packs (model, hashes, vectors) VALUES (?, ?, ?)",
+                     (model, "".join(h for h, _v in rows), b"".join(v for _h, v in rows)))
 
     def cached_code_models(self, fingerprints: list[str]) -> dict[str, tuple[np.ndarray, float, float, int, int]]:
         """Fitted learned.v1 code models by fingerprint: (coefficients, intercept, threshold, positives, negatives)."""
@@ -122,13 +180,15 @@ class CacheStore:
         cached texts, whose lists are not built (splitting 100,000 stored lists costs more than reading them)."""
         if len(hashes) <= _SCAN_ABOVE:
             return self.cached_lemmas(hashes), set()
-        word = re.compile(r"(?:^| )(?:" + "|".join(map(re.escape, sorted(words))) + r")(?: |$)") if words else None
+        # one of the words between spaces of the list padded with a space each side: a regex the engine scans for
+        # fast (measured: 0.06 s over 100,000 lists, against 0.17 s for "(?:^| )(?:...)(?: |$)" on the bare list)
+        word = re.compile(" (?:" + "|".join(map(re.escape, sorted(words))) + ") ") if words else None
         wanted = set(hashes)
         holding, others = {}, set()
         for h, value in self.database.conn.execute("SELECT text_hash, lemmas FROM lemmas"):
             if h not in wanted:
                 continue
-            if value.startswith("[") or (word is not None and word.search(value)):  # JSON lists: always read
+            if value.startswith("[") or (word is not None and word.search(f" {value} ")):  # JSON lists: always read
                 holding[h] = _lemma_list(value)
             else:
                 others.add(h)

@@ -448,7 +448,26 @@ def _learned_models(conn: sqlite3.Connection) -> None:
         ) WITHOUT ROWID"""])
 
 
-@migration(13, "how far a training run's held-out check is")
+@migration(13, "cached embeddings also kept in packs of many vectors per row")
+def _embedding_packs(conn: sqlite3.Connection) -> None:
+    # Reading 100,000 vectors one row each takes 1-2 s (a row per ~1.5 KiB, two rows a page); packs of thousands
+    # of vectors per row read in a fraction of that. Every vector cached is written to both in one transaction
+    # (`workbench/store/cache.py`); the vectors cached before this migration are packed here.
+    _run(conn, ["""CREATE TABLE embedding_packs (
+            id INTEGER PRIMARY KEY,
+            model TEXT NOT NULL,
+            hashes TEXT NOT NULL,
+            vectors BLOB NOT NULL
+        )""", "CREATE INDEX embedding_packs_model ON embedding_packs (model)"])
+    for (model,) in conn.execute("SELECT DISTINCT model FROM embeddings").fetchall():
+        rows = conn.execute("SELECT text_hash, vector FROM embeddings WHERE model = ? AND length(text_hash) = 40",
+                            (model,))  # text hashes (SHA-1, hex): the packs list them one after the other
+        while chunk := rows.fetchmany(4096):
+            conn.execute("INSERT INTO embedding_packs (model, hashes, vectors) VALUES (?, ?, ?)",
+                         (model, "".join(h for h, _v in chunk), b"".join(v for _h, v in chunk)))
+
+
+@migration(14, "how far a training run's held-out check is")
 def _training_check_progress(conn: sqlite3.Connection) -> None:
     # 0..1 while a run checks its model on the held-out cases (the Teach panel's second progress bar);
     # NULL before the check begins. Only grows within a run.

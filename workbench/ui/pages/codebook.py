@@ -5,6 +5,7 @@ from workbench.ui import document_view as dv
 from workbench.errors import WorkbenchError
 from workbench.model import Code
 from workbench.analysis.quotes import attribution, load_quotes
+from workbench.assist.suggest import edit_code
 from workbench.ui import session
 from workbench.ui.nav import open_in_code_page
 from workbench.ui.memo_panel import memo_panel
@@ -131,7 +132,7 @@ with act_col:
                     changes = {k: v for k, v in new.items() if getattr(code, k) != v}
                     if not new["name"]:
                         st.error("A code needs a name.")
-                    elif changes and run(lambda: store.update_code(code.id, actor, **changes),
+                    elif changes and run(lambda: edit_code(store, code.id, actor, **changes),
                                          done=f"Saved {code.name}: {', '.join(changes)}."):
                         st.rerun()
             memo_panel(store, "code", code.id, actor, key=f"codebook.memo.{code.id}", label="Code memos")
