@@ -160,14 +160,14 @@ def edit_code(store: Store, code_id: int, actor: str, **changes) -> Code:
 
 
 def prepare_suggester(store: Store, suggester: str = DEFAULT_SUGGESTER) -> None:
-    """Fit the project's suggester as a run would (without scoring any sentence): what fitting embeds and
-    lemmatises of the codebook and the codings goes into the project's caches, so that a re-suggest in a new
-    process needs neither spaCy nor the embedding model's encoder. What cannot be done here (no codebook, no
-    model, no spaCy) is left for the run, which says what is missing."""
-    codes = store.codes()
+    """Fit the project's suggester on the codebook alone (without scoring any sentence or embedding any coding):
+    what fitting embeds and lemmatises of the codes goes into the project's caches, so that a re-suggest in a new
+    process needs neither spaCy nor the embedding model's encoder when the codings were cached by an earlier run.
+    The codings are left to the run: embedding hundreds of them would hold up saving a code in a project that was
+    never suggested. What cannot be done here (no codebook, no model, no spaCy) is left for the run, which says
+    what is missing."""
     try:
-        model = make_project_suggester(store, suggester)
-        model.fit(project_codebook(store), training_examples(store, {c.id: c.uid for c in codes})[0])
+        make_project_suggester(store, suggester).fit(project_codebook(store), [])
     except (SuggestError, TrainError, ModelUnavailable, LemmatiserUnavailable, SuggesterError):
         pass
 
