@@ -36,7 +36,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 import numpy as np  # noqa: E402
 
 from coding.codebook import Codebook, CodeDef  # noqa: E402
-from coding.embedding import DictCache, Embedder, default_model_path, onnx_encoder  # noqa: E402
+from coding.embedding import DictCache, Embedder, default_model_path  # noqa: E402
 from coding.lemmas import lemmatise, text_hash  # noqa: E402
 from coding.suggesters import make_suggester  # noqa: E402
 from coding.tuning import Passage, TunedModel, TuningParams, code_text, load_tuned, tune  # noqa: E402
@@ -182,7 +182,7 @@ def first_run(n: int, blocks: int = 10, tuned: TunedModel | None = None) -> None
     book = codebook()
     embedder = make_embedder(tuned, DictCache())
     # the encoder the engine calls: the model's ONNX export (coding.embedding.onnx_encoder), else torch's
-    onnx = onnx_encoder(embedder.model_name, embedder.model_path or default_model_path())
+    onnx = embedder.onnx()
     model = onnx if onnx is not None else embedder.model
     extra = {} if onnx is not None else {"normalize_embeddings": True}
     model.encode(texts[::8], batch_size=embedder.batch_size)  # warm-up over all lengths, not timed

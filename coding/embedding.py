@@ -184,11 +184,10 @@ class Embedder:
     @property
     def model(self):
         """The loaded SentenceTransformer (loaded on first use)."""
-        if self.model_path is None and self.model_name != DEFAULT_MODEL:
-            raise ModelUnavailable(f"no local path given for model {self.model_name!r}")
-        return load_model(self.model_path or default_model_path(), self.device)
+        return load_model(self._path(), self.device)
 
     def _path(self) -> str:
+        """The model's folder (ModelUnavailable when there is none)."""
         if self.model_path is None and self.model_name != DEFAULT_MODEL:
             raise ModelUnavailable(f"no local path given for model {self.model_name!r}")
         path = self.model_path or default_model_path()
@@ -196,8 +195,8 @@ class Embedder:
             raise ModelUnavailable(f"embedding model folder not found: {path}; run `{_INSTALL_HINT}`")
         return path
 
-    def _onnx(self) -> OnnxEncoder | None:
-        """The ONNX encoder of this model on the CPU (None: encode with torch)."""
+    def onnx(self) -> OnnxEncoder | None:
+        """The ONNX encoder this embedder encodes with, on the CPU (None: it encodes with torch)."""
         return onnx_encoder(self.model_name, self._path()) if self.device == "cpu" else None
 
     @property
@@ -205,7 +204,7 @@ class Embedder:
         """Length of the vectors (known without loading for the default model)."""
         if self.model_name in _KNOWN_DIMS and self.model_path is None:
             return _KNOWN_DIMS[self.model_name]
-        onnx = self._onnx()
+        onnx = self.onnx()
         if onnx is not None:
             return onnx.dimension
         model = self.model
@@ -257,7 +256,7 @@ class Embedder:
         if not texts:
             return out
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        onnx = self._onnx()
+        onnx = self.onnx()
         model = self.model if onnx is None else None
         for begin in range(0, len(order), self.chunk_size):
             idx = order[begin : begin + self.chunk_size]
