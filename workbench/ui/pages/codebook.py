@@ -29,6 +29,12 @@ def run(action, *args, done: str) -> bool:
     return True
 
 
+def save_code(store, code_id: int, actor: str, changes: dict) -> None:
+    """Save a code's changes; the first save in a session also loads the models that cache its new text."""
+    with st.spinner("Saving, and caching the code's new text for suggestions…"):
+        edit_code(store, code_id, actor, **changes)
+
+
 def lines(text: str) -> list[str]:
     """One item per non-empty line."""
     return [line.strip() for line in text.splitlines() if line.strip()]
@@ -132,7 +138,7 @@ with act_col:
                     changes = {k: v for k, v in new.items() if getattr(code, k) != v}
                     if not new["name"]:
                         st.error("A code needs a name.")
-                    elif changes and run(lambda: edit_code(store, code.id, actor, **changes),
+                    elif changes and run(save_code, store, code.id, actor, changes,
                                          done=f"Saved {code.name}: {', '.join(changes)}."):
                         st.rerun()
             memo_panel(store, "code", code.id, actor, key=f"codebook.memo.{code.id}", label="Code memos")
