@@ -280,10 +280,12 @@ def test_a_viewer_reads_memos_as_plain_text_and_coders_write_them(team: Team) ->
 # -- Framework and Report -----------------------------------------------------------------------------------
 def test_a_viewer_reads_the_framework_matrix_without_saving(team: Team) -> None:
     at = page(Role.VIEWER, "framework")
-    assert not enabled(at, "framework.save", "framework.cite", "framework.cited.*")
+    assert not enabled(at, "framework.save", "framework.cite", "framework.cited.*", "framework.token.*")
+    assert all(t.proto.disabled for t in at.dataframe if t.proto.editing_mode)  # the summaries table
     assert role_caption(at, Role.VIEWER)
     at = page(Role.CODER, "framework")
     assert {"framework.save", "framework.cite"} <= enabled(at, "framework.*")
+    assert not any(t.proto.disabled for t in at.dataframe if t.proto.editing_mode)
 
 
 def test_only_a_lead_imports_a_qdpx_but_everyone_exports_pseudonymised(team: Team) -> None:
