@@ -107,11 +107,14 @@ def test_a_member_sees_only_their_projects_and_codes_as_the_signed_in_account(te
 
 
 def test_a_viewer_accepting_a_suggestion_is_refused_in_the_core_and_nothing_changes(team: Team) -> None:
+    # A viewer's page has no Accept (test_role_controls.py); this one was drawn while vic was still a coder.
+    add_member(team, "garden", "vic", Role.CODER)
     at = open_garden(sign_in("vic"))
     store = Store.open(team.project_path("garden"))
     before = (len(store.codings()), len(store.events()))
     best, _ = store.suggestions()
     at.switch_page("workbench/ui/pages/suggestions.py").run()
+    add_member(team, "garden", "vic", Role.VIEWER)
     at.button(key=f"suggestions.accept.{best.id}").click().run()
     assert any("vic is a viewer of garden: only a coder or lead may" in e.value.replace("\\", "")  # as read
                for e in at.error), \

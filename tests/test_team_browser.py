@@ -29,7 +29,8 @@ pytestmark = pytest.mark.timeout(300)
 
 @pytest.fixture
 def team_server(tmp_path: Path):
-    """Two projects, two accounts (amira: coder of garden; bo: viewer of pantry), served by `workbench serve`."""
+    """Two projects, four accounts (amira: coder of garden; bo: viewer of pantry; lena: lead of garden; vic: viewer
+    of garden), served by `workbench serve`."""
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed at /usr/bin/chromium")
     pytest.importorskip("playwright.sync_api")
@@ -46,11 +47,12 @@ def team_server(tmp_path: Path):
     Store.create(projects / "pantry.wbproj", name="Pantry").close()
     team = Team.at(projects)
     password_hash = hash_password(PASSWORD)
-    for name in ("amira", "bo", "lena"):
+    for name in ("amira", "bo", "lena", "vic"):
         team.server.add_account(Account(name, "", password_hash, "2026-12-06T09:00:00.000+00:00"), "admin")
     add_member(team, "garden", "amira", Role.CODER)
     add_member(team, "pantry", "bo", Role.VIEWER)
     add_member(team, "garden", "lena", Role.LEAD)
+    add_member(team, "garden", "vic", Role.VIEWER)
     port = free_port()
     config = tmp_path / "team.toml"
     config.write_text(f'projects = "projects"\nport = {port}\nupload_limit_mb = 1\n')
@@ -162,11 +164,35 @@ def test_a_huge_or_wrong_type_upload_is_refused_and_a_coder_cannot_import(team_s
             coder = browser.new_context().new_page()
             _open_garden(coder, url, "amira", "coder")
             coder.get_by_role("link", name="Sources", exact=True).first.click()
-            coder.get_by_text("Import files").click()  # the expander
-            coder.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(str(small))
-            coder.get_by_text("amir.txt").wait_for(timeout=30_000)
-            coder.locator(".st-key-sources-import button").first.click()
-            coder.get_by_text("only a lead may import sources").wait_for(timeout=30_000)
+            # only a lead may import sources (the store refuses it, test_team_roles.py): a coder has no import form
+            coder.get_by_text("only its leads import, describe or remove them").wait_for(timeout=30_000)
+            assert coder.get_by_text("Import files").count() == 0
+            assert coder.locator('[data-testid="stFileUploaderDropzoneInput"]').count() == 0
             assert [s.name for s in Store.open(garden).list_sources()] == ["maureen.txt"]
+        finally:
+            browser.close()
+
+
+def test_a_viewer_reads_the_code_page_with_nothing_to_code_with(team_server) -> None:
+    from playwright.sync_api import sync_playwright
+
+    url, team = team_server
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 1000})
+            _open_garden(page, url, "vic", "viewer")
+            page.get_by_role("link", name="Code", exact=True).first.click()
+            page.get_by_text("you can read and search, not code").wait_for(timeout=30_000)
+            chip = page.locator('.wb-chip[data-k="g"]')
+            chip.wait_for(timeout=30_000)  # the suggestion is shown ...
+            assert chip.locator("button").count() == 0  # ... without ✓ and ✗
+            assert not page.locator(".wb-quick").is_visible() and not page.locator(".wb-find").is_visible()
+            assert page.locator(".st-key-code-undo button").first.is_disabled()
+            page.locator(".wb-doc").click()
+            page.keyboard.press("a")  # no key decides for a viewer
+            page.keyboard.press("Control+z")
+            page.wait_for_timeout(1500)
+            assert [s.status for s in Store.open(team.project_path("garden")).suggestions()] == ["pending"]
         finally:
             browser.close()

@@ -56,6 +56,31 @@ def test_a_coder_codes_as_the_signed_in_account(team: Team) -> None:
     assert undo(store, "cody").startswith("add coding")
 
 
+def test_a_coder_undoes_a_coding_that_resolved_a_suggestion_and_a_candidate_merge(team: Team) -> None:
+    """Undo puts the resolved suggestion back (`suggestions.restore`) and the merged candidates (`candidates.swap`):
+    parts of a coder's own undo, so a coder's, as the Undo button the pages show a coder says."""
+    from workbench.analysis.themes import merge_candidates
+    from workbench.store import NewSuggestion
+    from workbench.store.themes import NewCandidate
+
+    lead = Store.open(team.project_path("garden"))
+    [source] = lead.list_sources()
+    [code] = lead.codes()
+    lead.replace_suggestions([NewSuggestion(source.id, 13, 20, code.id, 0.9, "mentions it", "lexical")], "engine")
+    [coding] = lead.codings()
+    lead.replace_candidates([NewCandidate("neighbours", ["neighbour"], [coding.id], [code.id]),
+                             NewCandidate("garden", ["garden"], [coding.id], [code.id])], "engine")
+    store = open_project(team, "cody", "garden")
+    store.add_coding(source.id, 13, 20, code.id, "cody")  # resolves the pending suggestion
+    assert not store.suggestions()
+    assert undo(store, "cody").startswith("add coding")
+    assert [s.status for s in store.suggestions()] == ["pending"]
+    first, second = store.candidate_themes()
+    merge_candidates(store, [first.id, second.id], "cody")
+    undo(store, "cody")
+    assert [c.id for c in store.candidate_themes()] == [first.id, second.id]
+
+
 def test_a_viewer_calling_a_coder_action_is_refused_and_nothing_changes(team: Team) -> None:
     before = _state(team.project_path("garden"))
     store = open_project(team, "vic", "garden")

@@ -16,10 +16,12 @@ ACTION_ROLES: dict[str, Role] = {
     "memo.": Role.CODER,
     "suggestion.": Role.CODER,
     "suggestions.run": Role.CODER,
+    "suggestions.restore": Role.CODER,  # undoing a coder's coding that resolved pending suggestions
     "theme.": Role.CODER,
     "framework.cell.set": Role.CODER,
     "candidates.run": Role.CODER,
     "candidate.": Role.CODER,
+    "candidates.swap": Role.CODER,  # undoing or redoing a coder's candidate merge or split
     "undo": Role.CODER,  # a coder's own events only (workbench.sources.history)
     "redo": Role.CODER,
 }

@@ -11,7 +11,8 @@
 // speakers) goes in as textContent, never as HTML.
 //
 // Triggers sent to Python: selection {start, end}, clicked {offset, kind, id}, decide {action, id},
-// apply {code, start, end}, history {direction}; the last three carry a nonce (see nonce()).
+// apply {code, start, end}, history {direction}; the last three carry a nonce (see nonce()). A read-only
+// document (a viewer in team mode) hides the finder and the quick codes and sends none of the last three.
 
 const KEYS = [
   ["1 … 9", "apply that quick code to the selected words"],
@@ -261,6 +262,7 @@ export default function (component) {
 
     // -- applying codes: quick codes, the finder, dragging -------------------------------------------------
     const applyCode = (codeId) => {
+      if (state.readonly) return;
       const picked = currentSelection() || state.selection;
       if (!picked) { say("Select words in the text first, then apply a code."); return; }
       const code = state.codes.find((c) => c.id === codeId);
@@ -426,6 +428,7 @@ export default function (component) {
       setCurrent(chips[next]);
     };
     const decide = (action, chip) => {
+      if (state.readonly) return; // a viewer: the page sends no ✓ ✗ and no quick codes, and no key decides
       const chips = suggestionChips();
       const at = chips.indexOf(chip);
       const after = chips[at + 1] || chips[at - 1]; // the next suggestion becomes current once this one is gone
@@ -530,7 +533,7 @@ export default function (component) {
       if (event.defaultPrevented || event.altKey || isTyping(event.target)) return;
       const key = event.key;
       if (event.ctrlKey || event.metaKey) {
-        if (key.toLowerCase() === "z") {
+        if (key.toLowerCase() === "z" && !state.readonly) {
           event.preventDefault();
           setTriggerValue("history", { direction: event.shiftKey ? "redo" : "undo", nonce: nonce() });
         }
@@ -633,7 +636,9 @@ export default function (component) {
     requestAnimationFrame(() => { state.layoutVisible(); state.settle(); });
   }
   if (data && data.panel) {
-    const panel = JSON.parse(data.panel); // {codes, selection}: plain data, shown as text
+    const panel = JSON.parse(data.panel); // {codes, selection, readonly}: plain data, shown as text
+    state.readonly = Boolean(panel.readonly);
+    state.find.hidden = state.quick.hidden = state.readonly;
     const codesKey = JSON.stringify(panel.codes || []);
     if (codesKey !== state.codesKey) {
       state.codesKey = codesKey;

@@ -23,21 +23,22 @@ def _ignore() -> None:
 
 
 def document(html: str, version: str, *, key: str, source_id: int, focus: dict | None = None,
-             codes: list[dict] | None = None, selection: dict | None = None,
+             codes: list[dict] | None = None, selection: dict | None = None, readonly: bool = False,
              on_selection: Callable[[], None] = _ignore, on_clicked: Callable[[], None] = _ignore,
              on_decide: Callable[[], None] = _ignore, on_apply: Callable[[], None] = _ignore,
              on_history: Callable[[], None] = _ignore) -> Any:
     """Mount the document (HTML already escaped by ``workbench.ui.document_view``); returns its trigger values.
 
     ``codes``: the quick codes, in the order keys 1-9 take them ({id, name, path, color, count, recent});
-    ``selection``: the words selected so far ({start, end}), which a quick code applies to.
+    ``selection``: the words selected so far ({start, end}), which a quick code applies to; ``readonly``: no
+    finder, quick codes or keys that code, decide or undo (a viewer in team mode).
     Triggers: ``selection`` {start, end} in code points, ``clicked`` {offset, kind, id}, ``decide``
     {action: accept|reject, id}, ``apply`` {code, start, end} and ``history`` {direction: undo|redo};
     each is also readable in its callback as ``st.session_state[key][name]``.
     """
     # The quick codes and the selection go as one JSON string: Streamlit inspects each value of `data` for
     # dataframes, and a list of dicts makes it import pandas and pyarrow (a second on a page's first run).
-    panel = json.dumps({"codes": codes or [], "selection": selection})
+    panel = json.dumps({"codes": codes or [], "selection": selection, "readonly": readonly})
     return _component(key=key, data={"html": html, "version": version, "source": source_id, "focus": focus,
                                      "panel": panel},
                       on_selection_change=on_selection, on_clicked_change=on_clicked, on_decide_change=on_decide,

@@ -327,8 +327,9 @@ def _run_html(text: str, run: Run) -> str:
             + (f' style="{";".join(style)}"' if style else "") + f">{words}</span>")
 
 
-def _mark_html(mark: Mark) -> str:
-    """A margin card: one line (colour, code, coder or score, ✓ ✗), so cards stay beside their words."""
+def _mark_html(mark: Mark, decide: bool = True) -> str:
+    """A margin card: one line (colour, code, coder or score, ✓ ✗ unless not ``decide``), so cards stay beside
+    their words."""
     kind = "c" if mark.kind == "coding" else "g"
     if mark.kind == "coding":
         title = f"{mark.path} — {mark.coder}" + (f" — memo: {mark.memo}" if mark.memo else "")
@@ -336,9 +337,9 @@ def _mark_html(mark: Mark) -> str:
         extra = f' data-code="{mark.code_id}" data-coder="{_esc(mark.coder)}"'  # for the coding stripes
     else:
         title = f"{mark.path} — suggested: {mark.reason}"
-        detail = (f'<small>{mark.score:.2f}</small><span class="wb-act"><button type="button" data-act="accept" '
-                  f'title="Accept (a)">✓</button><button type="button" data-act="reject" title="Reject (r)">✗</button>'
-                  f'</span><span class="wb-why">{_esc(mark.reason)}</span>')
+        buttons = ('<span class="wb-act"><button type="button" data-act="accept" title="Accept (a)">✓</button>'
+                   '<button type="button" data-act="reject" title="Reject (r)">✗</button></span>') if decide else ""
+        detail = f'<small>{mark.score:.2f}</small>{buttons}<span class="wb-why">{_esc(mark.reason)}</span>'
         extra = ""
     return (f'<div class="wb-chip" data-k="{kind}" data-id="{mark.id}" data-s="{mark.start}" data-e="{mark.end}"'
             f'{extra} style="--c:{mark.color}" title="{_esc(title)}" tabindex="0"><i></i>'
@@ -374,8 +375,9 @@ def _header_html(block: Block) -> str:
     return " · ".join(p for p in parts if p)
 
 
-def render_html(view: DocumentView) -> str:
-    """The document as HTML: escaped text in runs that carry their code-point offsets, and a margin."""
+def render_html(view: DocumentView, *, decide: bool = True) -> str:
+    """The document as HTML: escaped text in runs that carry their code-point offsets, and a margin (suggestion
+    cards with ✓ ✗ unless not ``decide``: a viewer in team mode)."""
     parts = []
     text = view.text
     for block in view.blocks:
@@ -385,7 +387,7 @@ def render_html(view: DocumentView) -> str:
         parts.append('<div class="wb-row"><div class="wb-tx">')
         parts.extend(_run_html(text, run) for run in block.runs)
         parts.append('</div><div class="wb-st"></div><div class="wb-mg">')  # stripes: drawn by document.js
-        parts.extend(_mark_html(m) for m in block.marks)
+        parts.extend(_mark_html(m, decide) for m in block.marks)
         parts.append("</div></div></div>")
     return "".join(parts)
 

@@ -3,9 +3,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from typing import Any
+
 from workbench.errors import WorkbenchError
+from workbench.model import Role
 from workbench.sources import history
 from workbench.store import Store
+from workbench.ui import session
+from workbench.ui.text import md
 
 
 def next_steps(store: Store, coder: str) -> tuple[str | None, str | None]:
@@ -33,3 +38,16 @@ def step(direction: str, store: Store, coder: str, say: Callable[[str, str], Non
         say("info", f"{direction.capitalize()}: {done}.")
     except WorkbenchError as exc:
         say("error", str(exc))
+
+
+def buttons(store: Store, coder: str, undo_col: Any, redo_col: Any, *, key: str,
+            on_click: Callable[[str], None]) -> None:
+    """The pages' Undo and Redo buttons (``KEY.undo``, ``KEY.redo``), each naming what it would reverse or repeat;
+    ``on_click(direction)``. Disabled, saying who may, for an account that may not (a viewer in team mode)."""
+    allowed = session.may(store, Role.CODER)
+    steps = next_steps(store, coder) if coder and allowed else (None, None)
+    for column, direction, step in ((undo_col, "undo", steps[0]), (redo_col, "redo", steps[1])):
+        label = direction.capitalize()
+        why = f"Nothing to {direction}" if allowed else session.only(Role.CODER, "undo and redo")
+        column.button(label, key=f"{key}.{direction}", icon=f":material/{direction}:", disabled=not step,
+                      help=f"{label}: {md(step)}" if step else why, on_click=on_click, args=(direction,))

@@ -9,7 +9,9 @@ from pathlib import Path
 import streamlit as st
 
 from workbench.errors import WorkbenchError
+from workbench.model import Role
 from workbench.store import Store
+from workbench.store.access import WHAT
 from workbench.ui import team
 from workbench.ui.text import md
 
@@ -100,6 +102,27 @@ def require_coder() -> str:
         st.page_link(_start_page(), label="Go to Start", icon=":material/home:")
         st.stop()
     return name
+
+
+# -- what the signed-in account's role allows (team mode; alone, everything) -------------------------------
+def may(store: Store, role: Role) -> bool:
+    """Whether this session may make the changes that need ``role`` (always in single-user mode). Pages hide or
+    disable what it may not: the store refuses it either way (``workbench.store.access``)."""
+    return store.access is None or store.access.role >= role
+
+
+def only(role: Role, what: str) -> str:
+    """A disabled control's help: who may do it ("Only a lead may merge codes.")."""
+    return f"Only {WHAT[role]} may {what}."
+
+
+def role_caption(store: Store, *, viewer: str = "", coder: str = "") -> None:
+    """Under a page's title, once: what the account's role allows here, given as the words after "you can" for
+    a ``viewer`` and a ``coder`` ("read and search, not code"); nothing alone, for a lead, or without words."""
+    access = store.access
+    words = {Role.VIEWER: viewer, Role.CODER: coder}.get(access.role) if access is not None else ""
+    if words:
+        st.caption(f"You are a {access.role.label} of this project: you can {words}.")
 
 
 def _start_page() -> str:

@@ -10,6 +10,7 @@ from coding.tuning import TuningParams
 from workbench.assist.train_jobs import (POLL_SECONDS, TrainingStatus, cancel_training, resume_training, running_words,
                                          start_training, training_status)
 from workbench.errors import WorkbenchError
+from workbench.model import Role
 from workbench.store import Store
 from workbench.ui import session
 from workbench.ui.text import md
@@ -28,7 +29,7 @@ def teach_panel(store: Store, actor: str) -> None:
         if status.state == "running":
             _running()
         else:
-            _idle(status, actor)
+            _idle(store, status, actor)
         if MESSAGE in st.session_state:
             kind, text = st.session_state.pop(MESSAGE)
             getattr(st, kind)(md(text))
@@ -56,11 +57,11 @@ def _running() -> None:
                                        else "") + "."))
     if job.cancel_requested:
         st.info("Stopping within seconds (after the current training step or encoding); the current model stays.")
-    else:
+    elif session.may(store, Role.LEAD):  # training.* is a lead's (store/access.py)
         st.button("Cancel training", key="teach.cancel", on_click=_act, args=("cancel",))
 
 
-def _idle(status: TrainingStatus, actor: str) -> None:
+def _idle(store: Store, status: TrainingStatus, actor: str) -> None:
     """Counts, the last run's outcome, and the buttons to train or resume."""
     short = status.needed - status.codings
     st.markdown(f"**{status.codings:,}** codings by people · tuning needs at least **{status.needed}**"
@@ -76,11 +77,14 @@ def _idle(status: TrainingStatus, actor: str) -> None:
         st.error(md(job.message))
     elif status.state == "finished":
         _result(job.result)
+    lead = session.may(store, Role.LEAD)  # training.* is a lead's (store/access.py)
     train_col, epochs_col, resume_col = st.columns([1.2, 1, 1.2])
-    epochs_col.number_input("Epochs", 1, 20, 4, key=EPOCHS, help="Passes over the coded passages: more is slower.")
-    train_col.button("Train", type="primary", key="teach.train", disabled=not status.ready, on_click=_act,
-                     args=("train",), help=None if status.ready else f"Needs {status.needed} codings by people.")
-    if status.state in ("stopped", "cancelled", "failed"):
+    epochs_col.number_input("Epochs", 1, 20, 4, key=EPOCHS, help="Passes over the coded passages: more is slower.",
+                            disabled=not lead)
+    train_col.button("Train", type="primary", key="teach.train", disabled=not (status.ready and lead), on_click=_act,
+                     args=("train",), help=session.only(Role.LEAD, "train the assistant") if not lead
+                     else None if status.ready else f"Needs {status.needed} codings by people.")
+    if lead and status.state in ("stopped", "cancelled", "failed"):
         resume_col.button("Resume", key="teach.resume", on_click=_act, args=("resume",),
                           help="Start the last run again with its settings; it continues from its checkpoint.")
 

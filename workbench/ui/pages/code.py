@@ -6,6 +6,7 @@ import streamlit as st
 from workbench.assist.review import accept, reject
 from workbench.ui import document_view as dv
 from workbench.errors import InvalidMedia, WorkbenchError
+from workbench.model import Role
 from workbench.sources import media
 from workbench.ui import history as ui_history
 from workbench.ui import session
@@ -194,6 +195,7 @@ def set_page(number: int) -> None:
 # -- the page ---------------------------------------------------------------------------------------------
 store = session.require_project()
 actor = session.coder()
+can_code = session.may(store, Role.CODER)  # codings, their memos, suggestions, undo: a coder's (store/access.py)
 sources = {s.id: s for s in store.list_sources()}
 if not sources:
     st.info("This project has no sources yet.")
@@ -218,6 +220,7 @@ if st.session_state.get(SOURCE_KEY) not in sources:  # a new session: the source
     remembered = store.last_source(actor) if actor else None
     st.session_state[SOURCE_KEY] = remembered if remembered in sources else next(iter(sources))
 
+session.role_caption(store, viewer="read and search, not code")
 pick_col, coder_col, toggle_col, undo_col, redo_col = st.columns([4, 3, 1.6, 1.2, 1.2],
                                                                 vertical_alignment="bottom")
 source_id = pick_col.selectbox("Source", list(sources), key=SOURCE_KEY, format_func=lambda i: (
@@ -230,11 +233,7 @@ if actor and st.session_state.get(PLACE) != (actor, source_id):
     st.session_state[PLACE] = (actor, source_id)
 coders_shown = coder_col.multiselect("Codings by", store.coders(), key="code.coders", placeholder="every coder")
 show_suggestions = toggle_col.toggle("Suggestions", value=True, key="code.show_suggestions")
-can_undo, can_redo = ui_history.next_steps(store, actor) if actor else (None, None)
-undo_col.button("Undo", key="code.undo", icon=":material/undo:", disabled=not can_undo,
-                help=f"Undo: {md(can_undo)}" if can_undo else "Nothing to undo", on_click=step_history, args=("undo",))
-redo_col.button("Redo", key="code.redo", icon=":material/redo:", disabled=not can_redo,
-                help=f"Redo: {md(can_redo)}" if can_redo else "Nothing to redo", on_click=step_history, args=("redo",))
+ui_history.buttons(store, actor, undo_col, redo_col, key="code", on_click=step_history)
 
 notice = st.empty()  # always drawn, so a message never moves (and remounts) the document below it
 if MESSAGE in st.session_state:  # good news as a toast, problems in place
@@ -247,7 +246,7 @@ elif not actor:
     notice.warning("Say who is coding on the Start page before coding.")
 
 view = dv.load_view(store, source_id, coders=coders_shown or None, show_suggestions=show_suggestions)
-html = dv.render_html(view)
+html = dv.render_html(view, decide=can_code)
 scroll = st.session_state.get(SCROLL)
 all_codes = store.codes()
 quick_codes = dv.quick_codes(all_codes, store.coding_counts(), st.session_state.get(RECENT, []))
@@ -267,8 +266,9 @@ with text_col:
                               "the turn playing is highlighted."))
     st.caption("Select words, then press 1–9, click a quick code or drag it onto them. Click a highlighted "
                "passage or a margin card for its details; ✓ and ✗ (or j, k, a, r) decide suggestions; ? shows "
-               "the keys.")
-    document(html, dv.view_version(html), key=DOC_KEY, source_id=source_id, focus=scroll, codes=quick_codes,
+               "the keys." if can_code else "Click a highlighted passage or a margin card for its details.")
+    document(html, dv.view_version(html), key=DOC_KEY, source_id=source_id, focus=scroll,
+             codes=quick_codes if can_code else [], readonly=not can_code,
              selection={"start": chosen["start"], "end": chosen["end"]}
              if chosen and chosen["source_id"] == source_id else None,
              on_selection=on_selection, on_clicked=on_clicked, on_decide=on_decide, on_apply=on_apply,
@@ -278,7 +278,7 @@ codes = [c for c in all_codes if c.codable]
 lookup = dv.code_lookup(all_codes)
 with side_col:
     selection = st.session_state.get(SELECTION)
-    if selection and selection["source_id"] == source_id:
+    if selection and selection["source_id"] == source_id and can_code:
         start, end = dv.snap_to_words(view.text, selection["start"], selection["end"])
         with st.container(border=True):
             st.markdown("**Code the selected words**")
@@ -319,6 +319,10 @@ with side_col:
                 if mark.kind == "coding":
                     st.caption(md(f"{mark.coder} · " + (mark.provenance or mark.origin)
                                   + (f" · score {mark.score:.2f}" if mark.score is not None else "")))
+                    if not can_code:
+                        if mark.memo:
+                            st.text(mark.memo)  # from people and imports: plain text, never Markdown
+                        continue
                     st.text_area("Memo", value=mark.memo, key=f"code.memo.{mark.id}", height=70)
                     memo_col, remove_col = st.columns(2)
                     memo_col.button("Save memo", key=f"code.save_memo.{mark.id}", on_click=save_memo,
@@ -327,14 +331,18 @@ with side_col:
                                       args=(mark.id,), icon=":material/delete:")
                 else:
                     st.caption(md(f"suggested by {mark.coder} · score {mark.score:.2f} · {mark.reason}"))
+                    if not can_code:
+                        continue
                     yes_col, no_col = st.columns(2)
                     yes_col.button("Accept", key=f"code.f_accept.{mark.id}", on_click=decide,
                                    args=("accept", mark.id), type="primary")
                     no_col.button("Reject", key=f"code.f_reject.{mark.id}", on_click=decide, args=("reject", mark.id))
 
-    if not (selection and selection["source_id"] == source_id) and not (spot and spot["source_id"] == source_id):
+    if not (selection and selection["source_id"] == source_id and can_code) \
+            and not (spot and spot["source_id"] == source_id):
         st.caption("Select words in the text to code them; click a highlighted passage or a margin note to see "
-                   "its codes, memo and suggestions here.")
+                   "its codes, memo and suggestions here." if can_code else
+                   "Click a highlighted passage or a margin note to see its codes, memo and suggestions here.")
     marks = view.marks
     n_codings = sum(m.kind == "coding" for m in marks)
     with st.expander(f"All {n_codings} codings and {len(marks) - n_codings} suggestions, in text order"):
@@ -354,7 +362,7 @@ with side_col:
             buttons = st.columns(3)
             buttons[0].button("Show", key=f"code.show.{mark.kind}.{mark.id}", on_click=focus,
                               args=(mark.start, mark.kind, mark.id))
-            if mark.kind == "suggestion":
+            if mark.kind == "suggestion" and can_code:
                 buttons[1].button("Accept", key=f"code.accept.{mark.id}", on_click=decide, args=("accept", mark.id))
                 buttons[2].button("Reject", key=f"code.reject.{mark.id}", on_click=decide, args=("reject", mark.id))
         if pages > 1:

@@ -3,7 +3,7 @@ import streamlit as st
 
 from workbench.ui import document_view as dv
 from workbench.errors import WorkbenchError
-from workbench.model import Code
+from workbench.model import Code, Role
 from workbench.analysis.quotes import attribution, load_quotes
 from workbench.assist.suggest import edit_code
 from workbench.ui import session
@@ -73,6 +73,9 @@ def pick(code_id: int) -> None:
 store = session.require_project()
 actor = session.require_coder()
 st.title("Codebook")
+lead = session.may(store, Role.LEAD)  # code.* and codebook.* changes are a lead's (store/access.py); memos a coder's
+session.role_caption(store, viewer="read the codebook, its memos and its quotes; only its leads change it",
+                     coder="write code memos; only its leads change the codebook")
 if MESSAGE in st.session_state:
     st.success(md(st.session_state.pop(MESSAGE)))
 
@@ -92,9 +95,10 @@ if st.session_state.get(NEXT) in by_id:
 
 tree_col, act_col = st.columns([3, 2])
 with tree_col:
-    st.caption(f"{len(codes)} codes · click one to edit it · sources and codings count the codes below too")
+    st.caption(f"{len(codes)} codes · click one to {'edit' if lead else 'read'} it · sources and codings count the "
+               "codes below too")
     if not codes:
-        st.info("No codes yet: add the first one on the right.")
+        st.info("No codes yet: add the first one on the right." if lead else "No codes yet.")
     for c in codes:
         name_col, count_col = st.columns([3, 2], vertical_alignment="center")
         indent = "\u00a0\u00a0\u00a0" * depth[c.id]
@@ -113,10 +117,11 @@ with act_col:
         st.html(details_html(code, colors[code.id][2], kind=colors[code.id][1]))
     else:
         code = None
-    edit_tab, add_tab, move_tab, quotes_tab = st.tabs(["Edit", "Add", "Move · merge · delete", "Quotes"])
+    tabs = st.tabs(["Edit", "Add", "Move · merge · delete", "Quotes"] if lead else ["Memos", "Quotes"])
+    edit_tab, quotes_tab = tabs[0], tabs[-1]
 
     with edit_tab:
-        if code is not None:
+        if code is not None and lead:
             with st.form(f"codebook.edit.{code.id}"):
                 name = st.text_input("Name", code.name, key=f"codebook.name.{code.id}")
                 definition = st.text_area("Definition", code.definition)
@@ -141,63 +146,65 @@ with act_col:
                     elif changes and run(save_code, store, code.id, actor, changes,
                                          done=f"Saved {code.name}: {', '.join(changes)}."):
                         st.rerun()
+        if code is not None:
             memo_panel(store, "code", code.id, actor, key=f"codebook.memo.{code.id}", label="Code memos")
 
-    with add_tab:
-        with st.form("codebook.add", clear_on_submit=True):
-            new_name = st.text_input("Name of the new code", key="codebook.new_name")
-            parent = st.selectbox("Under", [None, *by_id], key="codebook.new_parent",
-                                  format_func=lambda i: "top level" if i is None else colors[i][1],
-                                  index=1 + list(by_id).index(code.id) if code else 0)
-            new_definition = st.text_area("Definition")
-            new_codable = st.checkbox("Codable", True)
-            if st.form_submit_button("Add code", type="primary", key="codebook.add_code"):
-                if not new_name.strip():
-                    st.error("A code needs a name.")
-                elif run(lambda: st.session_state.update(
-                        {NEXT: store.add_code(new_name.strip(), actor, parent_id=parent,
-                                              definition=new_definition.strip(), codable=new_codable)}),
-                         done=f"Added {new_name.strip()}."):
-                    st.rerun()
+    if lead:  # the Add and Move · merge · delete tabs
+        with tabs[1]:
+            with st.form("codebook.add", clear_on_submit=True):
+                new_name = st.text_input("Name of the new code", key="codebook.new_name")
+                parent = st.selectbox("Under", [None, *by_id], key="codebook.new_parent",
+                                      format_func=lambda i: "top level" if i is None else colors[i][1],
+                                      index=1 + list(by_id).index(code.id) if code else 0)
+                new_definition = st.text_area("Definition")
+                new_codable = st.checkbox("Codable", True)
+                if st.form_submit_button("Add code", type="primary", key="codebook.add_code"):
+                    if not new_name.strip():
+                        st.error("A code needs a name.")
+                    elif run(lambda: st.session_state.update(
+                            {NEXT: store.add_code(new_name.strip(), actor, parent_id=parent,
+                                                  definition=new_definition.strip(), codable=new_codable)}),
+                             done=f"Added {new_name.strip()}."):
+                        st.rerun()
 
-    with move_tab:
-        if code is not None:
-            others = [i for i in by_id if i not in store.descendants(code.id)]
-            new_parent = st.selectbox("Move under", [None, *others], key=f"codebook.move_to.{code.id}",
-                                      format_func=lambda i: "top level" if i is None else colors[i][1])
-            if st.button("Move", key="codebook.move", disabled=new_parent == code.parent_id):
-                if run(store.move_code, code.id, new_parent, actor, done=f"Moved {code.name}."):
-                    st.rerun()
-            st.divider()
-            target = st.selectbox("Merge into", [i for i in by_id if i != code.id], key=f"codebook.merge_to.{code.id}",
-                                  format_func=lambda i: colors[i][1])
-            if st.button("Merge…", key="codebook.merge"):
-                st.session_state[CONFIRM] = ("merge", code.id, target)
-            st.divider()
-            if st.button(f"Delete {md(code.name)}…", key="codebook.delete"):
-                st.session_state[CONFIRM] = ("delete", code.id)
-            pending = st.session_state.get(CONFIRM)
-            if pending and pending[1] == code.id:
-                if pending[0] == "merge" and pending[2] in by_id:
-                    st.warning(f"Merge **{md(code.name)}** into **{md(colors[pending[2]][1])}**: its "
-                               f"{counts.get(code.id, 0)} codings, its suggestions and its child codes move there, "
-                               "and the code goes.")
-                    if st.button("Confirm merge", type="primary", key="codebook.confirm_merge"):
-                        if run(store.merge_codes, code.id, pending[2], actor,
-                               done=f"Merged {code.name} into {colors[pending[2]][1]}."):
-                            st.session_state[NEXT] = pending[2]
-                            st.rerun()
-                elif pending[0] == "delete":
-                    below = len(store.descendants(code.id)) - 1
-                    st.warning(f"Delete **{md(code.name)}**"
-                               + (f" and the {below} codes under it" if below else "")
-                               + f": **{totals.get(code.id, 0)} codings will go** (Undo can bring them back).")
-                    if st.button("Confirm delete", type="primary", key="codebook.confirm_delete"):
-                        if run(store.delete_code, code.id, actor, done=f"Deleted {code.name}."):
-                            st.rerun()
-                if st.button("Cancel", key="codebook.cancel"):
-                    st.session_state.pop(CONFIRM, None)
-                    st.rerun()
+        with tabs[2]:
+            if code is not None:
+                others = [i for i in by_id if i not in store.descendants(code.id)]
+                new_parent = st.selectbox("Move under", [None, *others], key=f"codebook.move_to.{code.id}",
+                                          format_func=lambda i: "top level" if i is None else colors[i][1])
+                if st.button("Move", key="codebook.move", disabled=new_parent == code.parent_id):
+                    if run(store.move_code, code.id, new_parent, actor, done=f"Moved {code.name}."):
+                        st.rerun()
+                st.divider()
+                target = st.selectbox("Merge into", [i for i in by_id if i != code.id],
+                                      key=f"codebook.merge_to.{code.id}", format_func=lambda i: colors[i][1])
+                if st.button("Merge…", key="codebook.merge"):
+                    st.session_state[CONFIRM] = ("merge", code.id, target)
+                st.divider()
+                if st.button(f"Delete {md(code.name)}…", key="codebook.delete"):
+                    st.session_state[CONFIRM] = ("delete", code.id)
+                pending = st.session_state.get(CONFIRM)
+                if pending and pending[1] == code.id:
+                    if pending[0] == "merge" and pending[2] in by_id:
+                        st.warning(f"Merge **{md(code.name)}** into **{md(colors[pending[2]][1])}**: its "
+                                   f"{counts.get(code.id, 0)} codings, its suggestions and its child codes move there, "
+                                   "and the code goes.")
+                        if st.button("Confirm merge", type="primary", key="codebook.confirm_merge"):
+                            if run(store.merge_codes, code.id, pending[2], actor,
+                                   done=f"Merged {code.name} into {colors[pending[2]][1]}."):
+                                st.session_state[NEXT] = pending[2]
+                                st.rerun()
+                    elif pending[0] == "delete":
+                        below = len(store.descendants(code.id)) - 1
+                        st.warning(f"Delete **{md(code.name)}**"
+                                   + (f" and the {below} codes under it" if below else "")
+                                   + f": **{totals.get(code.id, 0)} codings will go** (Undo can bring them back).")
+                        if st.button("Confirm delete", type="primary", key="codebook.confirm_delete"):
+                            if run(store.delete_code, code.id, actor, done=f"Deleted {code.name}."):
+                                st.rerun()
+                    if st.button("Cancel", key="codebook.cancel"):
+                        st.session_state.pop(CONFIRM, None)
+                        st.rerun()
 
     with quotes_tab:
         if code is not None:

@@ -3,6 +3,7 @@ import streamlit as st
 
 from workbench.analysis import compare as cmp, framework as fw
 from workbench.errors import WorkbenchError
+from workbench.model import Role
 from workbench.analysis.quotes import attribution
 from workbench.analysis.tables import frame_to_csv
 from workbench.store.themes import citation
@@ -19,6 +20,8 @@ actor = session.require_coder()
 st.title("Framework matrix")
 st.caption("One row per participant (or site, role…), one column per theme. Write what each row says about each "
            "theme; the quotes below are the row's codings under the theme's codes.")
+can_write = session.may(store, Role.CODER)  # framework.cell.set is a coder's (store/access.py)
+session.role_caption(store, viewer="read the matrix and its quotes, not write summaries")
 if MESSAGE in st.session_state:
     level, text = st.session_state.pop(MESSAGE)
     getattr(st, level)(md(text))
@@ -43,8 +46,9 @@ if not matrix.rows:
     link_to("code", "Code sources")
     st.stop()
 
-edited = st.data_editor(matrix.to_frame(), key=f"{EDITOR}.{rows}", width="stretch", num_rows="fixed")
-if st.button("Save summaries", type="primary", key="framework.save"):
+edited = st.data_editor(matrix.to_frame(), key=f"{EDITOR}.{rows}", width="stretch", num_rows="fixed",
+                        disabled=not can_write)
+if can_write and st.button("Save summaries", type="primary", key="framework.save"):
     try:
         changed = fw.save_summaries(store, matrix, edited, actor)
     except WorkbenchError as exc:
@@ -75,8 +79,8 @@ if cell.summary:  # plain text, each cited passage quoted where the summary cite
             quote(piece.text, note=f"cited · {piece.code_name} · {attribution(piece)}")
 excerpt = {q.coding_id: f"{q.code_name}: {q.text[:80]}" for q in quotes}
 cited = st.multiselect("Quotes this summary cites", list(excerpt), default=[i for i in cell.linked_ids if i in excerpt],
-                       format_func=excerpt.get, key=f"framework.cited.{row_key}.{theme_id}")
-if st.button("Save cited quotes", key="framework.cite"):
+                       format_func=excerpt.get, key=f"framework.cited.{row_key}.{theme_id}", disabled=not can_write)
+if can_write and st.button("Save cited quotes", key="framework.cite"):
     try:
         fw.set_cell(store, matrix.row_type, row_key, theme_id, cell.summary, cited, actor)
     except WorkbenchError as exc:
@@ -85,7 +89,7 @@ if st.button("Save cited quotes", key="framework.cite"):
         st.session_state[MESSAGE] = ("success", f"{len(cited)} quotes cited.")
     st.rerun()
 to_cite = st.selectbox("Cite a quote in the summary", list(excerpt), index=None, format_func=excerpt.get,
-                       key=f"framework.token.{row_key}.{theme_id}", placeholder="choose a quote")
+                       key=f"framework.token.{row_key}.{theme_id}", placeholder="choose a quote") if can_write else None
 if to_cite is not None:
     st.code(citation(store.get_coding(to_cite).uid), language=None)
     st.caption("Paste this into the summary cell and save: the summary cites the quote where the token stands, "

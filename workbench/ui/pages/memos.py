@@ -2,6 +2,7 @@
 import streamlit as st
 
 from workbench.errors import WorkbenchError
+from workbench.model import Role
 from workbench.sources.memos import KIND_LABELS, KINDS, MemoEntry, add_memo, edit_memo, list_memos, memo_authors, \
     remove_memo
 from workbench.ui import history as ui_history
@@ -83,31 +84,30 @@ coder = session.require_coder()
 st.title("Memos")
 st.caption("Free text with author and date about the project, a document, a code, a case or a coding. "
            "Coding memos are written beside the coding on the Code page; all of them are listed here.")
-can_undo, can_redo = ui_history.next_steps(store, coder)
+can_write = session.may(store, Role.CODER)  # memo.* and a coding's memo (coding.update) are a coder's
+session.role_caption(store, viewer="read and filter the memos, not write them")
 undo_col, redo_col, _ = st.columns([1, 1, 6])
-undo_col.button("Undo", key="memos.undo", icon=":material/undo:", disabled=not can_undo,
-                help=f"Undo: {md(can_undo)}" if can_undo else "Nothing to undo", on_click=step_history, args=("undo",))
-redo_col.button("Redo", key="memos.redo", icon=":material/redo:", disabled=not can_redo,
-                help=f"Redo: {md(can_redo)}" if can_redo else "Nothing to redo", on_click=step_history, args=("redo",))
+ui_history.buttons(store, coder, undo_col, redo_col, key="memos", on_click=step_history)
 if MESSAGE in st.session_state:
     level, text = st.session_state.pop(MESSAGE)
     getattr(st, level)(md(text))
 
-with st.expander("Write a memo", expanded=not store.memos()):
-    kind = st.selectbox("About", NEW_KINDS, format_func=lambda k: KIND_LABELS[k], key="memos.new.kind")
-    targets: dict = {}
-    if kind == "source":
-        targets = {s.id: s.name for s in store.list_sources()}
-    elif kind == "code":
-        targets = {c.id: store.code_path(c.id) for c in store.codes()}
-    elif kind == "case":
-        targets = {c.id: c.name for c in store.cases()}
-    if kind != "project":
-        st.selectbox(KIND_LABELS[kind], list(targets), format_func=targets.get, key="memos.new.target",
-                     index=None, placeholder=f"choose a {KIND_LABELS[kind].lower()}")
-    st.text_input("Title", key="memos.new.title")
-    st.text_area("Memo", key="memos.new.text", height=120)
-    st.button("Save memo", key="memos.add", type="primary", on_click=write_memo)
+if can_write:
+    with st.expander("Write a memo", expanded=not store.memos()):
+        kind = st.selectbox("About", NEW_KINDS, format_func=lambda k: KIND_LABELS[k], key="memos.new.kind")
+        targets: dict = {}
+        if kind == "source":
+            targets = {s.id: s.name for s in store.list_sources()}
+        elif kind == "code":
+            targets = {c.id: store.code_path(c.id) for c in store.codes()}
+        elif kind == "case":
+            targets = {c.id: c.name for c in store.cases()}
+        if kind != "project":
+            st.selectbox(KIND_LABELS[kind], list(targets), format_func=targets.get, key="memos.new.target",
+                         index=None, placeholder=f"choose a {KIND_LABELS[kind].lower()}")
+        st.text_input("Title", key="memos.new.title")
+        st.text_area("Memo", key="memos.new.text", height=120)
+        st.button("Save memo", key="memos.add", type="primary", on_click=write_memo)
 
 kinds_col, author_col, words_col = st.columns(3)
 kinds = kinds_col.multiselect("About", KINDS, format_func=lambda k: KIND_LABELS[k], key="memos.kinds",
@@ -118,7 +118,8 @@ words = words_col.text_input("Containing", key="memos.contains", placeholder="wo
 entries = list_memos(store, kinds=kinds, author=author, contains=words)
 if not entries:
     st.info("No memos match these filters." if kinds or author or words else
-            "No memos yet: write one above, beside a coding on the Code page, or on a code in the Codebook.")
+            "No memos yet: write one above, beside a coding on the Code page, or on a code in the Codebook."
+            if can_write else "No memos yet.")
 pages = max(1, -(-len(entries) // PAGE_SIZE))
 page = min(st.session_state.get(PAGE, 0), pages - 1)
 shown = entries[page * PAGE_SIZE:(page + 1) * PAGE_SIZE]
@@ -130,13 +131,17 @@ for entry in shown:
     title = f" — {entry.title}" if entry.title else ""
     label = f"{KIND_LABELS[entry.kind]}{about}{title} · {entry.author} · {entry.updated_at[:10]}"
     with st.expander(md(label)):  # memo text and names come from people and imports: shown as plain text
-        if entry.memo_id is not None:
-            st.text_input("Title", value=entry.title, key=f"memos.title.{key}")
-        st.text_area("Memo", value=entry.text, key=f"memos.text.{key}", height=120,
-                     help=f"Written by {entry.author} on {entry.created_at[:16].replace('T', ' ')} UTC")
-        save_col, remove_col, open_col = st.columns(3)
-        save_col.button("Save", key=f"memos.save.{key}", on_click=save, args=(entry,))
-        remove_col.button("Remove", key=f"memos.remove.{key}", on_click=remove, args=(entry,))
+        if can_write:
+            if entry.memo_id is not None:
+                st.text_input("Title", value=entry.title, key=f"memos.title.{key}")
+            st.text_area("Memo", value=entry.text, key=f"memos.text.{key}", height=120,
+                         help=f"Written by {entry.author} on {entry.created_at[:16].replace('T', ' ')} UTC")
+            save_col, remove_col, open_col = st.columns(3)
+            save_col.button("Save", key=f"memos.save.{key}", on_click=save, args=(entry,))
+            remove_col.button("Remove", key=f"memos.remove.{key}", on_click=remove, args=(entry,))
+        else:
+            st.text(entry.text)
+            open_col = st.container()
         if entry.source_id is not None and open_col.button("Open on the Code page", key=f"memos.open.{key}"):
             offset = store.get_coding(entry.coding_id).start if entry.coding_id is not None else None
             open_in_code_page(entry.source_id, offset)

@@ -30,11 +30,6 @@ QDPX_TOOLS = {"refi": REFI_STANDARD.tool, **{key: target.tool for key, target in
 ORIGIN_CHOICES = {"Applied by hand and accepted suggestions": ALL_ORIGINS, "Applied by hand only": HUMAN_ORIGINS}
 
 
-def _real_names_allowed(store: Store) -> bool:
-    """Whether this session may export real names (always alone; in team mode, a lead)."""
-    return store.access is None or store.access.role >= Role.LEAD
-
-
 REAL_NAMES_HELP = "Only a project's leads may export real names."
 
 
@@ -63,9 +58,9 @@ def _report_form(store: Store) -> None:
                           help="Quotes from accepted suggestions are marked under the quote (machine-suggested, "
                                "accepted one by one or in bulk, and by whom), and the method section counts them.")
         pseudonymise = st.toggle("Pseudonymise participants", value=True, key="report.pseudonymise",
-                                 disabled=not _real_names_allowed(store),
+                                 disabled=not session.may(store, Role.LEAD),
                                  help="Case IDs or pseudonyms instead of names, also inside quotes."
-                                 + ("" if _real_names_allowed(store) else " " + REAL_NAMES_HELP))
+                                 + ("" if session.may(store, Role.LEAD) else " " + REAL_NAMES_HELP))
         memos = st.checkbox("Include memos", key="report.memos",
                             help="Code memos under their code, coding memos under their quote, and a Memos section "
                                  "with project, document and case memos (names pseudonymised like quotes).")
@@ -106,8 +101,8 @@ def _spreadsheet_form(store: Store) -> None:
         sites = st.multiselect("Sites (all when empty)", project_sites(store), key="report.sheet-sites")
         origin = st.radio("Codings", list(ORIGIN_CHOICES), horizontal=True, key="report.sheet-origin")
         pseudonymise = st.toggle("Pseudonymise participants", value=True, key="report.sheet-pseudonymise",
-                                 disabled=not _real_names_allowed(store),
-                                 help=None if _real_names_allowed(store) else REAL_NAMES_HELP)
+                                 disabled=not session.may(store, Role.LEAD),
+                                 help=None if session.may(store, Role.LEAD) else REAL_NAMES_HELP)
         built = st.form_submit_button("Build spreadsheet")
     if built:
         maker = quotes_file if what.startswith("Quotes") else matrix_file
@@ -128,7 +123,7 @@ def _qdpx_export_form(store: Store) -> None:
         tool = st.selectbox("For", list(QDPX_TOOLS), format_func=QDPX_TOOLS.__getitem__, key="report.qdpx-for",
                             help="Positions and line endings are written the way this tool counts them, so every "
                                  "coding lands on the same words there.")
-        allowed = _real_names_allowed(store)  # in team mode only a lead may export the texts with real names
+        allowed = session.may(store, Role.LEAD)  # in team mode only a lead may export the texts with real names
         pseudonymise = st.toggle("Replace the names on the roster", value=not allowed, disabled=not allowed,
                                  key="report.qdpx-pseudonymise",
                                  help="In texts, memos, attributes and names; codings follow their words."
@@ -157,6 +152,9 @@ def _qdpx_export_form(store: Store) -> None:
 
 
 def _qdpx_import_form(store: Store) -> None:
+    if not session.may(store, Role.LEAD):  # qdpx.import: a lead's (store/access.py)
+        st.caption(session.only(Role.LEAD, "import a .qdpx"))
+        return
     upload = st.file_uploader("A .qdpx from NVivo, ATLAS.ti, MAXQDA, QualCoder or qc", type=["qdpx"],
                               key="report.qdpx-upload")
     if st.button("Import .qdpx", disabled=upload is None, key="report.qdpx-import"):
@@ -183,6 +181,9 @@ def _names_review(store: Store) -> None:
     candidate = candidates[chosen]
     st.text(f"{candidate.reason}; in {', '.join(candidate.sources)}")
     quote(candidate.example)
+    if not session.may(store, Role.LEAD):  # name.accept, name.dismiss and the roster: a lead's
+        st.caption(session.only(Role.LEAD, "accept names into the roster or dismiss them"))
+        return
     pseudonym = st.text_input("Pseudonym", value=next_pseudonym(store), key=f"names.pseudonym.{chosen}",
                               help="Replaces the name in every export (and in the stored texts with "
                                    "`workbench pseudonymise`).")
@@ -206,6 +207,9 @@ def _decide(decision, message: str) -> None:
 
 project_store = session.require_project()
 st.title("Reports and spreadsheets")
+ONLY_PSEUDONYMS = "build reports, spreadsheets and .qdpx files with pseudonyms; only its leads export real names, " \
+                  "import a .qdpx or review names"
+session.role_caption(project_store, viewer=ONLY_PSEUDONYMS, coder=ONLY_PSEUDONYMS)
 st.subheader("Word evidence report")
 st.caption("Method, codes across sites, and quotes per theme and code, ready to send.")
 if not project_store.coders():

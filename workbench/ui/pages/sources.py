@@ -7,6 +7,7 @@ import streamlit as st
 from ingest import SUPPORTED_EXTENSIONS
 from ingest.records import SOURCE_KINDS
 from workbench.errors import InvalidMedia, WorkbenchError
+from workbench.model import Role
 from workbench.sources import media
 from workbench.sources.importer import IngestReport
 
@@ -56,29 +57,34 @@ def changed_attributes(before: pd.DataFrame, after: pd.DataFrame, keys: list[str
 
 store = session.require_project()
 st.title("Sources")
+lead = session.may(store, Role.LEAD)  # sources, attributes and recordings are a lead's (store/access.py)
+ONLY_LEADS = "find sources and open them; only its leads import, describe or remove them"
+session.role_caption(store, viewer=ONLY_LEADS, coder=ONLY_LEADS)
 
-with st.expander("Import files", expanded=not store.counts()["sources"]):
-    st.caption("TXT, MD, DOCX, PDF, VTT, SRT, CSV, XLSX, JSON. A CSV whose first column is `file` is read as "
-               "attributes for the other files (site, participant, role, wave …). A recording (WAV, MP3, M4A, OGG, "
-               "MP4, WebM) uploaded with its transcript of the same name (interview.vtt + interview.wav) is "
-               "attached to it.")
-    uploader_key = f"sources.upload.{st.session_state.get('sources.upload_round', 0)}"
-    files = st.file_uploader("Files to import", accept_multiple_files=True, key=uploader_key,
-                             type=[suffix.lstrip(".") for suffix in (*SUPPORTED_EXTENSIONS, *media.MEDIA_EXTENSIONS)])
-    kind = st.selectbox("Kind of source", ["detect from the file", *SOURCE_KINDS], key="sources.kind")
-    if st.button("Import", type="primary", disabled=not files, key="sources.import"):
-        actor = session.require_coder()
-        try:
-            st.session_state["sources.report"] = import_uploads(
-                store, files, None if kind == "detect from the file" else kind, actor)
-        except WorkbenchError as exc:  # shown after the rerun below (an error drawn now would vanish with it)
-            st.session_state["sources.error"] = str(exc)
-        st.session_state["sources.upload_round"] = st.session_state.get("sources.upload_round", 0) + 1
-        st.rerun()
-    if "sources.error" in st.session_state:
-        st.error(md(st.session_state.pop("sources.error")))
-    if "sources.report" in st.session_state:
-        show_report(st.session_state["sources.report"])
+if lead:
+    with st.expander("Import files", expanded=not store.counts()["sources"]):
+        st.caption("TXT, MD, DOCX, PDF, VTT, SRT, CSV, XLSX, JSON. A CSV whose first column is `file` is read as "
+                   "attributes for the other files (site, participant, role, wave …). A recording (WAV, MP3, M4A, "
+                   "OGG, MP4, WebM) uploaded with its transcript of the same name (interview.vtt + interview.wav) is "
+                   "attached to it.")
+        uploader_key = f"sources.upload.{st.session_state.get('sources.upload_round', 0)}"
+        files = st.file_uploader("Files to import", accept_multiple_files=True, key=uploader_key,
+                                 type=[suffix.lstrip(".")
+                                       for suffix in (*SUPPORTED_EXTENSIONS, *media.MEDIA_EXTENSIONS)])
+        kind = st.selectbox("Kind of source", ["detect from the file", *SOURCE_KINDS], key="sources.kind")
+        if st.button("Import", type="primary", disabled=not files, key="sources.import"):
+            actor = session.require_coder()
+            try:
+                st.session_state["sources.report"] = import_uploads(
+                    store, files, None if kind == "detect from the file" else kind, actor)
+            except WorkbenchError as exc:  # shown after the rerun below (an error drawn now would vanish with it)
+                st.session_state["sources.error"] = str(exc)
+            st.session_state["sources.upload_round"] = st.session_state.get("sources.upload_round", 0) + 1
+            st.rerun()
+        if "sources.error" in st.session_state:
+            st.error(md(st.session_state.pop("sources.error")))
+        if "sources.report" in st.session_state:
+            show_report(st.session_state["sources.report"])
 
 st.subheader("Filter")
 all_sources = store.list_sources()
@@ -97,38 +103,40 @@ shown = [s for s in all_sources
 
 st.subheader(f"{len(shown)} of {len(all_sources)} sources")
 if not shown:
-    st.info("No sources match." if all_sources else "No sources yet: import some files above.")
+    st.info("No sources match." if all_sources else "No sources yet: import some files above." if lead
+            else "No sources yet.")
     st.stop()
 
 table = attribute_table(shown, keys)
 edited = st.data_editor(
     table, key=f"sources.table.{st.session_state.get('sources.table_round', 0)}", width="stretch",
-    num_rows="fixed", disabled=FIXED, hide_index=True,
+    num_rows="fixed", disabled=FIXED if lead else True, hide_index=True,
     column_config={"name": st.column_config.TextColumn("Source", width="large"),
                    "words": st.column_config.NumberColumn("Words", format="%d"),
                    "codings": st.column_config.NumberColumn("Codings", format="%d")})
-changes = changed_attributes(table, edited, keys)
-save_col, add_col, add_btn_col = st.columns([2, 2, 1], vertical_alignment="bottom")
-if save_col.button(f"Save {sum(len(v) for v in changes.values())} attribute changes", type="primary",
-                   disabled=not changes, key="sources.save"):
-    actor = session.require_coder()
-    try:
-        for source_id, values_changed in changes.items():
-            store.set_attributes("source", source_id, values_changed, actor)
-    except WorkbenchError as exc:
-        st.error(md(str(exc)))
-    else:
-        st.session_state["sources.table_round"] = st.session_state.get("sources.table_round", 0) + 1
-        st.toast(f"Saved attributes of {len(changes)} sources")
+if lead:  # the table above is read-only for the others
+    changes = changed_attributes(table, edited, keys)
+    save_col, add_col, add_btn_col = st.columns([2, 2, 1], vertical_alignment="bottom")
+    if save_col.button(f"Save {sum(len(v) for v in changes.values())} attribute changes", type="primary",
+                       disabled=not changes, key="sources.save"):
+        actor = session.require_coder()
+        try:
+            for source_id, values_changed in changes.items():
+                store.set_attributes("source", source_id, values_changed, actor)
+        except WorkbenchError as exc:
+            st.error(md(str(exc)))
+        else:
+            st.session_state["sources.table_round"] = st.session_state.get("sources.table_round", 0) + 1
+            st.toast(f"Saved attributes of {len(changes)} sources")
+            st.rerun()
+    new_key = add_col.text_input("New attribute column", key="sources.new_key", placeholder="e.g. wave")
+    if add_btn_col.button("Add column", key="sources.add_key", disabled=not new_key.strip()):
+        extra = st.session_state.setdefault("sources.extra_keys", [])
+        if new_key.strip().lower() not in extra:
+            extra.append(new_key.strip().lower())
         st.rerun()
-new_key = add_col.text_input("New attribute column", key="sources.new_key", placeholder="e.g. wave")
-if add_btn_col.button("Add column", key="sources.add_key", disabled=not new_key.strip()):
-    extra = st.session_state.setdefault("sources.extra_keys", [])
-    if new_key.strip().lower() not in extra:
-        extra.append(new_key.strip().lower())
-    st.rerun()
 
-st.subheader("Open or remove a source")
+st.subheader("Open or remove a source" if lead else "Open a source")
 by_id = {s.id: s for s in shown}
 chosen = st.selectbox("Source", list(by_id), format_func=lambda i: by_id[i].name, key="sources.chosen")
 open_col, attach_col, delete_col = st.columns(3)
@@ -137,8 +145,9 @@ if open_col.button("Open in the Code page", key="sources.open", icon=":material/
 with attach_col.popover("Recording", icon=":material/mic:"):
     recording = store.recording(chosen)
     if recording is None:
-        st.caption("No recording yet. Attach the interview's audio or video: it is copied beside the project, "
-                   "never altered, and plays on the Code page from any turn's time.")
+        st.caption("No recording yet. " + ("Attach the interview's audio or video: it is copied beside the project, "
+                                           "never altered, and plays on the Code page from any turn's time."
+                                           if lead else session.only(Role.LEAD, "attach one")))
     else:
         try:
             media.recording_path(store, recording)
@@ -148,24 +157,27 @@ with attach_col.popover("Recording", icon=":material/mic:"):
             st.warning(md(str(exc)))
         if not store.source_has_times(chosen):
             st.caption("This source has no times, so the Code page shows no player for it.")
-    upload = st.file_uploader("Audio or video", key=f"sources.recording.{st.session_state.get('sources.recording_round', 0)}",
-                              type=[suffix.lstrip(".") for suffix in media.MEDIA_EXTENSIONS])
-    if st.button("Attach", type="primary", key="sources.attach", disabled=upload is None):
-        try:
-            done = media.attach_recording_bytes(store, chosen, upload, upload_name(upload.name) or "recording",
-                                                session.require_coder())
-        except WorkbenchError as exc:
-            st.error(md(str(exc)))
-        else:
-            st.session_state["sources.recording_round"] = st.session_state.get("sources.recording_round", 0) + 1
-            st.toast(md(f"Attached {done.original_name} to {by_id[chosen].name}"))
-            st.rerun()
-with delete_col.popover("Remove from the project", icon=":material/delete:"):
-    st.write(f"This removes **{md(by_id[chosen].name)}** with its {by_id[chosen].codings} codings.")
-    if st.button("Remove it", type="primary", key="sources.delete"):
-        try:
-            store.delete_source(chosen, session.require_coder())
-        except WorkbenchError as exc:
-            st.error(md(str(exc)))
-        else:
-            st.rerun()
+    if lead:
+        upload = st.file_uploader("Audio or video",
+                                  key=f"sources.recording.{st.session_state.get('sources.recording_round', 0)}",
+                                  type=[suffix.lstrip(".") for suffix in media.MEDIA_EXTENSIONS])
+        if st.button("Attach", type="primary", key="sources.attach", disabled=upload is None):
+            try:
+                done = media.attach_recording_bytes(store, chosen, upload, upload_name(upload.name) or "recording",
+                                                    session.require_coder())
+            except WorkbenchError as exc:
+                st.error(md(str(exc)))
+            else:
+                st.session_state["sources.recording_round"] = st.session_state.get("sources.recording_round", 0) + 1
+                st.toast(md(f"Attached {done.original_name} to {by_id[chosen].name}"))
+                st.rerun()
+if lead:
+    with delete_col.popover("Remove from the project", icon=":material/delete:"):
+        st.write(f"This removes **{md(by_id[chosen].name)}** with its {by_id[chosen].codings} codings.")
+        if st.button("Remove it", type="primary", key="sources.delete"):
+            try:
+                store.delete_source(chosen, session.require_coder())
+            except WorkbenchError as exc:
+                st.error(md(str(exc)))
+            else:
+                st.rerun()

@@ -7,6 +7,7 @@ import streamlit as st
 from workbench.sources import DEFAULT_DEMO_PATH
 from workbench.sources.demo import build_demo
 from workbench.errors import WorkbenchError
+from workbench.model import Role
 from workbench.store import Store
 from workbench.ui import session, team
 from workbench.ui.nav import page_file
@@ -81,9 +82,11 @@ if current is not None:
     if not team.active():  # the server's folders are none of a team member's business
         st.caption(md(str(current.path)))
     go_sources, go_code = st.columns(2)
-    go_sources.page_link(str(page_file("sources")), label="Import and describe sources",
+    go_sources.page_link(str(page_file("sources")), label="Import and describe sources"
+                         if session.may(current, Role.LEAD) else "Sources",
                          icon=":material/description:")
-    go_code.page_link(str(page_file("code")), label="Start coding", icon=":material/edit_note:")
+    go_code.page_link(str(page_file("code")), label="Start coding" if session.may(current, Role.CODER)
+                      else "Read the sources", icon=":material/edit_note:")
 
 if team.active():
     st.stop()  # no opening by path, creating or demo on a team server: the admin adds projects

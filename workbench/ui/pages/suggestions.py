@@ -14,6 +14,7 @@ from workbench.assist.suggest import (DEFAULT_MIN_SCORE, SUGGESTERS, run_suggest
                                       skipped_speakers)
 from workbench.assist.trust import code_trust, trust_text
 from workbench.errors import NotFound, WorkbenchError
+from workbench.model import Role
 from workbench.ui import document_view as dv
 from workbench.ui import session
 from workbench.ui.nav import open_in_code_page
@@ -174,11 +175,15 @@ def run_panel(store, actor: str, filters: dict, pending: int) -> None:
                                            "codebook, and models learned from this project's codings.")
         run_min = score_run_col.number_input("Keep scores from", 0.0, 1.0, DEFAULT_MIN_SCORE, 0.05,
                                              key="suggestions.run_min")
-        skip_text = st.text_input("No suggestions for turns by", ", ".join(skipped_speakers(store)),
-                                  key="suggestions.skip_speakers",
-                                  help="Speakers who ask rather than tell, separated by commas; empty: every speaker.")
+        skipped = ", ".join(skipped_speakers(store))
+        lead = session.may(store, Role.LEAD)  # a project setting: a lead's
+        skip_text = st.text_input("No suggestions for turns by", skipped, key="suggestions.skip_speakers",
+                                  disabled=not lead,
+                                  help="Speakers who ask rather than tell, separated by commas; empty: every speaker."
+                                  + ("" if lead else " " + session.only(Role.LEAD, "change them")))
         if st.button("Run suggestions", type="primary", key="suggestions.run"):
-            set_skipped_speakers(store, skip_text.split(","))
+            if lead and skip_text != skipped:
+                set_skipped_speakers(store, skip_text.split(","))
             bar = st.progress(0.0, text="Learning from the codings…")
 
             def progress(done: int, total: int, what: str) -> None:
@@ -242,12 +247,17 @@ def card_heading(row: QueueRow, trust: dict) -> str:
             f'· agreement: {esc(trust_text(trust, row.code_id))}</span>')
 
 
-def suggestion_card(row: QueueRow, codable: list[int], paths: dict, trust: dict) -> None:
-    """One suggestion: its code (whole path, also on hover), score, source, words and reason; the decisions."""
+def suggestion_card(row: QueueRow, codable: list[int], paths: dict, trust: dict, *, decide_too: bool) -> None:
+    """One suggestion: its code (whole path, also on hover), score, source, words and reason; the decisions
+    (``decide_too``: not for a viewer in team mode)."""
     with st.container(border=True):
         st.html(card_heading(row, trust))
         quote(row.quote, limit=500, note=row.reason)
         accept_col, reject_col, adjust_col, open_col, _ = st.columns([1, 1, 1.2, 1, 2])
+        if open_col.button("Open", key=f"suggestions.open.{row.id}", help="Show it in the Code page"):
+            open_in_code_page(row.source_id, row.start, row.end)
+        if not decide_too:
+            return
         accept_col.button("Accept", key=f"suggestions.accept.{row.id}", type="primary", on_click=decide,
                           args=("accept", row.id))
         reject_col.button("Reject", key=f"suggestions.reject.{row.id}", on_click=decide, args=("reject", row.id))
@@ -258,8 +268,6 @@ def suggestion_card(row: QueueRow, codable: list[int], paths: dict, trust: dict)
                          key=f"suggestions.code.{row.id}", format_func=lambda i: paths[i][1])
             st.button("Accept as adjusted", key=f"suggestions.adjust.{row.id}", type="primary",
                       on_click=accept_adjusted, args=(row,))
-        if open_col.button("Open", key=f"suggestions.open.{row.id}", help="Show it in the Code page"):
-            open_in_code_page(row.source_id, row.start, row.end)
 
 
 def pager(queue: QueuePage) -> None:
@@ -283,10 +291,12 @@ def queue_section(store, filters: dict, codable: list[int], paths: dict) -> None
     if not queue.total:
         st.info("No pending suggestions match these filters.")
         return
-    bulk_panel(store, filters)
+    decide_too = session.may(store, Role.CODER)  # suggestion.* is a coder's (store/access.py)
+    if decide_too:
+        bulk_panel(store, filters)
     trust = code_trust(store)  # each code's kappa and precision from the last evaluation
     for row in queue.rows:
-        suggestion_card(row, codable, paths, trust)
+        suggestion_card(row, codable, paths, trust, decide_too=decide_too)
     pager(queue)
 
 
@@ -297,11 +307,15 @@ st.title("Suggestions")
 st.caption("Codings the machine proposes, waiting for a person to decide. Accepting one makes it your coding "
            "(its score, reason and suggester are kept); a rejected suggestion is never proposed again and teaches "
            "the engine.")
+session.role_caption(store, viewer="read the queue, not decide or run suggestions",
+                     coder="decide and run suggestions; only its leads train the assistant and choose whose turns "
+                           "get none")
 
 teach_panel(store, actor)
 codes = store.codes()
 paths = dv.code_lookup(codes)
 codable = [c.id for c in codes if c.codable]
 filters = filter_bar(store, paths)
-run_panel(store, actor, filters, store.count_pending())
+if session.may(store, Role.CODER):
+    run_panel(store, actor, filters, store.count_pending())
 queue_section(store, filters, codable, paths)

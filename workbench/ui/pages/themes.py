@@ -9,6 +9,7 @@ from workbench.analysis.compare import Lookups, coding_frame
 from workbench.analysis.quotes import Context, attribution
 from workbench.analysis.thememap import thematic_map, to_dot
 from workbench.errors import WorkbenchError
+from workbench.model import Role
 from workbench.export.report.data import load_excerpts
 from workbench.export.report.names import export_names
 from workbench.export.report.select import choose_quotes, distinct_passages
@@ -96,6 +97,10 @@ actor = session.require_coder()
 st.title("Themes")
 st.caption("A theme gathers codes that tell one story across the data; its evidence is the passages of its codes, "
            "its narrative is your account of it, citing those passages.")
+can_edit = session.may(store, Role.CODER)  # theme.* and candidate.* are a coder's (store/access.py)
+session.role_caption(store, viewer="read the themes, their evidence and narratives, not change them")
+# the page shows quotes, not an export, but real names stay a lead's (export_names refuses the others)
+names_policy = export_names(store, pseudonymise=not session.may(store, Role.LEAD))
 if MESSAGE in st.session_state:
     level, text = st.session_state.pop(MESSAGE)
     getattr(st, level)(md(text))
@@ -106,29 +111,24 @@ all_themes = store.themes()
 names = {t.id: t.name for t in all_themes}
 
 with themes_tab:
-    with st.form("themes.new", clear_on_submit=True):
-        st.markdown("**New theme**")
-        name = st.text_input("Name", key="themes.new.name")
-        description = st.text_area("Description", key="themes.new.description", height=68)
-        new_codes = st.multiselect("Codes", list(code_label), format_func=lambda i: name_first(code_label[i]),
-                                   key="themes.new.codes",
-                                   help="Each code by its name, then where it sits in the codebook.")
-        parent = st.selectbox("Sub-theme of", [None, *names], key="themes.new.parent",
-                              format_func=lambda i: "(a top-level theme)" if i is None else names[i])
-        if st.form_submit_button("Create theme"):
-            created = run(store.add_theme, name, actor, description=description, code_ids=new_codes,
-                          parent_id=parent, done=f"Theme {name.strip()!r} created.")
-            if created:
-                st.session_state[SELECTED] = created
-            st.rerun()
-    can_undo, can_redo = ui_history.next_steps(store, actor)
+    if can_edit:
+        with st.form("themes.new", clear_on_submit=True):
+            st.markdown("**New theme**")
+            name = st.text_input("Name", key="themes.new.name")
+            description = st.text_area("Description", key="themes.new.description", height=68)
+            new_codes = st.multiselect("Codes", list(code_label), format_func=lambda i: name_first(code_label[i]),
+                                       key="themes.new.codes",
+                                       help="Each code by its name, then where it sits in the codebook.")
+            parent = st.selectbox("Sub-theme of", [None, *names], key="themes.new.parent",
+                                  format_func=lambda i: "(a top-level theme)" if i is None else names[i])
+            if st.form_submit_button("Create theme"):
+                created = run(store.add_theme, name, actor, description=description, code_ids=new_codes,
+                              parent_id=parent, done=f"Theme {name.strip()!r} created.")
+                if created:
+                    st.session_state[SELECTED] = created
+                st.rerun()
     undo_col, redo_col, _ = st.columns([1, 1, 6])
-    undo_col.button("Undo", key="themes.undo", icon=":material/undo:", disabled=not can_undo,
-                    help=f"Undo: {md(can_undo)}" if can_undo else "Nothing to undo", on_click=step_history,
-                    args=("undo",))
-    redo_col.button("Redo", key="themes.redo", icon=":material/redo:", disabled=not can_redo,
-                    help=f"Redo: {md(can_redo)}" if can_redo else "Nothing to redo", on_click=step_history,
-                    args=("redo",))
+    ui_history.buttons(store, actor, undo_col, redo_col, key="themes", on_click=step_history)
     if all_themes:
         lookups = Lookups.load(store)
         frame = coding_frame(store, lookups)
@@ -138,9 +138,10 @@ with themes_tab:
                        "codes": ", ".join(code_label.get(c, "?") for c in t.code_ids),
                        "passages": evidence[t.id].passages, "participants": evidence[t.id].participants,
                        "sites": evidence[t.id].sites} for t, depth in tree], hide_index=True, width="stretch")
-        with st.expander("Arrange codes on themes: drag a code onto a theme", expanded=True):
-            board.theme_board(board.board_data(tree, code_label), key=BOARD, on_link=lambda: board_changed("link"),
-                              on_unlink=lambda: board_changed("unlink"))
+        if can_edit:  # the table above shows each theme's codes to everyone
+            with st.expander("Arrange codes on themes: drag a code onto a theme", expanded=True):
+                board.theme_board(board.board_data(tree, code_label), key=BOARD,
+                                  on_link=lambda: board_changed("link"), on_unlink=lambda: board_changed("unlink"))
         ids = [t.id for t, _depth in tree]
         if st.session_state.get(SELECTED) not in ids:
             st.session_state[SELECTED] = ids[0]
@@ -148,40 +149,47 @@ with themes_tab:
         theme = store.get_theme(theme_id)
         work_col, evidence_col = st.columns([3, 2], gap="large")
         with work_col:
-            with st.form(f"themes.edit.{theme_id}"):
-                new_name = st.text_input("Name", theme.name)
-                new_status = st.selectbox("Status", THEME_STATUSES, index=THEME_STATUSES.index(theme.status),
-                                          help="candidate → reviewed → final (or discarded)")
-                others = [None, *[i for i in ids if i != theme_id]]
-                new_parent = st.selectbox("Sub-theme of", others, index=others.index(theme.parent_id)
-                                          if theme.parent_id in others else 0,
-                                          format_func=lambda i: "(a top-level theme)" if i is None else names[i])
-                chosen = st.multiselect("Codes", list(code_label), default=theme.code_ids,
-                                        format_func=lambda i: name_first(code_label[i]),
-                                        key=f"themes.codes.{theme_id}",
-                                        help=paths_help([code_label[c] for c in theme.code_ids if c in code_label],
-                                                        "Type to find a code; remove one with its ×. A code may "
-                                                        "serve several themes. Its codes in full:"))
-                new_description = st.text_area("Description", theme.description, height=80)
-                new_memo = st.text_area("Memo", theme.memo, height=80)
-                if st.form_submit_button("Save theme"):
-                    run(th.save_theme, store, theme_id, actor, name=new_name, description=new_description,
-                        memo=new_memo, status=new_status, parent_id=new_parent, code_ids=chosen,
-                        done="Theme saved.")
-                    st.rerun()
+            if can_edit:
+                with st.form(f"themes.edit.{theme_id}"):
+                    new_name = st.text_input("Name", theme.name)
+                    new_status = st.selectbox("Status", THEME_STATUSES, index=THEME_STATUSES.index(theme.status),
+                                              help="candidate → reviewed → final (or discarded)")
+                    others = [None, *[i for i in ids if i != theme_id]]
+                    new_parent = st.selectbox("Sub-theme of", others, index=others.index(theme.parent_id)
+                                              if theme.parent_id in others else 0,
+                                              format_func=lambda i: "(a top-level theme)" if i is None else names[i])
+                    chosen = st.multiselect("Codes", list(code_label), default=theme.code_ids,
+                                            format_func=lambda i: name_first(code_label[i]),
+                                            key=f"themes.codes.{theme_id}",
+                                            help=paths_help([code_label[c] for c in theme.code_ids if c in code_label],
+                                                            "Type to find a code; remove one with its ×. A code may "
+                                                            "serve several themes. Its codes in full:"))
+                    new_description = st.text_area("Description", theme.description, height=80)
+                    new_memo = st.text_area("Memo", theme.memo, height=80)
+                    if st.form_submit_button("Save theme"):
+                        run(th.save_theme, store, theme_id, actor, name=new_name, description=new_description,
+                            memo=new_memo, status=new_status, parent_id=new_parent, code_ids=chosen,
+                            done="Theme saved.")
+                        st.rerun()
+            else:  # read-only: the table above shows its status and codes
+                for label, value in (("Description", theme.description), ("Memo", theme.memo)):
+                    if value:
+                        st.markdown(f"**{label}**")
+                        st.text(value)  # from people and imports: plain text, never Markdown
             children = [t.name for t in all_themes if t.parent_id == theme_id]
             if children:
                 st.caption("Sub-themes: " + md(", ".join(children)))
-            if st.button("Delete this theme", key=f"themes.delete.{theme_id}"):
-                st.session_state["themes.confirm"] = theme_id
-            if st.session_state.get("themes.confirm") == theme_id:
-                st.warning(f"Delete {md(theme.name)} and its framework summaries? Its codes and codings stay, "
-                           "its sub-themes move up, and Undo brings it all back.")
-                if st.button("Yes, delete it", key=f"themes.delete.yes.{theme_id}"):
-                    st.session_state.pop("themes.confirm", None)
-                    run(store.delete_theme, theme_id, actor, done=f"Theme {theme.name!r} deleted.")
-                    st.rerun()
-        excerpts = load_excerpts(store, export_names(store, pseudonymise=False),
+            if can_edit:
+                if st.button("Delete this theme", key=f"themes.delete.{theme_id}"):
+                    st.session_state["themes.confirm"] = theme_id
+                if st.session_state.get("themes.confirm") == theme_id:
+                    st.warning(f"Delete {md(theme.name)} and its framework summaries? Its codes and codings stay, "
+                               "its sub-themes move up, and Undo brings it all back.")
+                    if st.button("Yes, delete it", key=f"themes.delete.yes.{theme_id}"):
+                        st.session_state.pop("themes.confirm", None)
+                        run(store.delete_theme, theme_id, actor, done=f"Theme {theme.name!r} deleted.")
+                        st.rerun()
+        excerpts = load_excerpts(store, names_policy,
                                  code_ids=th.theme_code_ids(store, theme)) if theme.code_ids else []
         uids = {c.id: c.uid for c in store.codings(code_ids=th.theme_code_ids(store, theme))} if excerpts else {}
         with evidence_col:
@@ -200,28 +208,30 @@ with themes_tab:
                 if st.button("Open", key=f"themes.open.{excerpt.quote.coding_id}", icon=":material/open_in_new:"):
                     open_in_code_page(excerpt.quote.source_id, excerpt.quote.start, excerpt.quote.end)
         st.markdown("**Narrative**")
-        st.caption("Your account of the theme, in Markdown (the report keeps paragraphs, lists and emphasis). "
-                   "Pick a passage and insert its citation; the report quotes it there, attributed.")
         narrative_key, pick_key = f"themes.narrative.{theme_id}", f"themes.cite.{theme_id}"
-        if narrative_key not in st.session_state:
+        if narrative_key not in st.session_state or not can_edit:
             st.session_state[narrative_key] = theme.narrative
-        passages = distinct_passages(excerpts)
-        by_uid = {uids[e.quote.coding_id]: e for e in passages if e.quote.coding_id in uids}
-        pick_col, insert_col = st.columns([5, 1], vertical_alignment="bottom")
-        pick_col.selectbox("Passage to cite", list(by_uid), key=pick_key, index=None, placeholder="choose a passage",
-                           format_func=lambda u: f"{by_uid[u].who or by_uid[u].source}: "
-                                                 f"{' '.join(by_uid[u].text.split())[:110]}")
-        insert_col.button("Insert citation", key=f"themes.insert.{theme_id}", on_click=insert_citation,
-                          args=(narrative_key, pick_key), disabled=not by_uid)
-        st.text_area("Narrative", key=narrative_key, height=220, label_visibility="collapsed")
-        if st.button("Save narrative", key=f"themes.narrative.save.{theme_id}", type="primary"):
-            run(store.update_theme, theme_id, actor, narrative=st.session_state[narrative_key],
-                done="Narrative saved.")
-            st.rerun()
-        with st.expander("Preview: the narrative with its cited passages"):
+        if can_edit:
+            st.caption("Your account of the theme, in Markdown (the report keeps paragraphs, lists and emphasis). "
+                       "Pick a passage and insert its citation; the report quotes it there, attributed.")
+            passages = distinct_passages(excerpts)
+            by_uid = {uids[e.quote.coding_id]: e for e in passages if e.quote.coding_id in uids}
+            pick_col, insert_col = st.columns([5, 1], vertical_alignment="bottom")
+            pick_col.selectbox("Passage to cite", list(by_uid), key=pick_key, index=None,
+                               placeholder="choose a passage",
+                               format_func=lambda u: f"{by_uid[u].who or by_uid[u].source}: "
+                                                     f"{' '.join(by_uid[u].text.split())[:110]}")
+            insert_col.button("Insert citation", key=f"themes.insert.{theme_id}", on_click=insert_citation,
+                              args=(narrative_key, pick_key), disabled=not by_uid)
+            st.text_area("Narrative", key=narrative_key, height=220, label_visibility="collapsed")
+            if st.button("Save narrative", key=f"themes.narrative.save.{theme_id}", type="primary"):
+                run(store.update_theme, theme_id, actor, narrative=st.session_state[narrative_key],
+                    done="Narrative saved.")
+                st.rerun()
+        with st.expander("Preview: the narrative with its cited passages", expanded=not can_edit):
             cited_ids = store.codings_by_uid(CITATION.findall(st.session_state[narrative_key]))
             everything = {e.quote.coding_id: e for e in load_excerpts(
-                store, export_names(store, pseudonymise=False),
+                store, names_policy,
                 code_ids=sorted({code for _i, code in cited_ids.values()}))} if cited_ids else {}
             preview(st.session_state[narrative_key],
                     {u: everything[i] for u, (i, _c) in cited_ids.items() if i in everything})
@@ -257,18 +267,19 @@ with candidates_tab:
     if not store.coders():
         st.info("Candidate themes are drawn from coded passages, and nothing is coded yet.")
         link_to("code", "Code sources")
-    coders = st.multiselect("Coders", store.coders(), key="themes.cand.coders", placeholder="everyone")
-    text = st.radio("Embed", th.TEXT_SOURCES, key="themes.cand.text", horizontal=True,
-                    format_func=lambda t: "each coded quote" if t == "quote" else "the sentence it starts in")
-    if st.button("Propose candidate themes", key="themes.cand.run", type="primary"):
-        with st.spinner("Embedding and clustering the coded passages…"):
-            found = run(th.find_candidates, store, actor, coders=coders or None, text=text, done="")
-        if found:
-            st.session_state[MESSAGE] = ("success", f"{len(found.candidates)} candidates from {found.passages} "
-                                         f"passages in {found.k} clusters (silhouette {found.silhouette:.3f}).")
-        st.rerun()
+    if can_edit:
+        coders = st.multiselect("Coders", store.coders(), key="themes.cand.coders", placeholder="everyone")
+        text = st.radio("Embed", th.TEXT_SOURCES, key="themes.cand.text", horizontal=True,
+                        format_func=lambda t: "each coded quote" if t == "quote" else "the sentence it starts in")
+        if st.button("Propose candidate themes", key="themes.cand.run", type="primary"):
+            with st.spinner("Embedding and clustering the coded passages…"):
+                found = run(th.find_candidates, store, actor, coders=coders or None, text=text, done="")
+            if found:
+                st.session_state[MESSAGE] = ("success", f"{len(found.candidates)} candidates from {found.passages} "
+                                             f"passages in {found.k} clusters (silhouette {found.silhouette:.3f}).")
+            st.rerun()
     open_candidates = store.candidate_themes("open")
-    if len(open_candidates) >= 2:
+    if can_edit and len(open_candidates) >= 2:
         labels = {c.id: f"{c.label} ({len(c.coding_ids)} codings)" for c in open_candidates}
         merge_col, merge_button_col = st.columns([5, 1], vertical_alignment="bottom")
         to_merge = merge_col.multiselect("Merge candidates", list(labels), format_func=labels.get,
@@ -285,6 +296,8 @@ with candidates_tab:
                                                      th.candidate_sites(store, candidate.id).items())))
             for q in th.candidate_quotes(store, candidate.id, limit=5):
                 quote(q.text, note=f"{q.code_name} · {attribution(q)}")
+            if not can_edit:
+                continue
             name_col, promote_col, split_col, discard_col = st.columns([3, 1, 1, 1], vertical_alignment="bottom")
             new_name = name_col.text_input("Theme name", candidate.label, key=f"themes.cand.name.{candidate.id}")
             if promote_col.button("Promote", key=f"themes.cand.promote.{candidate.id}"):
