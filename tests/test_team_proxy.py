@@ -6,10 +6,11 @@ The browser opens ``https://qual.workbench.test:PORT`` (Chromium maps the name t
 Streamlit's websocket is accepted only if the proxy passes the browser's Host on (Streamlit would also accept any
 ``localhost`` origin and hide a proxy that does not). Through the proxy a coder signs in, opens a project and
 accepts a suggestion (all over the websocket); the responses carry the clickjacking and HTTPS headers; a page of
-another origin cannot frame the app; plain http is sent to https or refused; the workbench's own port is bound to
-127.0.0.1 only. Both proxies run as ordinary processes on free ports in the test's folder (no admin port, http
-port or certificate store of a system Caddy or nginx is touched). Skips when caddy, nginx, /usr/bin/chromium or
-Playwright is missing.
+another origin cannot frame the app (while the app framed straight from its own port loads: the refusal is the
+headers'); plain http is sent to https or refused; an X-Forwarded-For forged by the browser is not the address the
+sign-in is logged with; the workbench's own port is bound to 127.0.0.1 only. Both proxies run as ordinary
+processes on free ports in the test's folder (no admin port, http port, pid file or certificate store of a system
+Caddy or nginx is touched). Skips when caddy, nginx, /usr/bin/chromium or Playwright is missing.
 """
 from __future__ import annotations
 
