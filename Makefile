@@ -22,7 +22,8 @@ demo: setup
 	$(VENV)/bin/workbench suggest --project $(DEMO) --as demo --show 0
 	$(VENV)/bin/workbench app --project $(DEMO)
 
-# Chromium (browser tests) and LibreOffice (report rendering) from Debian when we may install them;
+# Chromium (browser tests), LibreOffice (report rendering), caddy and nginx (proxy test) and the other tools of
+# scripts/install-system-deps.sh from Debian when we may install them;
 # the tests that need them skip cleanly otherwise.
 system-deps:
 	bash scripts/install-system-deps.sh

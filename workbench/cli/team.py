@@ -180,6 +180,8 @@ def serve(config_path: Path, check: bool) -> None:
       upload_limit_mb = 50
       session_idle_minutes = 30
     Optional: [tls] cert, key; [oidc] issuer, client_id, client_secret_file, allowed_domains, allowed_emails.
+    Behind a reverse proxy (HTTPS on a real hostname): behind_proxy = true and public_url; tested configs for
+    Caddy and nginx are in the repository's deploy/ folder.
     """
     from workbench.cli.app import TEAM_APP
     from workbench.errors import WorkbenchError

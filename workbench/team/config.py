@@ -23,7 +23,8 @@ EXAMPLE = """\
 projects = "projects"            # the projects directory (relative to this file); team.db lives there
 host = "127.0.0.1"               # only this computer; a proxy (Caddy, nginx) serves HTTPS to the team
 port = 8501
-behind_proxy = false             # true: a reverse proxy on this machine terminates HTTPS
+behind_proxy = false             # true: a reverse proxy on this machine terminates HTTPS (the repository's
+                                 # deploy/Caddyfile and deploy/nginx.conf)
 public_url = "http://localhost:8501"   # the address users type (OIDC redirects back to it)
 upload_limit_mb = 50
 session_idle_minutes = 30
