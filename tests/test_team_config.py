@@ -47,6 +47,11 @@ def test_the_smallest_config_serves_this_computer_only_with_safe_defaults(folder
     assert config.url == "http://localhost:8501"
 
 
+def test_the_idle_timeout_may_be_part_of_a_minute(folder: Path) -> None:
+    config = load_config(_config(folder, 'projects = "projects"\nsession_idle_minutes = 0.5\n'))
+    assert config.session_idle_minutes == 0.5
+
+
 def test_the_readme_example_is_a_valid_config(folder: Path) -> None:
     assert load_config(_config(folder, EXAMPLE)).projects.name == "projects"
 
@@ -59,6 +64,8 @@ BAD = [  # (config text, what the message must say after "team.toml: ")
     ('projects = "projects"\nbehind_proxy = "yes"', "behind_proxy: must be true or false, not 'yes'"),
     ('projects = "projects"\nupload_limit_mb = 0', "upload_limit_mb: must be between 1 and 1000"),
     ('projects = "projects"\nsession_idle_minutes = 0', "session_idle_minutes: must be between"),
+    ('projects = "projects"\nsession_idle_minutes = true', "session_idle_minutes: must be a whole number or a number"),
+    ('projects = "projects"\nsession_idle_minutes = "30"', "session_idle_minutes: must be a whole number or a"),
     ('projects = "projects"\nhots = "0.0.0.0"', "hots: is not a setting this version knows (a typo?)"),
     ('projects = "projects"\nhost = "0.0.0.0"', "host: 0.0.0.0 is reachable from other computers"),
     ('projects = "projects"\nhost = "192.168.1.20"', "host: 192.168.1.20 is reachable from other computers"),

@@ -215,6 +215,23 @@ def test_theme_evidence_counts_passages_participants_sites_and_site_by_wave(smal
     assert table == {("Northgate", "1"): 2, ("Seacombe", "2"): 1, ("(none)", "(none)"): 1}
 
 
+def test_theme_evidence_in_a_project_without_sites_or_waves_warns_of_nothing(tmp_path: Path) -> None:
+    import warnings
+
+    from test_compare import NOTES, _notes
+    from workbench.analysis.themes import theme_evidence
+
+    store = Store.create(tmp_path / "plain.wbproj", name="plain")  # no source or case has a site or a wave
+    queues = store.add_code("Queues", "lead")
+    start = NOTES.index("People queued")
+    store.add_coding(store.add_source(_notes(), "lead"), start, start + len("People queued"), queues, "amira")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # pandas: a string fill value for an all-missing (float) column
+        evidence = theme_evidence(store, store.get_theme(store.add_theme("Waiting", "amira", code_ids=[queues])))
+    assert (evidence.passages, evidence.sites) == (1, 0)
+    assert [(r.site, r.wave, r.passages) for r in evidence.by_site_wave.itertuples()] == [("(none)", "(none)", 1)]
+
+
 def test_framework_summaries_cite_passages_like_narratives(small: SmallProject) -> None:
     store = small.store
     theme_id = store.add_theme("Home", "amira", code_ids=[small.codes["Housing"]])

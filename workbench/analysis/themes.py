@@ -101,8 +101,8 @@ def theme_evidence(store: Store, theme: Theme, *, lookups: Lookups | None = None
     lookups = lookups or Lookups.load(store)
     frame = coding_frame(store, lookups) if frame is None else frame
     mine = frame[frame["code_id"].isin(theme_code_ids(store, theme))].copy()
-    mine["site"] = lookups.column(mine, "site").fillna(NO_VALUE)
-    mine["wave"] = lookups.column(mine, "wave").fillna(NO_VALUE)
+    mine["site"] = lookups.column(mine, "site").astype(object).fillna(NO_VALUE)  # all missing: float64
+    mine["wave"] = lookups.column(mine, "wave").astype(object).fillna(NO_VALUE)
     passages = mine.drop_duplicates(["source_id", "start", "end"])
     table = passages.groupby(["site", "wave"]).size().rename("passages").reset_index()
     sites = passages.loc[passages["site"] != NO_VALUE, "site"].nunique()

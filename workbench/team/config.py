@@ -69,7 +69,7 @@ class TeamConfig:
     behind_proxy: bool = False
     public_url: str = ""
     upload_limit_mb: int = 50
-    session_idle_minutes: int = 30
+    session_idle_minutes: float = 30
     tls_cert: Path | None = None
     tls_key: Path | None = None
     oidc: OidcConfig | None = field(default=None)
@@ -89,7 +89,8 @@ class TeamConfig:
         return f"{scheme}://{host}:{self.port}"
 
 
-KINDS = {str: "a string", int: "a whole number", bool: "true or false", list: "a list", dict: "a [table]"}
+KINDS = {str: "a string", int: "a whole number", float: "a number", bool: "true or false", list: "a list",
+         dict: "a [table]"}
 
 
 class _Reader:
@@ -107,13 +108,14 @@ class _Reader:
                 raise self.error(key, "missing (see `workbench serve --help` for an example)")
             return default
         value = self.table.pop(key)
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            names = " or ".join(KINDS[k] for k in (kind if isinstance(kind, tuple) else (kind,)))
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        if not isinstance(value, kind) or (int in kinds and isinstance(value, bool)):
+            names = " or ".join(KINDS[k] for k in kinds)
             raise self.error(key, f"must be {names}, not {value!r}")
         return value
 
-    def number(self, key: str, default: int, low: int, high: int) -> int:
-        value = self.take(key, int, default)
+    def number(self, key: str, default: int, low: float, high: float, kind: type | tuple[type, ...] = int) -> Any:
+        value = self.take(key, kind, default)
         if not low <= value <= high:
             raise self.error(key, f"must be between {low} and {high}, not {value}")
         return value
@@ -156,7 +158,7 @@ def load_config(path: str | Path) -> TeamConfig:
     behind_proxy = top.take("behind_proxy", bool, False)
     public_url = _url(top, "public_url", top.take("public_url", str, ""))
     upload = top.number("upload_limit_mb", 50, 1, MAX_UPLOAD_MB)
-    idle = top.number("session_idle_minutes", 30, 1, 24 * 60)
+    idle = top.number("session_idle_minutes", 30, 0.1, 24 * 60, (int, float))  # 0.5: half a minute
     tls = _Reader(path, top.take("tls", dict, {}), "tls.")
     cert, key = tls.file("cert"), tls.file("key")
     tls.done()
