@@ -194,5 +194,10 @@ def test_a_viewer_reads_the_code_page_with_nothing_to_code_with(team_server) -> 
             page.keyboard.press("Control+z")
             page.wait_for_timeout(1500)
             assert [s.status for s in Store.open(team.project_path("garden")).suggestions()] == ["pending"]
+            page.keyboard.press("?")  # the keys listed are the keys that work for a viewer
+            keys = page.locator(".wb-keys")
+            keys.wait_for(state="visible", timeout=10_000)
+            assert "next / previous suggestion" in keys.inner_text()
+            assert "apply that quick code" not in keys.inner_text() and "undo" not in keys.inner_text()
         finally:
             browser.close()

@@ -14,13 +14,13 @@
 // apply {code, start, end}, history {direction}; the last three carry a nonce (see nonce()). A read-only
 // document (a viewer in team mode) hides the finder and the quick codes and sends none of the last three.
 
-const KEYS = [
-  ["1 … 9", "apply that quick code to the selected words"],
-  ["a / r", "accept / reject the current suggestion"],
-  ["j / k", "next / previous suggestion"],
-  ["Ctrl+Z", "undo"], ["Ctrl+Shift+Z", "redo"],
-  ["/", "find a code (Enter applies the first)"],
-  ["?", "show or hide these keys"],
+const KEYS = [ // [key, what it does, whether it changes the project (not listed in a read-only document)]
+  ["1 … 9", "apply that quick code to the selected words", true],
+  ["a / r", "accept / reject the current suggestion", true],
+  ["j / k", "next / previous suggestion", false],
+  ["Ctrl+Z", "undo", true], ["Ctrl+Shift+Z", "redo", true],
+  ["/", "find a code (Enter applies the first)", true],
+  ["?", "show or hide these keys", false],
 ];
 const STRIPES_WIDTH = 26; // px: the stripes column; lanes share it
 // The speaker filter and the stripe mode outlast leaving the page (this browser tab's sessionStorage).
@@ -213,8 +213,9 @@ export default function (component) {
     const keys = el("div", "wb-keys");
     keys.hidden = true;
     keys.appendChild(el("b", "", "Keys on the Code page"));
-    for (const [key, what] of KEYS) {
+    for (const [key, what, writes] of KEYS) {
       const row = el("div");
+      if (writes) row.dataset.writes = "1";
       row.append(el("kbd", "", key), document.createTextNode(` ${what}`));
       keys.appendChild(row);
     }
@@ -639,6 +640,7 @@ export default function (component) {
     const panel = JSON.parse(data.panel); // {codes, selection, readonly}: plain data, shown as text
     state.readonly = Boolean(panel.readonly);
     state.find.hidden = state.quick.hidden = state.readonly;
+    for (const row of state.keys.querySelectorAll("[data-writes]")) row.hidden = state.readonly;
     const codesKey = JSON.stringify(panel.codes || []);
     if (codesKey !== state.codesKey) {
       state.codesKey = codesKey;
