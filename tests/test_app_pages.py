@@ -600,12 +600,13 @@ def test_workbench_app_serves_locally_by_default_and_warns_otherwise(project: Pa
     from workbench.cli import cli
 
     calls = []
-    monkeypatch.setattr(cli_app.subprocess, "call", lambda cmd, env: calls.append((cmd, env)) or 0)
+    monkeypatch.setattr(cli_app.os, "execve", lambda path, cmd, env: calls.append((cmd, env)))  # not a real server
     result = CliRunner().invoke(cli, ["app", "--project", str(project), "--as", "amira"])
     assert result.exit_code == 0, result.output
     command, env = calls[0]
     assert command[command.index("--server.address") + 1] == "127.0.0.1"
     assert command[command.index("--browser.gatherUsageStats") + 1] == "false"
+    assert command[command.index("--client.toolbarMode") + 1] == "viewer"  # no Deploy button, no developer menu
     assert Path(command[command.index("run") + 1]) == ROOT / "workbench" / "ui" / "app.py"  # package data
     assert env["WORKBENCH_PROJECT"] == str(project.resolve()) and env["WORKBENCH_USER"] == "amira"
     assert "Warning" not in result.output
@@ -617,6 +618,38 @@ def test_workbench_app_serves_locally_by_default_and_warns_otherwise(project: Pa
 
     result = CliRunner().invoke(cli, ["app", "--project", str(project.with_name("missing.wbproj"))])
     assert result.exit_code == 1 and "no project here" in result.output and len(calls) == 2
+
+
+def test_stopping_workbench_app_stops_its_server(project: Path, tmp_path: Path) -> None:
+    """SIGTERM to `workbench app` (a service manager, a test's teardown) leaves no server running."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import urllib.request
+
+    from test_app_browser import free_port, wait_until
+
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    process = subprocess.Popen([sys.executable, "-m", "workbench", "app", "--project", str(project), "--port", str(port)],
+                               env=env, stdout=(tmp_path / "app.log").open("w"), stderr=subprocess.STDOUT)
+
+    def answers() -> bool:
+        """the server to answer"""
+        try:
+            return urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1).status == 200
+        except OSError:
+            return False
+
+    try:
+        wait_until(answers, timeout=60)
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=20)
+        wait_until(lambda: not answers(), timeout=10)  # the port no longer answers: no orphaned server
+    finally:
+        if process.poll() is None:
+            process.kill()
 
 
 # -- Report page: REFI-QDA exchange ---------------------------------------------------------------------

@@ -2,9 +2,11 @@
 the code-memo field in the Codebook editor, driven with AppTest on a real small project."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from workbench.sources.memos import add_memo
+from workbench.ui.document_view import code_lookup
 from workbench.store import Store
 
 from test_app_pages import project, template  # noqa: F401  (fixtures)
@@ -112,6 +114,9 @@ def test_clicking_a_code_in_the_tree_opens_it_in_the_editor_with_sources_and_cod
     counts = {c.value for c in at.caption}
     assert "1 source · 2 codings" in counts and "1 source · 1 coding" in counts
     assert "2 sources · 3 codings" in counts  # Social connectivity: both codes under it
+    colours = re.findall(r'class="wb-code-dot" style="[^"]*background:(#[0-9a-fA-F]{6})', html_blocks(at))
+    lookup = code_lookup(store.codes())
+    assert colours == [lookup[c.id][2] for c in store.codes()]  # a dot per code, in its document colour
 
 
 def test_a_long_list_is_shown_a_page_at_a_time(project: Path) -> None:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -16,10 +15,11 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 def streamlit_command(host: str, port: int) -> list[str]:
     """The `streamlit run` command line: bound to ``host``, headless, no usage statistics, no tracebacks
-    shown to users (the checkout's .streamlit/config.toml is not there when the workbench is installed)."""
+    shown to users, no developer menu or Deploy button (the checkout's .streamlit/config.toml is not there when
+    the workbench is installed)."""
     return [sys.executable, "-m", "streamlit", "run", str(APP), "--server.address", host,
             "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
-            "--client.showErrorDetails", "none"]
+            "--client.showErrorDetails", "none", "--client.toolbarMode", "viewer"]  # no Deploy button
 
 
 @click.command("app")
@@ -47,8 +47,5 @@ def app(project_path: Path | None, port: int, host: str, user: str | None) -> No
                     f"{host}:{port} can read and change this project's participant data.", fg="yellow", err=True)
     click.echo(f"Resilience Workbench on http://{'127.0.0.1' if host in LOCAL_HOSTS else host}:{port} "
                "(Ctrl+C stops it)")
-    try:
-        status = subprocess.call(streamlit_command(host, port), env=env)
-    except KeyboardInterrupt:
-        status = 0
-    sys.exit(status)
+    command = streamlit_command(host, port)
+    os.execve(command[0], command, env)  # the server is this process: a signal that stops it stops the server

@@ -40,6 +40,12 @@ def lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
+def _dot(color: str) -> str:
+    """A code's colour in the tree (a checked colour from ``code_lookup``)."""
+    return (f'<span class="wb-code-dot" style="display:inline-block;width:0.7rem;height:0.7rem;border-radius:50%;'
+            f'background:{color}" title="{color}"></span>')
+
+
 def details_html(code: Code, color: str, *, kind: str) -> str:
     """A code's definition, notes, examples and keywords as escaped HTML, under its name."""
     notes = []
@@ -100,7 +106,8 @@ with tree_col:
     if not codes:
         st.info("No codes yet: add the first one on the right." if lead else "No codes yet.")
     for c in codes:
-        name_col, count_col = st.columns([3, 2], vertical_alignment="center")
+        dot_col, name_col, count_col = st.columns([0.12, 3, 2], vertical_alignment="center", gap="small")
+        dot_col.html(_dot(colors[c.id][2]))  # the colour its codings have in the document
         indent = "\u00a0\u00a0\u00a0" * depth[c.id]
         name_col.button(f"{indent}{md(c.name)}" + ("" if c.codable else " *(category)*"), key=f"codebook.tree.{c.id}",
                         type="secondary" if c.id == st.session_state.get(SELECTED) else "tertiary",
