@@ -157,6 +157,34 @@ def apply_code(page, name: str) -> None:
     page.locator("button").filter(has_text=re.compile(r"^Apply$")).click()
 
 
+def test_workbench_app_opens_a_page_from_its_address_with_the_project_and_the_menu(project: Path,
+                                                                                 tmp_path: Path) -> None:
+    """A bookmark or a reload on /codebook: the router runs (project open, the menu), not the page file alone."""
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium")
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+           "WORKBENCH_RECENT_FILE": str(tmp_path / "recent.json")}
+    command = [sys.executable, "-m", "workbench", "app", "--project", str(project), "--port", str(port), "--as", "zoe"]
+    for url in run_server(command, port, cwd=tmp_path, env=env, log_path=tmp_path / "server.log"):
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_page(viewport={"width": 1280, "height": 900})
+                page.goto(f"{url}/codebook")
+                page.get_by_text("click one to edit it").wait_for(timeout=30_000)
+                sidebar = page.locator('[data-testid="stSidebar"]')
+                assert sidebar.get_by_text("Codebook", exact=True).count() == 1
+                assert sidebar.get_by_text("members", exact=True).count() == 0  # not the folder's file list
+                assert page.get_by_text("No project is open yet").count() == 0
+                page.reload()
+                page.get_by_text("click one to edit it").wait_for(timeout=30_000)
+            finally:
+                browser.close()
+
+
 def test_select_with_the_mouse_apply_reload_and_accept(server: str, project: Path) -> None:
     from playwright.sync_api import sync_playwright
 

@@ -607,7 +607,8 @@ def test_workbench_app_serves_locally_by_default_and_warns_otherwise(project: Pa
     assert command[command.index("--server.address") + 1] == "127.0.0.1"
     assert command[command.index("--browser.gatherUsageStats") + 1] == "false"
     assert command[command.index("--client.toolbarMode") + 1] == "viewer"  # no Deploy button, no developer menu
-    assert Path(command[command.index("run") + 1]) == ROOT / "workbench" / "ui" / "app.py"  # package data
+    assert Path(command[command.index("run") + 1]) == ROOT / "workbench" / "ui" / "server" / "main.py"  # package data
+    assert not (ROOT / "workbench" / "ui" / "server" / "pages").exists()  # no page runs without the router
     assert env["WORKBENCH_PROJECT"] == str(project.resolve()) and env["WORKBENCH_USER"] == "amira"
     assert "Warning" not in result.output
 

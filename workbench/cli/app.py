@@ -8,8 +8,11 @@ from pathlib import Path
 import click
 
 
-APP = Path(__file__).resolve().parents[1] / "ui" / "app.py"  # package data, so an installed wheel has it
-TEAM_APP = APP.parent / "server" / "main.py"  # `workbench serve`: the same router, no pages/ beside it
+# The router (workbench/ui/app.py, package data, so an installed wheel has it) is run by a main script in a folder
+# with no pages/ beside it: Streamlit would otherwise run a page file named in the address on its own, without the
+# router (a reload on /codebook: no project, no menu), and in team mode before the sign-in.
+APP = Path(__file__).resolve().parents[1] / "ui" / "server" / "main.py"
+TEAM_APP = APP  # `workbench serve`: the same main script
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
