@@ -127,13 +127,18 @@ def run_server(command: list[str], port: int, *, cwd: Path, env: dict[str, str],
         wait_until(healthy, timeout=timeout)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         log.close()
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Terminate a server process, killing it if it has not ended within 10 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
 
 
 def drag_select(page, first: int, last: int) -> None:

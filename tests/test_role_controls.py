@@ -12,13 +12,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from test_app_pages import build_project
-from test_team_app import open_garden, sign_in
+from test_team_app import open_garden, sign_in, team_from
 from workbench.model import Role
 from workbench.sources.memos import add_memo
 from workbench.store import Store
 from workbench.team.accounts import add_user
 from workbench.team.members import Team, add_member
-from workbench.team.serve import TEAM_CONFIG_ENV
 
 PASSWORD = "correct horse battery"
 ACCOUNT = {Role.VIEWER: "vic", Role.CODER: "cody", Role.LEAD: "lena"}
@@ -52,18 +51,7 @@ def template(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def team(template: Path, tmp_path: Path, monkeypatch) -> Team:
-    projects = tmp_path / "projects"
-    projects.mkdir()
-    for path in template.iterdir():
-        if path.is_file() and not path.name.endswith(("-wal", "-shm")):
-            (projects / path.name).write_bytes(path.read_bytes())
-    config = tmp_path / "team.toml"
-    config.write_text('projects = "projects"\n')
-    monkeypatch.setenv(TEAM_CONFIG_ENV, str(config))
-    for variable in ("WORKBENCH_PROJECT", "WORKBENCH_USER"):
-        monkeypatch.delenv(variable, raising=False)
-    monkeypatch.setenv("WORKBENCH_RECENT_FILE", str(tmp_path / "recent.json"))
-    return Team.at(projects)
+    return team_from(template, tmp_path, monkeypatch)
 
 
 def page(role: Role, name: str, state: dict | None = None) -> AppTest:

@@ -41,6 +41,11 @@ def template(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def team(template: Path, tmp_path: Path, monkeypatch) -> Team:
+    return team_from(template, tmp_path, monkeypatch)
+
+
+def team_from(template: Path, tmp_path: Path, monkeypatch) -> Team:
+    """A copy of ``template``'s projects folder in ``tmp_path``, with this process in team mode on it."""
     projects = tmp_path / "projects"
     projects.mkdir()
     for path in template.iterdir():

@@ -27,16 +27,10 @@ TEXT = ("Interviewer: And the food pantry?\n\n"
 pytestmark = pytest.mark.timeout(300)
 
 
-@pytest.fixture
-def team_server(tmp_path: Path):
-    """Two projects, four accounts (amira: coder of garden; bo: viewer of pantry; lena: lead of garden; vic: viewer
-    of garden), served by `workbench serve`."""
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium")
-    pytest.importorskip("playwright.sync_api")
+def make_garden(projects: Path) -> None:
+    """projects/garden.wbproj: Maureen's interview, one code and one pending suggestion on her words."""
     from helpers import interview_source
 
-    projects = tmp_path / "projects"
     store = Store.create(projects / "garden.wbproj", name="Garden")
     source_id = store.add_source(interview_source(TEXT, name="maureen.txt"), "lead")
     code_id = store.add_code("Poverty and cost of living", "lead")
@@ -44,6 +38,17 @@ def team_server(tmp_path: Path):
     store.replace_suggestions([NewSuggestion(source_id, start, start + 24, code_id, 0.9, "mentions money",
                                              "lexical")], "engine")
     store.close()
+
+
+@pytest.fixture
+def team_server(tmp_path: Path):
+    """Two projects, four accounts (amira: coder of garden; bo: viewer of pantry; lena: lead of garden; vic: viewer
+    of garden), served by `workbench serve`."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium")
+    pytest.importorskip("playwright.sync_api")
+    projects = tmp_path / "projects"
+    make_garden(projects)
     Store.create(projects / "pantry.wbproj", name="Pantry").close()
     team = Team.at(projects)
     password_hash = hash_password(PASSWORD)

@@ -28,10 +28,10 @@ from pathlib import Path
 
 import pytest
 
-from test_app_browser import CHROMIUM, CHROMIUM_ARGS, free_port, run_server, wait_until
-from test_team_browser import PASSWORD, TEXT, _sign_in
+from test_app_browser import CHROMIUM, CHROMIUM_ARGS, free_port, run_server, stop, wait_until
+from test_team_browser import PASSWORD, _sign_in, make_garden
 from workbench.model import Account, Role
-from workbench.store import NewSuggestion, Store
+from workbench.store import Store
 from workbench.team.members import Team, add_member
 from workbench.team.passwords import hash_password
 
@@ -141,25 +141,12 @@ def _running(command: list[str], env: dict, folder: Path, port: int, log_path: P
         wait_until(listening, timeout=20)
         yield
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop(process)
 
 
 def _team(projects: Path) -> Team:
     """garden, with amira as its coder and one pending suggestion."""
-    from helpers import interview_source
-
-    store = Store.create(projects / "garden.wbproj", name="Garden")
-    source_id = store.add_source(interview_source(TEXT, name="maureen.txt"), "lead")
-    code_id = store.add_code("Poverty and cost of living", "lead")
-    start = TEXT.index("The pantry is a lifeline")
-    store.replace_suggestions([NewSuggestion(source_id, start, start + 24, code_id, 0.9, "mentions money",
-                                             "lexical")], "engine")
-    store.close()
+    make_garden(projects)
     team = Team.at(projects)
     team.server.add_account(Account("amira", "", hash_password(PASSWORD), "2026-12-07T09:00:00.000+00:00"), "admin")
     add_member(team, "garden", "amira", Role.CODER)
