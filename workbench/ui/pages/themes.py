@@ -73,11 +73,13 @@ def step_history(direction: str) -> None:
 
 
 def heatmap(table: pd.DataFrame) -> alt.Chart:
-    """A small site × wave heatmap of a theme's passages."""
+    """A small site × wave heatmap of a theme's passages, 28 px a site: the height is the cells' own (fit-x:
+    Streamlit's default, fit, would squeeze the cells into what the axes leave of it)."""
     return alt.Chart(table).mark_rect().encode(
-        x=alt.X("wave:N", title="wave"), y=alt.Y("site:N", title=None),
+        x=alt.X("wave:N", title="wave", axis=alt.Axis(labelAngle=0)), y=alt.Y("site:N", title=None),
         color=alt.Color("passages:Q", scale=alt.Scale(scheme="blues"), legend=None),
-        tooltip=["site", "wave", "passages"]).properties(height=max(60, 28 * table["site"].nunique()))
+        tooltip=["site", "wave", "passages"]).properties(
+            height=28 * table["site"].nunique(), autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
 
 
 def preview(narrative: str, cited: dict) -> None:
