@@ -7,6 +7,7 @@ mouse itself is tested in ``test_app_browser.py``.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -569,6 +570,17 @@ def test_search_shows_keyword_in_context_and_opens_a_hit(project: Path) -> None:
     # The hit arrives selected, ready to code.
     assert at.session_state["code.selection"] == {"source_id": maureen.id, "start": offset, "end": offset + 6}
     assert at.button(key="code.apply") is not None and "pantry" in html_blocks(at)
+
+
+def test_search_marks_only_the_context_it_cut_short(project: Path) -> None:
+    """A whole short turn is shown whole ("…The pantry…tight.…" read as if words were missing); a long entry
+    cut on one side has the ellipsis on that side only."""
+    at = open_page(project, "search", state={"search.query": "lifeline"})
+    shown = html_blocks(at)
+    assert ('<div style="font-size:0.95rem">The pantry is a <b style="background:#fff3b0">lifeline</b> '
+            'when money is tight.</div>') in shown
+    at = open_page(project, "search", state={"search.query": "sane"})
+    assert re.search(r'>…[^<…]+<b style="background:#fff3b0">sane</b>\.</div>', html_blocks(at))
 
 
 def test_hostile_text_renders_inert_on_search_and_suggestion_pages(project: Path) -> None:
