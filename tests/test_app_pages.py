@@ -682,6 +682,19 @@ def _other_project_qdpx(folder: Path) -> bytes:
     return export_qdpx(other, folder / "other.qdpx").read_bytes()
 
 
+def test_report_page_counts_one_machine_suggested_quote_in_the_singular(project: Path) -> None:
+    from workbench.assist.review import accept
+
+    store = store_of(project)
+    [pantry] = [s for s in store.suggestions() if store.get_code(s.code_id).name == "Poverty and cost of living"]
+    accept(store, pantry.id, "zoe")
+    at = open_page(project, "report")
+    at.button(key="FormSubmitter:report.options-Build report").click().run()
+    assert not at.exception
+    assert at.success[0].value == ("1 quote for 1 code in 1 category (1 coded passage behind it). 1 comes from an "
+                                   "accepted suggestion and is marked as machine-suggested.")
+
+
 def test_report_page_exports_qdpx_for_the_chosen_tool(project: Path) -> None:
     import io
     import zipfile

@@ -18,6 +18,11 @@ def md(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text.replace("\r", " ").replace("\n", " "))
 
 
+def counted(n: int, what: str, plural: str = "") -> str:
+    """``1 source``, ``3 codings``, ``2 summaries`` (``plural`` where adding an s is wrong)."""
+    return f"{n} {what if n == 1 else plural or what + 's'}"
+
+
 def esc(text: str) -> str:
     """Text escaped for HTML."""
     return html.escape(text, quote=True)
