@@ -103,9 +103,10 @@ can_edit = session.may(store, Role.CODER)  # theme.* and candidate.* are a coder
 session.role_caption(store, viewer="read the themes, their evidence and narratives, not change them")
 # the page shows quotes, not an export, but real names stay a lead's (export_names refuses the others)
 names_policy = export_names(store, pseudonymise=not session.may(store, Role.LEAD))
+notice = st.container()  # always there, so that a message does not move the tabs (which would show the first)
 if MESSAGE in st.session_state:
     level, text = st.session_state.pop(MESSAGE)
-    getattr(st, level)(md(text))
+    getattr(notice, level)(md(text))
 
 code_label = Context.load(store).code_paths  # code id -> "Category/Code"
 themes_tab, map_tab, candidates_tab = st.tabs(["Themes", "Map", "Candidate themes"])
