@@ -13,6 +13,7 @@ from workbench.ui.text import counted, md, quote
 
 MESSAGE = "framework.message"
 EDITOR = "framework.editor"
+SAVES = "framework.saves"  # saves so far: a new editor after each, so the saved data does not reset the old one
 MAX_QUOTES = 30
 
 store = session.require_project()
@@ -46,15 +47,16 @@ if not matrix.rows:
     link_to("code", "Code sources")
     st.stop()
 
-edited = st.data_editor(matrix.to_frame(), key=f"{EDITOR}.{rows}", width="stretch", num_rows="fixed",
-                        disabled=not can_write)
+edited = st.data_editor(matrix.to_frame(), key=f"{EDITOR}.{rows}.{st.session_state.get(SAVES, 0)}", width="stretch",
+                        num_rows="fixed", disabled=not can_write)
 if can_write and st.button("Save summaries", type="primary", key="framework.save"):
     try:
         changed = fw.save_summaries(store, matrix, edited, actor)
     except WorkbenchError as exc:
         st.session_state[MESSAGE] = ("error", str(exc))
     else:
-        st.session_state[MESSAGE] = ("success", f"{changed} summaries saved.")
+        st.session_state[MESSAGE] = ("success", f"{counted(changed, 'summary', 'summaries')} saved.")
+        st.session_state[SAVES] = st.session_state.get(SAVES, 0) + 1
     st.rerun()
 
 st.markdown("**Evidence per cell** (number of codings)")
