@@ -195,8 +195,10 @@ def test_sources_attribute_edits_are_saved(project: Path) -> None:
     at.session_state["sources.table.0"] = {"edited_rows": {0: {"site": "Ashby Vale", "role": ""}},
                                            "added_rows": [], "deleted_rows": []}
     at.run()
+    assert at.button(key="sources.save").label == "Save 2 attribute changes"
     at.button(key="sources.save").click().run()
     assert not at.exception and not at.error
+    assert [t.value for t in at.toast] == ["Saved attributes of 1 source"]
     store = store_of(project)
     maureen = store.source_by_name("NG-R01_maureen.txt")
     attributes = store.attributes("source", maureen.id)
