@@ -125,7 +125,7 @@ def test_framework_page_cites_quotes(small: SmallProject) -> None:
     app.button(key="framework.cite").click().run()
     assert not app.exception
     assert small.store.framework_cells()[0].coding_ids == cited
-    assert app.success[0].value == "1 quotes cited\\."
+    assert app.success[0].value == "1 quote cited\\."
     app.button(key="framework.save").click().run()
     assert app.success[0].value == "0 summaries saved\\."
 

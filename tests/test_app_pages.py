@@ -7,6 +7,7 @@ mouse itself is tested in ``test_app_browser.py``.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -194,8 +195,10 @@ def test_sources_attribute_edits_are_saved(project: Path) -> None:
     at.session_state["sources.table.0"] = {"edited_rows": {0: {"site": "Ashby Vale", "role": ""}},
                                            "added_rows": [], "deleted_rows": []}
     at.run()
+    assert at.button(key="sources.save").label == "Save 2 attribute changes"
     at.button(key="sources.save").click().run()
     assert not at.exception and not at.error
+    assert [t.value for t in at.toast] == ["Saved attributes of 1 source"]
     store = store_of(project)
     maureen = store.source_by_name("NG-R01_maureen.txt")
     attributes = store.attributes("source", maureen.id)
@@ -571,6 +574,17 @@ def test_search_shows_keyword_in_context_and_opens_a_hit(project: Path) -> None:
     assert at.button(key="code.apply") is not None and "pantry" in html_blocks(at)
 
 
+def test_search_marks_only_the_context_it_cut_short(project: Path) -> None:
+    """A whole short turn is shown whole ("…The pantry…tight.…" read as if words were missing); a long entry
+    cut on one side has the ellipsis on that side only."""
+    at = open_page(project, "search", state={"search.query": "lifeline"})
+    shown = html_blocks(at)
+    assert ('<div style="font-size:0.95rem">The pantry is a <b style="background:#fff3b0">lifeline</b> '
+            'when money is tight.</div>') in shown
+    at = open_page(project, "search", state={"search.query": "sane"})
+    assert re.search(r'>…[^<…]+<b style="background:#fff3b0">sane</b>\.</div>', html_blocks(at))
+
+
 def test_hostile_text_renders_inert_on_search_and_suggestion_pages(project: Path) -> None:
     at = open_page(project, "search", state={"search.query": "alert"})
     shown = html_blocks(at)
@@ -668,6 +682,19 @@ def _other_project_qdpx(folder: Path) -> bytes:
     source_id = other.add_source(to_new_source(loaded, folder / "ray.txt", {}), "ana")
     other.add_coding(source_id, 5, 29, other.find_code("Bonding ties").id, "ana")
     return export_qdpx(other, folder / "other.qdpx").read_bytes()
+
+
+def test_report_page_counts_one_machine_suggested_quote_in_the_singular(project: Path) -> None:
+    from workbench.assist.review import accept
+
+    store = store_of(project)
+    [pantry] = [s for s in store.suggestions() if store.get_code(s.code_id).name == "Poverty and cost of living"]
+    accept(store, pantry.id, "zoe")
+    at = open_page(project, "report")
+    at.button(key="FormSubmitter:report.options-Build report").click().run()
+    assert not at.exception
+    assert at.success[0].value == ("1 quote for 1 code in 1 category (1 coded passage behind it). 1 comes from an "
+                                   "accepted suggestion and is marked as machine-suggested.")
 
 
 def test_report_page_exports_qdpx_for_the_chosen_tool(project: Path) -> None:

@@ -14,7 +14,7 @@ import pytest
 from test_app_browser import ARTEFACTS, CHROMIUM, CHROMIUM_ARGS, serve, wait_until
 from test_compare import build_small_project
 from workbench.store import Store
-from workbench.store.themes import cited_uids
+from workbench.store.themes import NewCandidate, cited_uids
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -138,3 +138,71 @@ def test_build_a_theme_write_its_narrative_and_find_it_in_the_report(served, tmp
     assert "Damp flats wear people down." in text and "The flat is damp and the rent keeps rising." in text
     if shutil.which("dot"):
         assert "Figure 1. Thematic map" in text and any(p.images for p in pages)
+
+
+@pytest.fixture
+def served_with_theme(tmp_path: Path):
+    """The small project of test_compare with a theme whose passages come from three sites and two waves."""
+    project = build_small_project(tmp_path / "small.wbproj")
+    codes = [project.codes[name] for name in ("Social", "Wellbeing", "Housing")]
+    project.store.add_theme("Ties that hold", "lead", code_ids=codes)
+    project.store.close()
+    for url in serve(project.store.path, tmp_path):
+        yield url
+
+
+def test_a_themes_site_by_wave_heatmap_draws_a_cell_for_each_pair(served_with_theme) -> None:
+    """Streamlit fits the chart's whole height (axes included) into the height it is given: the cells must not
+    be squeezed to nothing under the wave axis (seen at 0.25 px, the site names overlapping)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 1000})
+            page.goto(f"{served_with_theme}/themes")
+            cells = page.locator('[data-testid="stVegaLiteChart"] [aria-roledescription="rect mark"]')
+            cells.first.wait_for(timeout=60_000)
+            heights = cells.evaluate_all("cells => cells.map(c => c.getBBox().height)")
+            ARTEFACTS.mkdir(exist_ok=True)
+            page.locator('[data-testid="stVegaLiteChart"]').screenshot(path=str(ARTEFACTS / "themes_heatmap.png"))
+        finally:
+            browser.close()
+    assert len(heights) >= 3 and min(heights) >= 16, heights
+
+
+@pytest.fixture
+def served_with_candidates(tmp_path: Path):
+    """The small project of test_compare with two open candidate themes."""
+    project = build_small_project(tmp_path / "small.wbproj")
+    project.store.replace_candidates(
+        [NewCandidate("damp / cold", ["damp", "cold"], project.coding_ids("sc-cara.txt", "Housing"),
+                      [project.codes["Housing"]]),
+         NewCandidate("neighbours", ["neighbour"], project.coding_ids("ng-anna.txt", "Bonding"),
+                      [project.codes["Bonding"]])], "engine")
+    project.store.close()
+    for url in serve(project.store.path, tmp_path):
+        yield url
+
+
+def test_deciding_a_candidate_theme_stays_on_the_candidate_themes_tab(served_with_candidates) -> None:
+    """The message of a decision (Discard, Promote, Split, Merge, Propose) used to appear above the tabs and put
+    the first tab back, hiding the candidates the person was deciding."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 1000})
+            page.goto(f"{served_with_candidates}/themes")
+            tab = page.get_by_role("tab", name="Candidate themes")
+            tab.wait_for(timeout=60_000)
+            tab.click()
+            page.get_by_text("damp / cold").click()  # open its expander
+            page.get_by_role("button", name="Discard").click()
+            page.get_by_text("Candidate discarded.").wait_for(timeout=30_000)
+            page.get_by_text("neighbours").wait_for(state="attached", timeout=30_000)
+            assert tab.get_attribute("aria-selected") == "true"
+            assert page.get_by_text("neighbours").is_visible()
+        finally:
+            browser.close()

@@ -20,6 +20,8 @@ class KwicLine:
     after: str
     match_start: int  # code-point offset of the match in the source text
     match_end: int
+    cut_before: bool = False  # the segment goes on before ``before`` (shown with "…")
+    cut_after: bool = False  # ... and after ``after``
 
 
 def _stem_pattern(query: str) -> re.Pattern[str] | None:
@@ -42,7 +44,8 @@ def kwic(text: str, hit: SegmentHit, pattern: re.Pattern[str] | None, width: int
     start, end = hit.start + m_start, hit.start + m_end
     before = text[max(hit.start, start - width):start].replace("\n", " ")
     after = text[end:min(hit.end, end + width)].replace("\n", " ")
-    return KwicLine(hit, before, text[start:end], after, start, end)
+    return KwicLine(hit, before, text[start:end], after, start, end,
+                    cut_before=start - width > hit.start, cut_after=end + width < hit.end)
 
 
 def search(store: Store, query: str, *, attributes: dict[str, str] | None = None, speaker: str | None = None,

@@ -18,6 +18,11 @@ def md(text: str) -> str:
     return _MD_SPECIAL.sub(r"\\\1", text.replace("\r", " ").replace("\n", " "))
 
 
+def counted(n: int, what: str, plural: str = "") -> str:
+    """``1 source``, ``3 codings``, ``2 summaries`` (``plural`` where adding an s is wrong)."""
+    return f"{n} {what if n == 1 else plural or what + 's'}"
+
+
 def esc(text: str) -> str:
     """Text escaped for HTML."""
     return html.escape(text, quote=True)
@@ -31,10 +36,10 @@ def quote(text: str, *, limit: int = 400, note: str = "") -> None:
             f'white-space:pre-wrap">{esc(shown)}{extra}</blockquote>')
 
 
-def kwic(before: str, match: str, after: str) -> None:
-    """A keyword-in-context line, the match in bold (all escaped)."""
-    st.html(f'<div style="font-size:0.95rem">…{esc(before)}<b style="background:#fff3b0">{esc(match)}</b>'
-            f'{esc(after)}…</div>')
+def kwic(before: str, match: str, after: str, *, cut_before: bool = True, cut_after: bool = True) -> None:
+    """A keyword-in-context line, the match in bold (all escaped); "…" where the context was cut short."""
+    st.html(f'<div style="font-size:0.95rem">{"…" if cut_before else ""}{esc(before)}'
+            f'<b style="background:#fff3b0">{esc(match)}</b>{esc(after)}{"…" if cut_after else ""}</div>')
 
 
 def swatch(color: str, label: str) -> str:

@@ -9,7 +9,7 @@ from workbench.assist.suggest import edit_code
 from workbench.ui import session
 from workbench.ui.nav import open_in_code_page
 from workbench.ui.memo_panel import memo_panel
-from workbench.ui.text import esc, md, quote, swatch
+from workbench.ui.text import counted, esc, md, quote, swatch
 
 SELECTED = "codebook.code"
 NEXT = "codebook.next"  # the code to select on the next run (the selectbox's own key is locked once drawn)
@@ -64,11 +64,6 @@ def details_html(code: Code, color: str, *, kind: str) -> str:
     body = "".join(notes) or "<p><i>No definition yet.</i></p>"
     return (f'<div style="font-size:0.9rem"><p>{swatch(color, code.name)}{category} '
             f'<span style="opacity:0.6">{esc(kind)}</span></p>{body}</div>')
-
-
-def counted(n: int, what: str) -> str:
-    """``1 source``, ``3 codings``."""
-    return f"{n} {what}{'' if n == 1 else 's'}"
 
 
 def pick(code_id: int) -> None:

@@ -9,10 +9,11 @@ from workbench.analysis.tables import frame_to_csv
 from workbench.store.themes import citation
 from workbench.ui import session
 from workbench.ui.nav import link_to
-from workbench.ui.text import md, quote
+from workbench.ui.text import counted, md, quote
 
 MESSAGE = "framework.message"
 EDITOR = "framework.editor"
+SAVES = "framework.saves"  # saves so far: a new editor after each, so the saved data does not reset the old one
 MAX_QUOTES = 30
 
 store = session.require_project()
@@ -46,15 +47,16 @@ if not matrix.rows:
     link_to("code", "Code sources")
     st.stop()
 
-edited = st.data_editor(matrix.to_frame(), key=f"{EDITOR}.{rows}", width="stretch", num_rows="fixed",
-                        disabled=not can_write)
+edited = st.data_editor(matrix.to_frame(), key=f"{EDITOR}.{rows}.{st.session_state.get(SAVES, 0)}", width="stretch",
+                        num_rows="fixed", disabled=not can_write)
 if can_write and st.button("Save summaries", type="primary", key="framework.save"):
     try:
         changed = fw.save_summaries(store, matrix, edited, actor)
     except WorkbenchError as exc:
         st.session_state[MESSAGE] = ("error", str(exc))
     else:
-        st.session_state[MESSAGE] = ("success", f"{changed} summaries saved.")
+        st.session_state[MESSAGE] = ("success", f"{counted(changed, 'summary', 'summaries')} saved.")
+        st.session_state[SAVES] = st.session_state.get(SAVES, 0) + 1
     st.rerun()
 
 st.markdown("**Evidence per cell** (number of codings)")
@@ -67,7 +69,7 @@ theme_names = {t.id: t.name for t in matrix.themes}
 theme_id = theme_col.selectbox("Theme", list(theme_names), key="framework.cell.theme", format_func=theme_names.get)
 cell = matrix.cell(row_key, theme_id)
 quotes = fw.cell_quotes(store, matrix, row_key, theme_id)
-st.markdown(f"**{md(labels[row_key])} · {md(theme_names[theme_id])}**: {len(quotes)} supporting quotes")
+st.markdown(f"**{md(labels[row_key])} · {md(theme_names[theme_id])}**: {counted(len(quotes), 'supporting quote')}")
 if cell.summary:  # plain text, each cited passage quoted where the summary cites it (never the raw token)
     st.markdown("**Summary**")
     for piece in fw.summary_pieces(store, cell.summary):
@@ -86,7 +88,7 @@ if can_write and st.button("Save cited quotes", key="framework.cite"):
     except WorkbenchError as exc:
         st.session_state[MESSAGE] = ("error", str(exc))
     else:
-        st.session_state[MESSAGE] = ("success", f"{len(cited)} quotes cited.")
+        st.session_state[MESSAGE] = ("success", f"{counted(len(cited), 'quote')} cited.")
     st.rerun()
 to_cite = st.selectbox("Cite a quote in the summary", list(excerpt), index=None, format_func=excerpt.get,
                        key=f"framework.token.{row_key}.{theme_id}", placeholder="choose a quote") if can_write else None

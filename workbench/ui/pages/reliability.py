@@ -38,7 +38,7 @@ except WorkbenchError as exc:
     st.stop()
 
 overall, coded = result.overall, result.coded
-coded_col, agree_col, kappa_col, alpha_col, units_col = st.columns(5)
+coded_col, agree_col, kappa_col, alpha_col, units_col = st.columns([3, 2, 2, 2.4, 2.6])  # labels read whole at 1440 px
 coded_col.metric("% agreement where someone coded", f"{100 * coded.percent_agreement:.1f}%")
 agree_col.metric("% agreement", f"{100 * overall.percent_agreement:.1f}%")
 kappa_col.metric("Cohen's kappa", icr.kappa_text(overall.cohen_kappa, len(coders)))

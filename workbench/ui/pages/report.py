@@ -8,7 +8,7 @@ from pathlib import PurePath
 import streamlit as st
 
 from workbench.errors import WorkbenchError
-from workbench.export.report import DEFAULT_MAX_QUOTES, ReportOptions, report_bytes
+from workbench.export.report import DEFAULT_MAX_QUOTES, ReportOptions, ReportSummary, report_bytes
 from workbench.export.report.data import ALL_ORIGINS, HUMAN_ORIGINS, project_sites
 from workbench.export.refi import import_qdpx
 from workbench.export.refi.qdpx_export import qdpx_bytes
@@ -21,7 +21,7 @@ from workbench.model import Role
 from workbench.store import Store
 from workbench.ui import session
 from workbench.ui.nav import link_to
-from workbench.ui.text import md, quote
+from workbench.ui.text import counted, md, quote
 
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -77,19 +77,28 @@ def _report_form(store: Store) -> None:
         st.session_state["report.file"] = (f"{_file_stem(summary.title)}-evidence-report.docx", data, summary)
     if "report.file" in st.session_state:
         name, data, summary = st.session_state["report.file"]
-        groups = (("category", "categories") if summary.grouping == "category" else ("theme", "themes"))[
-            len(summary.themes) != 1]
-        st.success(f"{summary.quotes} quotes for {summary.codes} codes in {len(summary.themes)} {groups} "
-                   f"({summary.passages} coded passages behind them)."
-                   + (f" {summary.machine_quotes} come from accepted suggestions"
-                      + (f" ({summary.bulk_quotes} accepted in bulk)" if summary.bulk_quotes else "")
-                      + " and are marked as machine-suggested." if summary.machine_quotes else "")
-                   + ("" if summary.pseudonymised else " Contains real names."))
+        st.success(_built(summary))
         st.download_button("Download the report (.docx)", data, file_name=name, mime=DOCX_MIME)
         if summary.unreviewed_names:
-            st.warning(f"{summary.quotes_with_unreviewed_names} quotes contain possible names that nobody has "
-                       f"reviewed ({md(', '.join(summary.unreviewed_names))}); the report says so. Review them "
-                       "under “Names in quotes” below, then build the report again.")
+            named = summary.quotes_with_unreviewed_names
+            st.warning(f"{counted(named, 'quote')} {'contains' if named == 1 else 'contain'} possible names that "
+                       f"nobody has reviewed ({md(', '.join(summary.unreviewed_names))}); the report says so. Review "
+                       "them under “Names in quotes” below, then build the report again.")
+
+
+def _built(summary: ReportSummary) -> str:
+    """What the report holds, in words (singular where there is one)."""
+    group = ("category", "categories") if summary.grouping == "category" else ("theme", "themes")
+    behind = "it" if summary.quotes == 1 else "them"
+    message = (f"{counted(summary.quotes, 'quote')} for {counted(summary.codes, 'code')} in "
+               f"{counted(len(summary.themes), *group)} "
+               f"({counted(summary.passages, 'coded passage')} behind {behind}).")
+    if summary.machine_quotes:
+        one = summary.machine_quotes == 1
+        source = "comes from an accepted suggestion" if one else "come from accepted suggestions"
+        bulk = f" ({summary.bulk_quotes} accepted in bulk)" if summary.bulk_quotes else ""
+        message += f" {summary.machine_quotes} {source}{bulk} and {'is' if one else 'are'} marked as machine-suggested."
+    return message + ("" if summary.pseudonymised else " Contains real names.")
 
 
 def _spreadsheet_form(store: Store) -> None:

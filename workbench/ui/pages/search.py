@@ -54,7 +54,7 @@ for n, line in enumerate(lines):
         where = " · ".join(p for p in (hit.source_name, hit.speaker or "", dv.format_time(hit.start_time),
                                        dv.format_date(hit.entry_date)) if p)
         st.html(f'<div style="font-size:0.8rem;opacity:0.75">{esc(where)}</div>')
-        kwic(line.before, line.match, line.after)
+        kwic(line.before, line.match, line.after, cut_before=line.cut_before, cut_after=line.cut_after)
     if open_col.button("Open", key=f"search.open.{n}",
                        help=f"Show it in the Code page, selected, ready to code: {md(hit.source_name)}"):
         open_in_code_page(hit.source_id, line.match_start, line.match_end, select=True)

@@ -13,7 +13,7 @@ from workbench.sources.importer import IngestReport
 
 from workbench.ui import session
 from workbench.ui.nav import open_in_code_page
-from workbench.ui.text import md
+from workbench.ui.text import counted, md
 from workbench.ui.uploads import import_uploads, upload_name
 
 FIXED = ["name", "kind", "words", "codings"]
@@ -117,7 +117,7 @@ edited = st.data_editor(
 if lead:  # the table above is read-only for the others
     changes = changed_attributes(table, edited, keys)
     save_col, add_col, add_btn_col = st.columns([2, 2, 1], vertical_alignment="bottom")
-    if save_col.button(f"Save {sum(len(v) for v in changes.values())} attribute changes", type="primary",
+    if save_col.button(f"Save {counted(sum(len(v) for v in changes.values()), 'attribute change')}", type="primary",
                        disabled=not changes, key="sources.save"):
         actor = session.require_coder()
         try:
@@ -127,7 +127,7 @@ if lead:  # the table above is read-only for the others
             st.error(md(str(exc)))
         else:
             st.session_state["sources.table_round"] = st.session_state.get("sources.table_round", 0) + 1
-            st.toast(f"Saved attributes of {len(changes)} sources")
+            st.toast(f"Saved attributes of {counted(len(changes), 'source')}")
             st.rerun()
     new_key = add_col.text_input("New attribute column", key="sources.new_key", placeholder="e.g. wave")
     if add_btn_col.button("Add column", key="sources.add_key", disabled=not new_key.strip()):

@@ -73,11 +73,13 @@ def step_history(direction: str) -> None:
 
 
 def heatmap(table: pd.DataFrame) -> alt.Chart:
-    """A small site × wave heatmap of a theme's passages."""
+    """A small site × wave heatmap of a theme's passages, 28 px a site: the height is the cells' own (fit-x:
+    Streamlit's default, fit, would squeeze the cells into what the axes leave of it)."""
     return alt.Chart(table).mark_rect().encode(
-        x=alt.X("wave:N", title="wave"), y=alt.Y("site:N", title=None),
+        x=alt.X("wave:N", title="wave", axis=alt.Axis(labelAngle=0)), y=alt.Y("site:N", title=None),
         color=alt.Color("passages:Q", scale=alt.Scale(scheme="blues"), legend=None),
-        tooltip=["site", "wave", "passages"]).properties(height=max(60, 28 * table["site"].nunique()))
+        tooltip=["site", "wave", "passages"]).properties(
+            height=28 * table["site"].nunique(), autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
 
 
 def preview(narrative: str, cited: dict) -> None:
@@ -101,9 +103,10 @@ can_edit = session.may(store, Role.CODER)  # theme.* and candidate.* are a coder
 session.role_caption(store, viewer="read the themes, their evidence and narratives, not change them")
 # the page shows quotes, not an export, but real names stay a lead's (export_names refuses the others)
 names_policy = export_names(store, pseudonymise=not session.may(store, Role.LEAD))
+notice = st.container()  # always there, so that a message does not move the tabs (which would show the first)
 if MESSAGE in st.session_state:
     level, text = st.session_state.pop(MESSAGE)
-    getattr(st, level)(md(text))
+    getattr(notice, level)(md(text))
 
 code_label = Context.load(store).code_paths  # code id -> "Category/Code"
 themes_tab, map_tab, candidates_tab = st.tabs(["Themes", "Map", "Candidate themes"])
