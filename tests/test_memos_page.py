@@ -97,6 +97,11 @@ def test_codebook_editor_has_a_code_memo_field(project: Path) -> None:
     assert (memo.text, memo.author) == ("Overlaps with bridging.", "zoe")
 
 
+def details(at) -> str:
+    """The Codebook editor's heading and definition of the selected code (its HTML)."""
+    return next(h.proto.body for h in at.get("html") if h.proto.body.startswith('<div style="font-size:0.9rem"><p>'))
+
+
 def test_clicking_a_code_in_the_tree_opens_it_in_the_editor_with_sources_and_codings_counted(project: Path) -> None:
     store = Store.open(project)
     maureen, diary = (store.source_by_name(n) for n in ("NG-R01_maureen.txt", "NG-V03_fatima_diary.md"))
@@ -114,6 +119,11 @@ def test_clicking_a_code_in_the_tree_opens_it_in_the_editor_with_sources_and_cod
     counts = {c.value for c in at.caption}
     assert "1 source · 2 codings" in counts and "1 source · 1 coding" in counts
     assert "2 sources · 3 codings" in counts  # Social connectivity: both codes under it
+    parent = store.code_path(bonding.id).rpartition("/")[0]
+    assert f"in {parent}" in details(at) and details(at).count("Bonding ties") == 1  # its name, then where it sits
+    top = store.find_code(parent.split("/")[0])
+    at.button(key=f"codebook.tree.{top.id}").click().run()
+    assert details(at).count(top.name) == 1 and 'opacity:0.6">in ' not in details(at)  # a top-level code: its name
     colours = re.findall(r'class="wb-code-dot" style="[^"]*background:(#[0-9a-fA-F]{6})', html_blocks(at))
     lookup = code_lookup(store.codes())
     assert colours == [lookup[c.id][2] for c in store.codes()]  # a dot per code, in its document colour

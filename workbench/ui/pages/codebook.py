@@ -46,8 +46,9 @@ def _dot(color: str) -> str:
             f'background:{color}" title="{color}"></span>')
 
 
-def details_html(code: Code, color: str, *, kind: str) -> str:
-    """A code's definition, notes, examples and keywords as escaped HTML, under its name."""
+def details_html(code: Code, color: str, *, path: str) -> str:
+    """A code's definition, notes, examples and keywords as escaped HTML, under its name and where it sits
+    (``path``: the code's whole path; nothing more for a top-level code)."""
     notes = []
     if code.definition:
         notes.append(f"<p>{esc(code.definition)}</p>")
@@ -62,8 +63,9 @@ def details_html(code: Code, color: str, *, kind: str) -> str:
         notes.append(f"<p><b>Keywords:</b> {esc(', '.join(code.keywords))}</p>")
     category = "" if code.codable else ' <i style="opacity:0.6">category</i>'
     body = "".join(notes) or "<p><i>No definition yet.</i></p>"
-    return (f'<div style="font-size:0.9rem"><p>{swatch(color, code.name)}{category} '
-            f'<span style="opacity:0.6">{esc(kind)}</span></p>{body}</div>')
+    parent = path.rpartition("/")[0]
+    where = f' <span style="opacity:0.6">in {esc(parent)}</span>' if parent else ""
+    return f'<div style="font-size:0.9rem"><p>{swatch(color, code.name)}{category}{where}</p>{body}</div>'
 
 
 def pick(code_id: int) -> None:
@@ -116,7 +118,7 @@ with act_col:
         code_id = st.selectbox("Code", list(by_id), key=SELECTED, format_func=lambda i: colors[i][1],
                                help=md(colors[st.session_state[SELECTED]][1]))
         code = by_id[code_id]
-        st.html(details_html(code, colors[code.id][2], kind=colors[code.id][1]))
+        st.html(details_html(code, colors[code.id][2], path=colors[code.id][1]))
     else:
         code = None
     tabs = st.tabs(["Edit", "Add", "Move · merge · delete", "Quotes"] if lead else ["Memos", "Quotes"])

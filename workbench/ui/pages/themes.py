@@ -126,7 +126,7 @@ with themes_tab:
                                   format_func=lambda i: "(a top-level theme)" if i is None else names[i])
             if st.form_submit_button("Create theme"):
                 created = run(store.add_theme, name, actor, description=description, code_ids=new_codes,
-                              parent_id=parent, done=f"Theme {name.strip()!r} created.")
+                              parent_id=parent, done=f"Theme “{name.strip()}” created.")
                 if created:
                     st.session_state[SELECTED] = created
                 st.rerun()
@@ -304,7 +304,7 @@ with candidates_tab:
             name_col, promote_col, split_col, discard_col = st.columns([3, 1, 1, 1], vertical_alignment="bottom")
             new_name = name_col.text_input("Theme name", candidate.label, key=f"themes.cand.name.{candidate.id}")
             if promote_col.button("Promote", key=f"themes.cand.promote.{candidate.id}"):
-                run(th.promote_candidate, store, candidate.id, actor, new_name, done=f"Theme {new_name!r} created.")
+                run(th.promote_candidate, store, candidate.id, actor, new_name, done=f"Theme “{new_name}” created.")
                 st.rerun()
             if split_col.button("Split", key=f"themes.cand.split.{candidate.id}"):
                 with st.spinner("Clustering its passages in two…"):
