@@ -91,7 +91,7 @@ def test_themes_page_creates_edits_and_promotes(small: SmallProject) -> None:
     app.multiselect(key="themes.new.codes").set_value([small.codes["Social"]])
     app.button[0].click().run()
     assert not app.exception
-    assert app.success[0].value == "Theme 'Connections' created\\."
+    assert app.success[0].value == "Theme “Connections” created\\."
     assert small.store.find_theme("Connections").code_ids == [small.codes["Social"]]
     assert "**Supporting quotes** (8)" in [m.value for m in app.markdown]
     small.store.replace_candidates([NewCandidate("damp / cold", ["damp", "cold"],
