@@ -42,10 +42,16 @@ def test_listing_names_what_each_memo_is_about_and_includes_coding_memos(project
         ("coding", "Social connectivity/Bonding ties", "amira")]
     coding = entries[-1]
     assert coding.memo_id is None and coding.coding_id is not None and coding.text == "Is this bonding or bridging?"
+    words = " ".join(store.get_source(source).text[10:20].split())
+    assert coding.where == f"“{words}” in maureen.txt"  # which words, where: coding memos are told apart
     assert [e.kind for e in list_memos(store, kinds=["source"])] == ["source"]
     assert [e.author for e in list_memos(store, author="ben")] == ["ben"]
     assert [e.kind for e in list_memos(store, contains="GARDEN")] == ["source"]
     assert [e.title for e in list_memos(store, kinds=["source"], target_id=source)] == ["Setting"]
+    long = store.add_coding(source, 0, 200, code, "cleo")
+    add_memo(store, "A long passage.", "cleo", about="coding", target=str(long))
+    [stored] = [e for e in list_memos(store, kinds=["coding"]) if e.memo_id is not None]
+    assert stored.where.endswith("…” in maureen.txt") and len(stored.where) == len("“”… in maureen.txt") + 60
 
 
 def test_bad_memos_are_refused_with_what_is_wrong_and_nothing_is_stored(project) -> None:

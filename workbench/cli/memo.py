@@ -64,8 +64,9 @@ def memo_list(store: Store, kinds: tuple[str, ...], author: str | None, contains
     for entry in entries:
         ident = f"#{entry.memo_id}" if entry.memo_id is not None else f"coding {entry.coding_id}"
         title = f" · {entry.title}" if entry.title else ""
+        where = f" · {entry.where}" if entry.where else ""
         click.echo(f"{ident} {KIND_LABELS[entry.kind]} {entry.about if entry.kind != 'project' else ''}".rstrip()
-                   + f" · {entry.author} · {entry.updated_at[:10]}{title}")
+                   + f"{where} · {entry.author} · {entry.updated_at[:10]}{title}")
         for line in entry.text.splitlines():
             click.echo(f"  {line}")
 

@@ -16,6 +16,7 @@ from workbench.model import Coding, Memo
 from workbench.store import Store
 
 KINDS = ("project", "source", "code", "case", "coding")  # what a memo can be about, in listing order
+WHERE_WORDS = 60  # characters of a coding's words shown beside its memo
 KIND_LABELS = {"project": "Project", "source": "Document", "code": "Code", "case": "Case", "coding": "Coding"}
 
 
@@ -37,6 +38,7 @@ class MemoEntry:
     memo_id: int | None = None
     coding_id: int | None = None
     source_id: int | None = None  # the source a document or coding memo is in (to open it on the Code page)
+    where: str = ""  # a coding's memo: its words and source (“My neighbour checks on me…” in maureen.txt)
 
 
 def resolve_target(store: Store, about: str, target: str | int | None) -> int | None:
@@ -129,6 +131,15 @@ class _Labels:
         self.sources = {s.id: s.name for s in store.list_sources()}
         self.codes = {c.id: store.code_path(c.id) for c in store.codes()}
         self.cases = {c.id: c.name for c in store.cases()}
+        self.texts: dict[int, str] = {}
+
+    def where(self, coding: Coding) -> str:
+        """A coding's words (the first 60 characters) and the source they are in."""
+        if coding.source_id not in self.texts:
+            self.texts[coding.source_id] = self.store.get_source(coding.source_id).text
+        words = " ".join(self.texts[coding.source_id][coding.start:coding.end].split())
+        words = words if len(words) <= WHERE_WORDS else words[:WHERE_WORDS].rstrip() + "…"
+        return f"“{words}” in {self.sources.get(coding.source_id, '?')}"
 
     def about(self, kind: str, target_id: int | None) -> str:
         if kind == "project":
@@ -144,16 +155,19 @@ class _Labels:
     def stored(self, memo: Memo) -> MemoEntry:
         kind = memo.target_type if memo.target_type in KINDS else "project"
         source_id = memo.target_id if kind == "source" else None
+        where = ""
         if kind == "coding":
             try:
-                source_id = self.store.get_coding(int(memo.target_id)).source_id  # type: ignore[arg-type]
+                coding = self.store.get_coding(int(memo.target_id))  # type: ignore[arg-type]
+                source_id, where = coding.source_id, self.where(coding)
             except (NotFound, TypeError):
                 source_id = None
         return MemoEntry(kind=kind, about=self.about(kind, memo.target_id), target_id=memo.target_id,
                          title=memo.title, text=memo.text, author=memo.author, created_at=memo.created_at,
-                         updated_at=memo.updated_at, memo_id=memo.id, source_id=source_id)
+                         updated_at=memo.updated_at, memo_id=memo.id, source_id=source_id, where=where)
 
     def coding(self, coding: Coding) -> MemoEntry:
         return MemoEntry(kind="coding", about=self.codes.get(coding.code_id, ""), target_id=coding.id,
                          title="", text=coding.memo, author=coding.coder, created_at=coding.created_at,
-                         updated_at=coding.created_at, coding_id=coding.id, source_id=coding.source_id)
+                         updated_at=coding.created_at, coding_id=coding.id, source_id=coding.source_id,
+                         where=self.where(coding))

@@ -127,7 +127,7 @@ if pages > 1:
     st.caption(f"Memos {page * PAGE_SIZE + 1}–{page * PAGE_SIZE + len(shown)} of {len(entries)}")
 for entry in shown:
     key = entry_key(entry)
-    about = "" if entry.kind == "project" else f" · {entry.about}"
+    about = "" if entry.kind == "project" else f" · {entry.about}" + (f" · {entry.where}" if entry.where else "")
     title = f" — {entry.title}" if entry.title else ""
     label = f"{KIND_LABELS[entry.kind]}{about}{title} · {entry.author} · {entry.updated_at[:10]}"
     with st.expander(md(label)):  # memo text and names come from people and imports: shown as plain text
