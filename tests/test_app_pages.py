@@ -574,6 +574,16 @@ def test_search_shows_keyword_in_context_and_opens_a_hit(project: Path) -> None:
     assert at.button(key="code.apply") is not None and "pantry" in html_blocks(at)
 
 
+def test_a_survey_hit_names_its_respondent_and_question(project: Path, tmp_path: Path) -> None:
+    survey = tmp_path / "wellbeing-survey.csv"
+    survey.write_text("respondent,What helps you cope?\nR7,Friends at the allotment help me cope.\n"
+                      "R8,Nothing much.\n", encoding="utf-8")
+    report = ingest_paths(store_of(project), [survey], actor="lead")
+    assert [name for _id, name in report.added] == ["wellbeing-survey.csv"], report.skipped
+    at = open_page(project, "search", state={"search.query": "allotment"})
+    assert "wellbeing-survey.csv · R7 · What helps you cope?" in html_blocks(at)
+
+
 def test_search_marks_only_the_context_it_cut_short(project: Path) -> None:
     """A whole short turn is shown whole ("…The pantry…tight.…" read as if words were missing); a long entry
     cut on one side has the ellipsis on that side only."""

@@ -121,6 +121,19 @@ def test_search_finds_stems_and_filters(store: Store) -> None:
         store.search_segments('"unbalanced')
 
 
+def test_a_survey_answer_found_by_search_says_whose_answer_to_which_question(tmp_path) -> None:
+    from test_compare import _survey
+    from workbench.cli import cli
+    from click.testing import CliRunner
+
+    store = Store.create(tmp_path / "survey.wbproj", name="survey")
+    store.add_source(_survey(), "amira")
+    [hit] = store.search_segments("church")
+    assert (hit.case_name, hit.label, hit.speaker) == ("R3", "What helps you?", None)
+    listing = CliRunner().invoke(cli, ["search", "church", "--project", str(tmp_path / "survey.wbproj")])
+    assert listing.exit_code == 0 and "R3: " in listing.output
+
+
 def test_codings_are_checked_logged_and_unique(store: Store) -> None:
     source_id = store.add_source(interview_source(), "amira")
     parent = store.add_code("Social connectivity", "amira", codable=False)

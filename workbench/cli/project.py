@@ -165,7 +165,7 @@ def search(store: Store, query: str, site: str | None, speaker: str | None, kind
     lines = search_mod.search(store, query, attributes=attributes, speaker=speaker, kind=kind, code=code,
                               limit=limit)
     for line in lines:
-        who = f"{line.hit.speaker}: " if line.hit.speaker else ""
+        who = f"{line.hit.speaker or line.hit.case_name}: " if line.hit.speaker or line.hit.case_name else ""
         click.echo(f"{line.hit.source_name[:28]:<28} {who[:18]:>18}…{line.before[-50:]:>50} "
                    f"[{line.match}] {line.after[:50]}")
     click.echo(f"{len(lines)} hits")

@@ -26,6 +26,8 @@ class SegmentHit:
     start_time: float | None
     entry_date: str | None
     rank: float
+    case_name: str | None = None  # the segment's own case: a survey answer's respondent
+    label: str | None = None  # the segment's label: a survey answer's question
 
 
 def fts_query(query: str) -> str:
@@ -50,7 +52,8 @@ class SearchStore:
                         kind: str | None = None, code_id: int | None = None, limit: int = 200) -> list[SegmentHit]:
         """Segments whose text matches ``query``; filters combine with AND."""
         sql = ["SELECT g.id, g.source_id, s.name, s.kind, g.start, g.\"end\", g.speaker, g.start_time,",
-               "g.entry_date, f.rank FROM segments_fts f JOIN segments g ON g.id = f.rowid",
+               "g.entry_date, f.rank, (SELECT name FROM cases WHERE id = g.case_id), g.label",
+               "FROM segments_fts f JOIN segments g ON g.id = f.rowid",
                "JOIN sources s ON s.id = g.source_id WHERE segments_fts MATCH ?"]
         params: list = [fts_query(query)]
         if speaker:

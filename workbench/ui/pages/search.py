@@ -51,8 +51,8 @@ for n, line in enumerate(lines):
     hit = line.hit
     text_col, open_col = st.columns([9, 1], vertical_alignment="center")
     with text_col:
-        where = " · ".join(p for p in (hit.source_name, hit.speaker or "", dv.format_time(hit.start_time),
-                                       dv.format_date(hit.entry_date)) if p)
+        where = " · ".join(p for p in (hit.source_name, hit.speaker or hit.case_name or "", hit.label or "",
+                                       dv.format_time(hit.start_time), dv.format_date(hit.entry_date)) if p)
         st.html(f'<div style="font-size:0.8rem;opacity:0.75">{esc(where)}</div>')
         kwic(line.before, line.match, line.after, cut_before=line.cut_before, cut_after=line.cut_after)
     if open_col.button("Open", key=f"search.open.{n}",
