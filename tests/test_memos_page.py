@@ -129,6 +129,21 @@ def test_clicking_a_code_in_the_tree_opens_it_in_the_editor_with_sources_and_cod
     assert colours == [lookup[c.id][2] for c in store.codes()]  # a dot per code, in its document colour
 
 
+def test_the_codebook_quotes_show_a_passage_two_coders_coded_once_with_both(project: Path) -> None:
+    store = Store.open(project)
+    maureen = store.source_by_name("NG-R01_maureen.txt")
+    bonding = store.find_code("Bonding ties")
+    store.add_coding(maureen.id, 13, 20, bonding.id, "zoe")
+    store.add_coding(maureen.id, 13, 20, bonding.id, "tom")  # the same words, the same code, another coder
+    store.add_coding(maureen.id, 30, 40, bonding.id, "zoe")
+    at = open_page(project, "codebook", state={"codebook.code": bonding.id})
+    words = maureen.text[13:20]
+    quotes = [h.proto.body for h in at.get("html") if h.proto.body.startswith("<blockquote")]
+    assert sum(words in q for q in quotes) == 1 and any("zoe, tom" in q for q in quotes)
+    assert [c.value for c in at.caption if "passage" in c.value] == [
+        "2 passages (3 codings) for Bonding ties and the codes under it"]
+
+
 def test_a_long_list_is_shown_a_page_at_a_time(project: Path) -> None:
     store = Store.open(project)
     for n in range(30):

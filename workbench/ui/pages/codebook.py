@@ -213,12 +213,19 @@ with act_col:
     with quotes_tab:
         if code is not None:
             found = load_quotes(store, code_ids=store.descendants(code.id))
-            st.caption(f"{len(found)} quotes for {md(code.name)} and the codes under it")
-            for q in found[:100]:
+            passages: dict[tuple, list] = {}  # the same words with the same code by several coders: shown once
+            for q in found:
+                passages.setdefault((q.source_id, q.start, q.end, q.code_id), []).append(q)
+            st.caption(f"{counted(len(passages), 'passage')} ({counted(len(found), 'coding')}) for {md(code.name)} "
+                       "and the codes under it")
+            for same in list(passages.values())[:100]:
+                q = same[0]
+                provenance = sorted({s.provenance for s in same if s.provenance})
                 with st.container(border=True):
-                    quote(q.text, limit=500, note=f"{attribution(q)} · {q.code_path} · {q.coder}"
-                          + (f" · {q.provenance}" if q.provenance else ""))
+                    quote(q.text, limit=500, note=f"{attribution(q)} · {q.code_path} · "
+                          f"{', '.join(dict.fromkeys(s.coder for s in same))}"
+                          + (f" · {'; '.join(provenance)}" if provenance else ""))
                     if st.button("Open", key=f"codebook.open.{q.coding_id}", help="Show it in the Code page"):
                         open_in_code_page(q.source_id, q.start, q.end)
-            if len(found) > 100:
-                st.caption(f"… and {len(found) - 100} more")
+            if len(passages) > 100:
+                st.caption(f"… and {len(passages) - 100} more")
