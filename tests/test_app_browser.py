@@ -190,6 +190,28 @@ def test_workbench_app_opens_a_page_from_its_address_with_the_project_and_the_me
                 browser.close()
 
 
+def test_adding_codes_one_after_another_stays_on_the_add_tab(server: str, project: Path) -> None:
+    """The message of a change ("Added …") used to appear above the tabs and put the first tab (Edit) back."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1440, "height": 1000})
+            page.goto(f"{server}/codebook")
+            tab = page.get_by_role("tab", name="Add", exact=True)
+            tab.wait_for(timeout=60_000)
+            tab.click()
+            for name in ("Waiting lists", "Queues at the pantry"):
+                page.get_by_label("Name of the new code").fill(name)
+                page.get_by_role("button", name="Add code").click()
+                page.get_by_text(f"Added {name}.").wait_for(timeout=30_000)
+                assert tab.get_attribute("aria-selected") == "true"
+        finally:
+            browser.close()
+    assert {"Waiting lists", "Queues at the pantry"} <= {c.name for c in Store.open(project).codes()}
+
+
 def test_select_with_the_mouse_apply_reload_and_accept(server: str, project: Path) -> None:
     from playwright.sync_api import sync_playwright
 

@@ -79,8 +79,9 @@ st.title("Codebook")
 lead = session.may(store, Role.LEAD)  # code.* and codebook.* changes are a lead's (store/access.py); memos a coder's
 session.role_caption(store, viewer="read the codebook, its memos and its quotes; only its leads change it",
                      coder="write code memos; only its leads change the codebook")
+notice = st.container()  # always there, so that a message does not move the tabs (which would show the first)
 if MESSAGE in st.session_state:
-    st.success(md(st.session_state.pop(MESSAGE)))
+    notice.success(md(st.session_state.pop(MESSAGE)))
 
 codes = store.codes()
 by_id = {c.id: c for c in codes}
