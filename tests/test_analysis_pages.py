@@ -86,6 +86,8 @@ def test_cooccurrence_tab_reads_a_pair(small: SmallProject) -> None:
 
 
 def test_themes_page_creates_edits_and_promotes(small: SmallProject) -> None:
+    from workbench.analysis.themes import theme_evidence
+
     app = page("themes", small)
     app.text_input(key="themes.new.name").input("Connections")
     app.multiselect(key="themes.new.codes").set_value([small.codes["Social"]])
@@ -93,7 +95,9 @@ def test_themes_page_creates_edits_and_promotes(small: SmallProject) -> None:
     assert not app.exception
     assert app.success[0].value == "Theme “Connections” created\\."
     assert small.store.find_theme("Connections").code_ids == [small.codes["Social"]]
-    assert "**Supporting quotes** (8)" in [m.value for m in app.markdown]
+    passages = theme_evidence(small.store, small.store.find_theme("Connections")).passages
+    assert passages == 7  # 8 codings of Social's codes: amira and tom coded one passage both
+    assert f"**Supporting quotes** (the best 5 of {passages} passages)" in [m.value for m in app.markdown]
     small.store.replace_candidates([NewCandidate("damp / cold", ["damp", "cold"],
                                                  small.coding_ids("sc-cara.txt", "Housing"),
                                                  [small.codes["Housing"]])], "engine")

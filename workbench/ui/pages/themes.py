@@ -20,7 +20,7 @@ from workbench.ui import history as ui_history
 from workbench.ui import session
 from workbench.ui import theme_board as board
 from workbench.ui.nav import link_to, open_in_code_page
-from workbench.ui.text import md, name_first, paths_help, quote
+from workbench.ui.text import counted, md, name_first, paths_help, quote
 
 SELECTED = "themes.selected"
 BOARD = "themes.board"
@@ -203,10 +203,10 @@ with themes_tab:
             sites_col.metric("sites", shown.sites)
             if len(shown.by_site_wave):
                 st.altair_chart(heatmap(shown.by_site_wave), width="stretch")
-            supporting = th.theme_quotes(store, theme_id)
-            st.markdown(f"**Supporting quotes** ({len(supporting)})")
+            best = choose_quotes(excerpts, BEST_QUOTES)
+            st.markdown(f"**Supporting quotes** (the best {len(best)} of {counted(shown.passages, 'passage')})")
             st.caption("The best quotes, chosen across sites and participants as the report chooses them.")
-            for excerpt in choose_quotes(excerpts, BEST_QUOTES):
+            for excerpt in best:
                 quote(excerpt.text, note=f"{attribution_line(excerpt)} · {excerpt.quote.code_name}")
                 if st.button("Open", key=f"themes.open.{excerpt.quote.coding_id}", icon=":material/open_in_new:"):
                     open_in_code_page(excerpt.quote.source_id, excerpt.quote.start, excerpt.quote.end)
@@ -238,8 +238,8 @@ with themes_tab:
                 code_ids=sorted({code for _i, code in cited_ids.values()}))} if cited_ids else {}
             preview(st.session_state[narrative_key],
                     {u: everything[i] for u, (i, _c) in cited_ids.items() if i in everything})
-        if len(supporting) > MAX_QUOTES:
-            st.caption(f"{len(supporting)} codings support this theme; export them all from the Report page.")
+        if len(excerpts) > MAX_QUOTES:
+            st.caption(f"{len(excerpts)} codings support this theme; export them all from the Report page.")
 
 with map_tab:
     st.caption("Themes, their sub-themes and the codes they draw on; each link is labelled with the coded passages "
