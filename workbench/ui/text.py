@@ -42,9 +42,11 @@ def kwic(before: str, match: str, after: str, *, cut_before: bool = True, cut_af
             f'<b style="background:#fff3b0">{esc(match)}</b>{esc(after)}{"…" if cut_after else ""}</div>')
 
 
-def swatch(color: str, label: str) -> str:
-    """HTML for a colour dot and a label (colour must already be checked, label is escaped here)."""
-    return (f'<span style="display:inline-block;width:0.7rem;height:0.7rem;border-radius:50%;'
+def swatch(color: str, label: str, *, css_class: str = "") -> str:
+    """HTML for a colour dot and a label (colour must already be checked, label is escaped here); ``css_class``
+    names the dot (the Codebook tree's ``wb-code-dot``)."""
+    named = f' class="{css_class}"' if css_class else ""
+    return (f'<span{named} style="display:inline-block;width:0.7rem;height:0.7rem;border-radius:50%;'
             f'background:{color};margin-right:0.35rem;vertical-align:middle"></span>{esc(label)}')
 
 

@@ -40,12 +40,6 @@ def lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-def _dot(color: str) -> str:
-    """A code's colour in the tree (a checked colour from ``code_lookup``)."""
-    return (f'<span class="wb-code-dot" style="display:inline-block;width:0.7rem;height:0.7rem;border-radius:50%;'
-            f'background:{color}" title="{color}"></span>')
-
-
 def details_html(code: Code, color: str, *, path: str) -> str:
     """A code's definition, notes, examples and keywords as escaped HTML, under its name and where it sits
     (``path``: the code's whole path; nothing more for a top-level code)."""
@@ -105,7 +99,7 @@ with tree_col:
         st.info("No codes yet: add the first one on the right." if lead else "No codes yet.")
     for c in codes:
         dot_col, name_col, count_col = st.columns([0.12, 3, 2], vertical_alignment="center", gap="small")
-        dot_col.html(_dot(colors[c.id][2]))  # the colour its codings have in the document
+        dot_col.html(swatch(colors[c.id][2], "", css_class="wb-code-dot"))  # its codings' colour in the text
         indent = "\u00a0\u00a0\u00a0" * depth[c.id]
         name_col.button(f"{indent}{md(c.name)}" + ("" if c.codable else " *(category)*"), key=f"codebook.tree.{c.id}",
                         type="secondary" if c.id == st.session_state.get(SELECTED) else "tertiary",
